@@ -1,0 +1,126 @@
+"""eventhub: registration and networking for regional skilled-worker events."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, g, request
+from sqlalchemy import text
+
+from eventhub.config import Config
+from eventhub.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object(Config)
+    app.config.from_prefixed_env("EVENTHUB")
+    if test_config is not None:
+        app.config.update(test_config)
+    _derive_config(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_error_handlers(app)
+
+    from eventhub.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _derive_config(app: Flask) -> None:
+    cfg = app.config
+    cfg.setdefault(
+        "SQLALCHEMY_DATABASE_URI", cfg.get("DATABASE_URL") or "sqlite:///eventhub.sqlite3"
+    )
+    if cfg.get("DATABASE_URL"):
+        cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
+    cfg.setdefault("RATELIMIT_STORAGE_URI", cfg.get("REDIS_URL") or "memory://")
+    cfg["BASE_URL"] = str(cfg["BASE_URL"]).rstrip("/")
+    if cfg["BASE_URL"].startswith("https://"):
+        cfg["SESSION_COOKIE_SECURE"] = True
+    if cfg["SECRET_KEY"] == Config.SECRET_KEY and not (app.debug or app.testing):
+        log.warning("EVENTHUB_SECRET_KEY is not set; sessions use a development key")
+
+
+def register_extensions(app: Flask) -> None:
+    from eventhub.database import configure_engines
+    from eventhub.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    configure_engines(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+    from eventhub.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from eventhub.api import bp as api_bp
+    from eventhub.calendar import bp as calendar_bp
+    from eventhub.events import bp as events_bp
+
+    app.register_blueprint(events_bp)
+    app.register_blueprint(calendar_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+    @app.get("/healthz")
+    def healthz():
+        db.session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+
+def register_template_helpers(app: Flask) -> None:
+    from eventhub import i18n
+    from eventhub.text import render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals.update(
+        event_date=i18n.event_date,
+        event_time=i18n.event_time,
+        event_period=i18n.event_period,
+        current_language=i18n.current_language,
+        url_for_language=i18n.url_for_language,
+        LANGUAGES=app.config["LANGUAGES"],
+    )
+
+    @app.after_request
+    def remember_language(response):
+        chosen = g.get("language_from_query")
+        if chosen:
+            response.set_cookie(
+                "lang", chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+            )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static" and response.mimetype == "text/html":
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+            )
+        return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    from eventhub.errors import register
+
+    register(app)

@@ -1,0 +1,135 @@
+"""The OpenAPI 3.1 document of /api/v1, with schemas from the pydantic models."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from eventhub.events.schema import EventRecord
+from eventhub.models import EVENT_FORMATS
+
+
+def _event_schema() -> dict[str, Any]:
+    schema = EventRecord.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = schema.pop("$defs", {})
+    schema["properties"].update(
+        {
+            "seats_left": {"type": ["integer", "null"], "minimum": 0},
+            "registrations_open": {"type": "boolean"},
+            "registration_state": {
+                "type": "string",
+                "enum": ["open", "full", "closed", "cancelled", "past", "draft"],
+            },
+            "url": {"type": "string", "format": "uri"},
+            "ics_url": {"type": "string", "format": "uri"},
+        }
+    )
+    schema["required"] = sorted(
+        set(schema.get("required", [])) | {"seats_left", "registrations_open", "status"}
+    )
+    return {"Event": schema, **defs}
+
+
+def _filter_parameters() -> list[dict[str, Any]]:
+    text = {"type": "string", "maxLength": 200}
+    params = [
+        ("q", "Words that must all occur in title, summary, place, hosts or topics", text),
+        ("topic", "Topic slug", text),
+        ("region", "Region name as shown on the event", text),
+        ("format", "Event format", {"type": "string", "enum": list(EVENT_FORMATS)}),
+        ("series", "Series slug", text),
+        ("host", "Slug of a host or co-host organisation", text),
+        ("page", "Page number, from 1", {"type": "integer", "minimum": 1, "maximum": 10000}),
+        ("when", "upcoming (default) or past", {"type": "string", "enum": ["upcoming", "past"]}),
+    ]
+    return [
+        {"name": n, "in": "query", "required": False, "description": d, "schema": s}
+        for n, d, s in params
+    ]
+
+
+ERROR = {
+    "description": "Error",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    schemas = _event_schema()
+    schemas["Error"] = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["status", "message"],
+                "properties": {"status": {"type": "integer"}, "message": {"type": "string"}},
+            }
+        },
+    }
+    schemas["EventPage"] = {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total", "pages"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+            "pages": {"type": "integer"},
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "eventhub API",
+            "version": "1.0.0",
+            "description": "Public events of eventhub as JSON.",
+        },
+        "servers": [{"url": current_app.config["BASE_URL"] + "/api/v1"}],
+        "paths": {
+            "/events": {
+                "get": {
+                    "summary": "Upcoming (or past) public events, filtered and paginated",
+                    "operationId": "listEvents",
+                    "parameters": _filter_parameters(),
+                    "responses": {
+                        "200": {
+                            "description": "A page of events",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/EventPage"}
+                                }
+                            },
+                        },
+                        "400": ERROR,
+                    },
+                }
+            },
+            "/events/{slug}": {
+                "get": {
+                    "summary": "One public event",
+                    "operationId": "getEvent",
+                    "parameters": [
+                        {
+                            "name": "slug",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "maxLength": 120},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The event",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Event"}
+                                }
+                            },
+                        },
+                        "404": ERROR,
+                    },
+                }
+            },
+        },
+        "components": {"schemas": schemas},
+    }

@@ -1,0 +1,74 @@
+"""iCalendar documents for events; pure functions from event data to bytes."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from icalendar import Calendar, vCalAddress, vText
+from icalendar import Event as VEvent
+
+from eventhub.models import Event
+from eventhub.text import single_line
+
+PRODID = "-//eventhub//eventhub 1.0//DE"
+UID_DOMAIN = "eventhub"
+
+
+def event_uid(event: Event) -> str:
+    """Stable for the event's lifetime: slug and title may change, this does not."""
+    return f"event-{event.uid}@{UID_DOMAIN}"
+
+
+def _location(event: Event) -> str:
+    city = " ".join(p for p in (event.venue_postcode, event.venue_city) if p)
+    parts = [event.venue_name, event.venue_street, city]
+    text = ", ".join(single_line(p) for p in parts if p)
+    return text or (event.online_url or "")
+
+
+def build_vevent(event: Event, *, event_url: str) -> VEvent:
+    vevent = VEvent()
+    vevent.add("uid", event_uid(event))
+    vevent.add("dtstamp", event.updated_at or dt.datetime.now(dt.UTC))
+    vevent.add("created", event.created_at)
+    vevent.add("last-modified", event.updated_at)
+    vevent.add("sequence", event.sequence)
+    vevent.add("summary", single_line(event.title))
+    vevent.add("dtstart", event.starts_at.astimezone(event.tz))
+    vevent.add("dtend", event.ends_at.astimezone(event.tz))
+    description = "\n\n".join(p for p in (event.summary.strip(), event_url) if p)
+    vevent.add("description", description)
+    location = _location(event)
+    if location:
+        vevent.add("location", location)
+    vevent.add("url", event_url)
+    vevent.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
+    vevent.add("transp", "OPAQUE")
+    if event.contact_email:
+        organizer = vCalAddress(f"mailto:{event.contact_email}")
+        if event.contact_name:
+            organizer.params["cn"] = vText(single_line(event.contact_name))
+        vevent.add("organizer", organizer)
+    if event.topics:
+        vevent.add("categories", [t.name for t in event.topics])
+    return vevent
+
+
+def calendar_bytes(
+    events: Iterable[Event],
+    *,
+    url_for_event,
+    name: str,
+    method: str = "PUBLISH",
+) -> bytes:
+    """A VCALENDAR with one VEVENT per event and the VTIMEZONEs they use."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    cal.add("x-wr-calname", single_line(name))
+    for event in events:
+        cal.add_component(build_vevent(event, event_url=url_for_event(event)))
+    cal.add_missing_timezones()
+    return cal.to_ical()

@@ -1,0 +1,25 @@
+"""The .ics of an event."""
+from __future__ import annotations
+
+from flask import Response, abort, current_app
+
+from eventhub.calendar import bp
+from eventhub.calendar.ical import calendar_bytes
+from eventhub.events.services import public_event
+from eventhub.models import Event
+
+ICS_MIMETYPE = "text/calendar"
+
+
+def absolute_event_url(event: Event) -> str:
+    return f"{current_app.config['BASE_URL']}/events/{event.slug}"
+
+
+@bp.get("/events/<slug>.ics")
+def event_ics(slug: str):
+    event = public_event(slug) or abort(404)
+    body = calendar_bytes([event], url_for_event=absolute_event_url, name=event.title)
+    response = Response(body, mimetype=ICS_MIMETYPE)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    return response

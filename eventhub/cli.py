@@ -1,0 +1,96 @@
+"""flask commands: init-db, demo, users, events."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+
+from eventhub.events.exchange import export_events, import_events, load_demo
+from eventhub.manage.services import AccountError, create_user
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(init_db)
+    app.cli.add_command(demo)
+    app.cli.add_command(users)
+    app.cli.add_command(events)
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema (safe to run again)."""
+    upgrade()
+    click.echo("Database schema is up to date.")
+
+
+@click.command("demo")
+def demo() -> None:
+    """Load the demo events, hosts and series (idempotent)."""
+    report = load_demo(dt.date.today())
+    click.echo(
+        f"Demo data: {len(report.created)} events created, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged."
+    )
+
+
+users = AppGroup("users", help="Manage accounts.")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--admin", is_flag=True, help="Site administrator.")
+@click.option("--org", "org_slug", help="Make the user an organiser of this organisation.")
+@click.option("--name", default="", help="Display name.")
+def users_create(email: str, password: str, admin: bool, org_slug: str | None, name: str) -> None:
+    """Create an account (or update its password and roles if it exists)."""
+    try:
+        user, created = create_user(
+            email=email, password=password, is_admin=admin, org_slug=org_slug, name=name
+        )
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    verb = "Created" if created else "Updated"
+    org = f", organiser of {org_slug}" if org_slug else ""
+    click.echo(f"{verb} user {user.email}{' (admin)' if admin else ''}{org}.")
+
+
+events = AppGroup("events", help="Import and export events as JSON.")
+
+
+@events.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def events_import(file: Path) -> None:
+    """Create or update events from a JSON list (matched by slug)."""
+    try:
+        records = json.loads(file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{file} is not valid UTF-8 JSON: {exc}") from exc
+    report = import_events(records)
+    for index, reason in report.errors:
+        where = f"record {index}" if index >= 0 else "file"
+        click.echo(f"error: {where}: {reason}", err=True)
+    click.echo(
+        f"{len(report.created)} created, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged, {len(report.errors)} rejected."
+    )
+    if report.errors:
+        sys.exit(1)
+
+
+@events.command("export")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def events_export(out: Path | None) -> None:
+    """Write all events as a JSON list (to stdout or --out)."""
+    text = json.dumps(export_events(), ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {out}.", err=True)

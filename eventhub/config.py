@@ -1,0 +1,34 @@
+"""Configuration defaults; EVENTHUB_* environment variables override them."""
+from __future__ import annotations
+
+
+class Config:
+    """Safe defaults for the embedded set-up (SQLite in instance/, mail in the outbox)."""
+
+    SECRET_KEY = "dev-not-secret"
+    DATABASE_URL: str | None = None  # None: SQLite file in the instance folder
+    BASE_URL = "http://localhost:5000"
+    SMTP_URL: str | None = None
+    MAIL_FROM = "eventhub <noreply@eventhub.localhost>"
+    REDIS_URL: str | None = None
+    RATELIMIT_ENABLED = True
+    REGISTRATION_RATELIMIT = "30 per minute"
+
+    # Request size limits: registration forms are small, nothing uploads files.
+    MAX_CONTENT_LENGTH = 256 * 1024
+    MAX_FORM_MEMORY_SIZE = 64 * 1024
+    MAX_FORM_PARTS = 200
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
+
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    LANGUAGES = ("de", "en")
+    EVENTS_PER_PAGE = 20
+    ARCHIVE_WINDOW_DAYS = 730
+
+    # Test-only: turns off the capacity guard so a control test can show the race.
+    TESTING_DISABLE_CAPACITY_GUARD = False

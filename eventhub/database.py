@@ -1,0 +1,67 @@
+"""Engine set-up and the write transaction every rule with a race goes through."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from eventhub.extensions import db
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_IMMEDIATE = "eventhub_begin_immediate"
+
+
+def configure_engines(app: Flask) -> None:
+    """Give SQLite engines WAL, foreign keys and explicit BEGIN control."""
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                _configure_sqlite(engine)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy emit BEGIN itself (pysqlite's own handling defers it).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        # A deferred transaction that reads and then writes fails with "database is
+        # locked" when another writer got in between; writers take the lock first.
+        if connection.get_execution_options().get(_IMMEDIATE):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def write_transaction(*, immediate: bool = True) -> Iterator[Session]:
+    """Run the block as one writing transaction and commit it.
+
+    On SQLite the transaction starts with BEGIN IMMEDIATE, so check and write
+    happen under the database's write lock; PostgreSQL relies on row locks and
+    conditional updates inside the block. Any transaction the request had open
+    for reading is ended first so the block sees current data.
+    """
+    session = db.session
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={_IMMEDIATE: immediate})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

@@ -1,0 +1,288 @@
+"""Events as contract JSON: export, and idempotent import by slug."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from eventhub.events.schema import EventRecord, describe_errors
+from eventhub.extensions import db
+from eventhub.models import AgendaItem, Event, EventHost, Organisation, Series, Topic
+from eventhub.text import slugify
+
+# Changes to these fields must reach attendees' calendars (iCal SEQUENCE + 1).
+CALENDAR_FIELDS = ("starts_at", "ends_at", "timezone", "venue", "online_url", "status", "title")
+
+
+def _iso(moment: dt.datetime | None, timezone: str) -> str | None:
+    return moment.astimezone(ZoneInfo(timezone)).isoformat() if moment else None
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    """The event in the contract's JSON shape (times in the event's zone, with offset)."""
+    tz = event.timezone
+    return {
+        "slug": event.slug,
+        "title": event.title,
+        "format": event.format,
+        "starts_at": _iso(event.starts_at, tz),
+        "ends_at": _iso(event.ends_at, tz),
+        "timezone": tz,
+        "capacity": event.capacity,
+        "registration_closes_at": _iso(event.registration_closes_at, tz),
+        "status": event.status,
+        "summary": event.summary,
+        "description": event.description,
+        "venue": {
+            "name": event.venue_name,
+            "street": event.venue_street,
+            "postcode": event.venue_postcode,
+            "city": event.venue_city,
+            "region": event.region,
+        },
+        "online_url": event.online_url,
+        "hosts": [
+            {"name": h.organisation.name, "slug": h.organisation.slug, "role": h.role}
+            for h in event.hosts
+        ],
+        "series": event.series.slug if event.series else None,
+        "topics": [t.name for t in event.topics],
+        "language": event.language,
+        "contact": {
+            "name": event.contact_name,
+            "email": event.contact_email or None,
+            "phone": event.contact_phone,
+        },
+        "agenda": [
+            {
+                "starts_at": _iso(item.starts_at, tz),
+                "ends_at": _iso(item.ends_at, tz),
+                "title": item.title,
+                "kind": item.kind,
+                "speakers": list(item.speakers or []),
+            }
+            for item in event.agenda
+        ],
+        "funding_note": event.funding_note,
+    }
+
+
+def event_load_options():
+    """Eager loads that keep every event listing at a fixed number of queries."""
+    return (
+        selectinload(Event.hosts).joinedload(EventHost.organisation),
+        selectinload(Event.topics),
+        selectinload(Event.agenda),
+        selectinload(Event.series),
+    )
+
+
+def export_events() -> list[dict[str, Any]]:
+    events = db.session.scalars(
+        select(Event).options(*event_load_options()).order_by(Event.starts_at, Event.slug)
+    )
+    return [event_to_dict(e) for e in events]
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def parse_records(records: Any) -> tuple[list[tuple[int, EventRecord]], list[tuple[int, str]]]:
+    """Validate raw JSON records; returns the good ones and (index, reason) for the bad."""
+    if not isinstance(records, list):
+        return [], [(-1, "the file must contain a JSON list of events")]
+    good: list[tuple[int, EventRecord]] = []
+    bad: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(records):
+        if not isinstance(raw, dict):
+            bad.append((index, "an event must be a JSON object"))
+            continue
+        try:
+            record = EventRecord.model_validate(raw)
+        except ValidationError as exc:
+            bad.append((index, describe_errors(exc)))
+            continue
+        if record.slug in seen:
+            bad.append((index, f"slug '{record.slug}' appears twice in the file"))
+            continue
+        seen.add(record.slug)
+        good.append((index, record))
+    return good, bad
+
+
+def import_events(records: Any) -> ImportReport:
+    """Create or update events by slug; a second import of the same file changes nothing."""
+    report = ImportReport()
+    good, report.errors = parse_records(records)
+    for _index, record in good:
+        outcome = upsert_event(record)
+        getattr(report, outcome).append(record.slug)
+    db.session.commit()
+    return report
+
+
+def _normalised(record: EventRecord) -> dict[str, Any]:
+    """The record as export would print it, to tell a real change from a re-import."""
+    data = record.model_dump(mode="python")
+    tz = record.timezone
+    for key in ("starts_at", "ends_at", "registration_closes_at"):
+        data[key] = _iso(data[key], tz)
+    for item in data["agenda"]:
+        item["starts_at"] = _iso(item["starts_at"], tz)
+        item["ends_at"] = _iso(item["ends_at"], tz)
+    data["online_url"] = str(record.online_url) if record.online_url else None
+    data["contact"]["email"] = record.contact.email or None
+    topics = {slugify(name): name for name in data["topics"]}
+    data["topics"] = sorted(topics.values(), key=str.casefold)
+    return data
+
+
+def _comparable(data: dict[str, Any]) -> dict[str, Any]:
+    data = dict(data)
+    data["topics"] = sorted(data["topics"], key=str.casefold)
+    return data
+
+
+def upsert_event(record: EventRecord) -> str:
+    """Apply one record; returns 'created', 'updated' or 'unchanged'. Does not commit."""
+    event = db.session.scalar(
+        select(Event).options(*event_load_options()).where(Event.slug == record.slug)
+    )
+    new = _normalised(record)
+    if event is None:
+        event = Event(slug=record.slug, sequence=0, confirmed_count=0)
+        db.session.add(event)
+        outcome = "created"
+        before = None
+    else:
+        before = event_to_dict(event)
+        if _comparable(before) == _comparable(new):
+            return "unchanged"
+        outcome = "updated"
+
+    event.title = record.title
+    event.format = record.format
+    event.starts_at = record.starts_at
+    event.ends_at = record.ends_at
+    event.timezone = record.timezone
+    event.capacity = record.capacity
+    event.registration_closes_at = record.registration_closes_at
+    event.status = record.status
+    event.summary = record.summary
+    event.description = record.description
+    event.language = record.language
+    event.funding_note = record.funding_note
+    event.venue_name = record.venue.name
+    event.venue_street = record.venue.street
+    event.venue_postcode = record.venue.postcode
+    event.venue_city = record.venue.city
+    event.region = record.venue.region
+    event.online_url = new["online_url"]
+    event.contact_name = record.contact.name
+    event.contact_email = record.contact.email or ""
+    event.contact_phone = record.contact.phone
+    event.series = _series(record.series)
+    event.topics = [_topic(name) for name in dict.fromkeys(record.topics)]
+    _replace_hosts(event, record)
+    event.agenda = [
+        AgendaItem(
+            position=pos,
+            starts_at=item.starts_at,
+            ends_at=item.ends_at,
+            title=item.title,
+            kind=item.kind,
+            speakers=[s.model_dump() for s in item.speakers],
+        )
+        for pos, item in enumerate(record.agenda)
+    ]
+    if before is not None and any(before[k] != new[k] for k in CALENDAR_FIELDS):
+        event.sequence += 1
+    refresh_search_text(event)
+    db.session.flush()
+    return outcome
+
+
+def _series(slug: str | None) -> Series | None:
+    if slug is None:
+        return None
+    series = db.session.scalar(select(Series).where(Series.slug == slug))
+    if series is None:
+        series = Series(slug=slug, title=slug.replace("-", " ").title(), description="")
+        db.session.add(series)
+    return series
+
+
+def _topic(name: str) -> Topic:
+    slug = slugify(name) or "topic"
+    topic = db.session.scalar(select(Topic).where(Topic.slug == slug))
+    if topic is None:
+        topic = Topic(slug=slug, name=name)
+        db.session.add(topic)
+        db.session.flush()
+    return topic
+
+
+def _organisation(slug: str, name: str) -> Organisation:
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if organisation is None:
+        organisation = Organisation(slug=slug, name=name)
+        db.session.add(organisation)
+        db.session.flush()
+    return organisation
+
+
+def _replace_hosts(event: Event, record: EventRecord) -> None:
+    wanted = [(h.slug, h.name, h.role) for h in record.hosts]
+    current = [(h.organisation.slug, h.organisation.name, h.role) for h in event.hosts]
+    if wanted == current:
+        return
+    event.hosts.clear()
+    db.session.flush()
+    for position, (slug, name, role) in enumerate(wanted):
+        event.hosts.append(
+            EventHost(organisation=_organisation(slug, name), role=role, position=position)
+        )
+
+
+def refresh_search_text(event: Event) -> None:
+    parts = [
+        event.title,
+        event.summary,
+        event.venue_name,
+        event.venue_city,
+        event.region,
+        *(h.organisation.name for h in event.hosts),
+        *(t.name for t in event.topics),
+    ]
+    event.search_text = " ".join(p for p in parts if p).casefold()
+
+
+def load_demo(today: dt.date) -> ImportReport:
+    """The seed events, hosts and series, dated around `today`; safe to run again."""
+    from eventhub import demo
+
+    for data in demo.demo_organisations():
+        organisation = _organisation(data["slug"], data["name"])
+        organisation.name = data["name"]
+        organisation.kind = data.get("kind") or "other"
+        organisation.website = data.get("website")
+    for data in demo.demo_series():
+        series = _series(data["slug"])
+        series.title = data["title"]
+        series.description = data.get("description", "")
+    db.session.flush()
+    report = import_events(demo.demo_events(today))
+    if report.errors:
+        raise ValueError(f"demo data is invalid: {report.errors}")
+    return report

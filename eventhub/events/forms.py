@@ -1,0 +1,63 @@
+"""Registration form."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
+
+from eventhub.text import has_control_characters
+
+
+def plain_text(form, field) -> None:
+    if field.data and has_control_characters(field.data):
+        raise ValidationError(_l("Please remove control characters from this field."))
+
+
+def _strip(value):
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+class RegistrationForm(FlaskForm):
+    first_name = StringField(
+        _l("First name"),
+        filters=[_strip],
+        validators=[InputRequired(_l("Please enter your first name.")), Length(max=100), plain_text],
+        render_kw={"autocomplete": "given-name"},
+    )
+    last_name = StringField(
+        _l("Last name"),
+        filters=[_strip],
+        validators=[InputRequired(_l("Please enter your last name.")), Length(max=100), plain_text],
+        render_kw={"autocomplete": "family-name"},
+    )
+    email = EmailField(
+        _l("Email address"),
+        filters=[_strip],
+        validators=[
+            InputRequired(_l("Please enter your email address.")),
+            Length(max=254),
+            Email(_l("Please enter a valid email address."), check_deliverability=False),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+    organisation = StringField(
+        _l("Organisation or company"),
+        filters=[_strip],
+        validators=[Length(max=200), plain_text],
+        render_kw={"autocomplete": "organization"},
+    )
+    job_title = StringField(
+        _l("Job title"),
+        filters=[_strip],
+        validators=[Length(max=200), plain_text],
+        render_kw={"autocomplete": "organization-title"},
+    )
+    consent_privacy = BooleanField(
+        _l("I agree that my details are stored and passed to the organisers for this event."),
+        validators=[DataRequired(_l("Please agree to the privacy notice to register."))],
+    )
+    show_in_directory = BooleanField(
+        _l("Show my name, organisation and job title to other participants (optional)."),
+        default=False,
+    )

@@ -1,0 +1,306 @@
+"""Catalogue queries and the registration rules (capacity, one seat per person)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import Select, and_, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from eventhub.database import write_transaction
+from eventhub.events.exchange import event_load_options
+from eventhub.extensions import db
+from eventhub.models import (
+    EVENT_FORMATS,
+    Event,
+    EventHost,
+    Organisation,
+    Registration,
+    Series,
+    Topic,
+    event_topics,
+)
+from eventhub.models.base import utcnow
+
+PUBLIC_STATUSES = ("published", "cancelled")
+
+
+class BadFilter(ValueError):
+    """A catalogue filter value that cannot be used (shown to the user as 400)."""
+
+
+@dataclass(frozen=True)
+class CatalogueFilters:
+    q: str = ""
+    topic: str = ""
+    region: str = ""
+    format: str = ""
+    series: str = ""
+    host: str = ""
+    page: int = 1
+
+    @property
+    def active(self) -> dict[str, str]:
+        return {
+            k: v
+            for k, v in (
+                ("q", self.q),
+                ("topic", self.topic),
+                ("region", self.region),
+                ("format", self.format),
+                ("series", self.series),
+                ("host", self.host),
+            )
+            if v
+        }
+
+
+def parse_filters(args) -> CatalogueFilters:
+    """Read filters from a query string; raises BadFilter with a reason code."""
+    values = {}
+    for name in ("q", "topic", "region", "format", "series", "host"):
+        value = " ".join(args.get(name, "").split())
+        if len(value) > 200:
+            raise BadFilter("too_long")
+        if any(ord(ch) < 32 for ch in value):
+            raise BadFilter("invalid")
+        values[name] = value
+    if values["format"] and values["format"] not in EVENT_FORMATS:
+        raise BadFilter("format")
+    page_text = args.get("page", "1")
+    if not page_text.isdigit() or not 1 <= int(page_text) <= 10_000:
+        raise BadFilter("page")
+    return CatalogueFilters(**values, page=int(page_text))
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def catalogue_select(filters: CatalogueFilters, *, past: bool = False) -> Select:
+    now = utcnow()
+    stmt = select(Event).where(Event.status.in_(PUBLIC_STATUSES))
+    if past:
+        stmt = stmt.where(Event.ends_at <= now).order_by(Event.starts_at.desc(), Event.id)
+    else:
+        stmt = stmt.where(Event.ends_at > now).order_by(Event.starts_at, Event.id)
+    if filters.q:
+        for word in filters.q.casefold().split()[:8]:
+            stmt = stmt.where(Event.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
+    if filters.format:
+        stmt = stmt.where(Event.format == filters.format)
+    if filters.region:
+        stmt = stmt.where(Event.region == filters.region)
+    if filters.topic:
+        stmt = stmt.where(
+            exists().where(
+                event_topics.c.event_id == Event.id,
+                event_topics.c.topic_id == Topic.id,
+                Topic.slug == filters.topic,
+            )
+        )
+    if filters.series:
+        stmt = stmt.where(exists().where(Series.id == Event.series_id, Series.slug == filters.series))
+    if filters.host:
+        stmt = stmt.where(
+            exists().where(
+                EventHost.event_id == Event.id,
+                EventHost.organisation_id == Organisation.id,
+                Organisation.slug == filters.host,
+            )
+        )
+    return stmt.options(*event_load_options())
+
+
+def catalogue_page(filters: CatalogueFilters, *, past: bool = False):
+    return db.paginate(
+        catalogue_select(filters, past=past),
+        page=filters.page,
+        per_page=current_app.config["EVENTS_PER_PAGE"],
+        error_out=False,
+    )
+
+
+def filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """Values offered in the catalogue's filter form, from public events only."""
+    public = Event.status.in_(PUBLIC_STATUSES)
+    topics = db.session.execute(
+        select(Topic.slug, Topic.name)
+        .where(exists().where(event_topics.c.topic_id == Topic.id, event_topics.c.event_id == Event.id, public))
+        .order_by(Topic.name)
+    ).all()
+    regions = db.session.scalars(
+        select(Event.region).where(public, Event.region != "").distinct().order_by(Event.region)
+    ).all()
+    series = db.session.execute(
+        select(Series.slug, Series.title)
+        .where(exists().where(Event.series_id == Series.id, public))
+        .order_by(Series.title)
+    ).all()
+    hosts = db.session.execute(
+        select(Organisation.slug, Organisation.name)
+        .where(
+            exists().where(
+                EventHost.organisation_id == Organisation.id,
+                EventHost.event_id == Event.id,
+                EventHost.role.in_(("host", "cohost")),
+                public,
+            )
+        )
+        .order_by(Organisation.name)
+    ).all()
+    return {
+        "topic": [tuple(t) for t in topics],
+        "region": [(r, r) for r in regions],
+        "series": [tuple(s) for s in series],
+        "host": [tuple(h) for h in hosts],
+    }
+
+
+def public_event(slug: str) -> Event | None:
+    return db.session.scalar(
+        select(Event)
+        .options(*event_load_options())
+        .where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
+    )
+
+
+# --- registration -----------------------------------------------------------
+
+
+class RegistrationRefused(Exception):
+    """The registration was not accepted; `reason` is one of REFUSAL_REASONS."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+REFUSAL_REASONS = ("full", "closed", "cancelled", "past", "draft", "duplicate")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """An unguessable link token (256 random bits) and the hash we store."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+@dataclass(frozen=True)
+class Attendee:
+    first_name: str
+    last_name: str
+    email: str
+    organisation: str = ""
+    job_title: str = ""
+    show_in_directory: bool = False
+    language: str = "de"
+
+
+def register(event_id: int, attendee: Attendee) -> tuple[Registration, str]:
+    """Take a seat for the attendee or raise RegistrationRefused.
+
+    The seat is claimed by a conditional UPDATE of the event's confirmed_count
+    inside a writing transaction (BEGIN IMMEDIATE on SQLite, a row lock on
+    PostgreSQL), so no interleaving of requests can pass capacity. The unique
+    partial index on (event, email) settles concurrent double submits.
+    Returns the registration and the raw manage-link token (only ever shown once).
+    """
+    guard = not current_app.config["TESTING_DISABLE_CAPACITY_GUARD"]
+    email_key = normalise_email(attendee.email)
+    token, token_hash = new_token()
+    try:
+        with write_transaction(immediate=guard) as session:
+            event = session.get(Event, event_id, populate_existing=True)
+            if event is None:
+                raise RegistrationRefused("draft")
+            state = event.registration_state
+            if state not in ("open", "full"):
+                raise RegistrationRefused(state)
+            already = session.scalar(
+                select(
+                    exists().where(
+                        Registration.event_id == event_id,
+                        Registration.email_normalised == email_key,
+                        Registration.status == "confirmed",
+                    )
+                )
+            )
+            if already:
+                raise RegistrationRefused("duplicate")
+            if guard:
+                _claim_seat(event_id)
+            else:
+                _claim_seat_unguarded(event)
+            registration = Registration(
+                event_id=event_id,
+                status="confirmed",
+                first_name=attendee.first_name,
+                last_name=attendee.last_name,
+                email=attendee.email.strip(),
+                email_normalised=email_key,
+                organisation=attendee.organisation,
+                job_title=attendee.job_title,
+                show_in_directory=attendee.show_in_directory,
+                language=attendee.language,
+                token_hash=token_hash,
+            )
+            session.add(registration)
+            session.flush()
+    except IntegrityError as exc:
+        raise RegistrationRefused("duplicate") from exc
+    return registration, token
+
+
+def _claim_seat(event_id: int) -> None:
+    result = db.session.execute(
+        update(Event)
+        .where(
+            Event.id == event_id,
+            or_(Event.capacity.is_(None), Event.confirmed_count < Event.capacity),
+        )
+        .values(confirmed_count=Event.confirmed_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise RegistrationRefused("full")
+
+
+def _claim_seat_unguarded(event: Event) -> None:
+    # Check-then-write on a value read earlier: the race the guard exists for.
+    if event.capacity is not None and event.confirmed_count >= event.capacity:
+        raise RegistrationRefused("full")
+    db.session.execute(
+        update(Event)
+        .where(Event.id == event.id)
+        .values(confirmed_count=event.confirmed_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def registration_by_token(token: str) -> Registration | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        select(Registration).where(Registration.token_hash == hash_token(token))
+    )
+
+
+def confirmed_count(event_id: int) -> int:
+    """Counted from the rows (used to cross-check the denormalised counter)."""
+    from sqlalchemy import func
+
+    return db.session.scalar(
+        select(func.count()).where(
+            and_(Registration.event_id == event_id, Registration.status == "confirmed")
+        )
+    )

@@ -1,0 +1,135 @@
+"""Catalogue, event page and registration views."""
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from eventhub.events import bp
+from eventhub.events.forms import RegistrationForm
+from eventhub.events.services import (
+    Attendee,
+    BadFilter,
+    RegistrationRefused,
+    catalogue_page,
+    filter_choices,
+    parse_filters,
+    public_event,
+    register,
+    registration_by_token,
+)
+from eventhub.errors import abort_with
+from eventhub.extensions import limiter
+from eventhub.i18n import current_language
+
+
+def refusal_message(reason: str) -> str:
+    return {
+        "full": _("This event is fully booked. No more registrations are possible."),
+        "closed": _("Registration for this event has closed."),
+        "cancelled": _("This event has been cancelled."),
+        "past": _("This event has already taken place."),
+        "draft": _("This event is not open for registration."),
+        "duplicate": _(
+            "This email address is already registered for this event. "
+            "Use the link in your confirmation to change or cancel it."
+        ),
+    }[reason]
+
+
+def filter_message(reason: str) -> str:
+    return {
+        "format": _("Unknown event format. Please choose a format from the list."),
+        "page": _("The page number is not valid."),
+        "too_long": _("A filter value is too long."),
+        "invalid": _("A filter value contains characters that are not allowed."),
+    }[reason]
+
+
+def _filters_or_400():
+    try:
+        return parse_filters(request.args)
+    except BadFilter as exc:
+        abort_with(400, filter_message(str(exc)))
+
+
+def _registration_limit() -> str:
+    return current_app.config["REGISTRATION_RATELIMIT"]
+
+
+@bp.get("/")
+@bp.get("/events/")
+def catalogue():
+    filters = _filters_or_400()
+    page = catalogue_page(filters)
+    return render_template(
+        "events/catalogue.html",
+        page=page,
+        filters=filters,
+        choices=filter_choices(),
+        archive=False,
+    )
+
+
+@bp.get("/events/archive")
+def archive():
+    filters = _filters_or_400()
+    page = catalogue_page(filters, past=True)
+    return render_template(
+        "events/catalogue.html",
+        page=page,
+        filters=filters,
+        choices=filter_choices(),
+        archive=True,
+    )
+
+
+@bp.get("/events/<slug>")
+def event_page(slug: str):
+    event = public_event(slug) or abort(404)
+    return render_template("events/event.html", event=event)
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(_registration_limit, methods=["POST"])
+def register_page(slug: str):
+    event = public_event(slug) or abort(404)
+    form = RegistrationForm()
+    refusal = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            attendee = Attendee(
+                first_name=form.first_name.data,
+                last_name=form.last_name.data,
+                email=form.email.data,
+                organisation=form.organisation.data or "",
+                job_title=form.job_title.data or "",
+                show_in_directory=form.show_in_directory.data,
+                language=current_language(),
+            )
+            try:
+                _registration, token = register(event.id, attendee)
+            except RegistrationRefused as exc:
+                refusal = refusal_message(exc.reason)
+                status = 409
+                event = public_event(slug) or abort(404)
+            else:
+                return redirect(url_for("events.my_registration", token=token, new=1), 303)
+        else:
+            status = 422
+    elif not event.registrations_open:
+        refusal = refusal_message(event.registration_state)
+    return render_template(
+        "events/register.html", event=event, form=form, refusal=refusal
+    ), status
+
+
+@bp.get("/r/<token>")
+def my_registration(token: str):
+    registration = registration_by_token(token) or abort(404)
+    return render_template(
+        "events/my_registration.html",
+        registration=registration,
+        event=registration.event,
+        just_registered=request.args.get("new") == "1",
+    )

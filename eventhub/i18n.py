@@ -1,0 +1,69 @@
+"""Language choice and locale-aware formatting of event times."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from flask import current_app, g, request, url_for
+from flask_babel import get_locale
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        g.language_from_query = chosen
+        return chosen
+    cookie = request.cookies.get("lang")
+    if cookie in languages:
+        return cookie
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def current_language() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def url_for_language(language: str) -> str:
+    """The current page in another language (keeps path and query)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [language]
+    if request.endpoint is None or request.view_args is None:
+        return url_for("events.catalogue", lang=language)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def _local(moment: dt.datetime, timezone: str) -> dt.datetime:
+    return moment.astimezone(ZoneInfo(timezone))
+
+
+def event_date(moment: dt.datetime, timezone: str, fmt: str = "full") -> str:
+    return format_date(_local(moment, timezone).date(), fmt, locale=get_locale())
+
+
+def event_time(moment: dt.datetime, timezone: str) -> str:
+    local = _local(moment, timezone)
+    return format_time(local, "short", tzinfo=local.tzinfo, locale=get_locale())
+
+
+def event_period(starts_at: dt.datetime, ends_at: dt.datetime, timezone: str) -> str:
+    """'Mittwoch, 9. Dezember 2026, 10:00–16:00 MEZ' or a range over several days."""
+    start, end = _local(starts_at, timezone), _local(ends_at, timezone)
+    locale = get_locale()
+    zone = format_datetime(start, "zzz", tzinfo=start.tzinfo, locale=locale)
+    if start.date() == end.date():
+        return "{}, {}–{} {}".format(
+            format_date(start.date(), "full", locale=locale),
+            format_time(start, "short", tzinfo=start.tzinfo, locale=locale),
+            format_time(end, "short", tzinfo=end.tzinfo, locale=locale),
+            zone,
+        )
+    return "{} – {}".format(
+        format_datetime(start, "medium", tzinfo=start.tzinfo, locale=locale),
+        format_datetime(end, "medium", tzinfo=end.tzinfo, locale=locale),
+    )

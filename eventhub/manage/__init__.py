@@ -1,0 +1,1 @@
+"""Organiser workspace: accounts and organisations (workspace pages follow)."""

@@ -1,0 +1,42 @@
+"""Models by domain; imported here so Alembic and the app see every table."""
+from eventhub.models.event import (
+    AGENDA_KINDS,
+    EVENT_FORMATS,
+    EVENT_STATUSES,
+    HOST_ROLES,
+    AgendaItem,
+    Event,
+    EventHost,
+    Series,
+    Topic,
+    event_topics,
+)
+from eventhub.models.organisation import (
+    MEMBERSHIP_ROLES,
+    ORGANISATION_KINDS,
+    Membership,
+    Organisation,
+    User,
+)
+from eventhub.models.registration import ACTIVE_STATUSES, REGISTRATION_STATUSES, Registration
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "AGENDA_KINDS",
+    "EVENT_FORMATS",
+    "EVENT_STATUSES",
+    "HOST_ROLES",
+    "MEMBERSHIP_ROLES",
+    "ORGANISATION_KINDS",
+    "REGISTRATION_STATUSES",
+    "AgendaItem",
+    "Event",
+    "EventHost",
+    "Membership",
+    "Organisation",
+    "Registration",
+    "Series",
+    "Topic",
+    "User",
+    "event_topics",
+]

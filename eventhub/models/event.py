@@ -1,0 +1,178 @@
+"""Events with their hosts, series, topics and agenda."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventhub.extensions import db
+from eventhub.models.base import UTCDateTime, utcnow
+from eventhub.models.organisation import Organisation
+
+EVENT_FORMATS = ("workshop", "fachtagung", "info", "kooperation", "exchange", "networking")
+EVENT_STATUSES = ("draft", "published", "cancelled")
+HOST_ROLES = ("host", "cohost", "partner", "funder")
+AGENDA_KINDS = ("welcome", "talk", "panel", "discussion", "workshop", "break", "networking")
+
+
+def new_uid() -> str:
+    return uuid.uuid4().hex
+
+
+event_topics = Table(
+    "event_topics",
+    db.Model.metadata,
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Series(db.Model):
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Topic(db.Model):
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_status_starts_at", "status", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(64), unique=True, default=new_uid)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    format: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    capacity: Mapped[int | None]
+    registration_closes_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(5), default="de")
+    funding_note: Mapped[str] = mapped_column(Text, default="")
+
+    venue_name: Mapped[str] = mapped_column(String(200), default="")
+    venue_street: Mapped[str] = mapped_column(String(200), default="")
+    venue_postcode: Mapped[str] = mapped_column(String(20), default="")
+    venue_city: Mapped[str] = mapped_column(String(120), default="")
+    region: Mapped[str] = mapped_column(String(120), default="", index=True)
+    online_url: Mapped[str | None] = mapped_column(String(500))
+
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(60), default="")
+
+    # Casefolded title, summary, place, hosts and topics: one LIKE finds "Über" with
+    # "über" on SQLite too, whose lower() only knows ASCII.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"), index=True)
+    # Confirmed registrations, kept in step by the registration service under a
+    # lock so "seats left" never needs a COUNT and capacity can be claimed atomically.
+    confirmed_count: Mapped[int] = mapped_column(default=0)
+    # iCalendar SEQUENCE: raised with every change attendees must see.
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    series: Mapped[Series | None] = relationship()
+    topics: Mapped[list[Topic]] = relationship(secondary=event_topics, order_by="Topic.name")
+    hosts: Mapped[list[EventHost]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventHost.position"
+    )
+    agenda: Mapped[list[AgendaItem]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="AgendaItem.position"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug}>"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def local_starts_at(self) -> dt.datetime:
+        return self.starts_at.astimezone(self.tz)
+
+    @property
+    def local_ends_at(self) -> dt.datetime:
+        return self.ends_at.astimezone(self.tz)
+
+    @property
+    def seats_left(self) -> int | None:
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.confirmed_count, 0)
+
+    @property
+    def is_past(self) -> bool:
+        return self.ends_at <= utcnow()
+
+    @property
+    def registration_state(self) -> str:
+        """One of open, full, closed, cancelled, past, draft."""
+        now = utcnow()
+        if self.status == "cancelled":
+            return "cancelled"
+        if self.status != "published":
+            return "draft"
+        if self.starts_at <= now:
+            return "past"
+        if self.registration_closes_at is not None and self.registration_closes_at <= now:
+            return "closed"
+        if self.seats_left == 0:
+            return "full"
+        return "open"
+
+    @property
+    def registrations_open(self) -> bool:
+        return self.registration_state == "open"
+
+    def hosts_with_role(self, role: str) -> list[EventHost]:
+        return [h for h in self.hosts if h.role == role]
+
+
+class EventHost(db.Model):
+    __tablename__ = "event_hosts"
+    __table_args__ = (UniqueConstraint("event_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="host")
+    position: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="hosts")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    starts_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20), default="talk")
+    # [{"name": ..., "affiliation": ...}] in speaking order.
+    speakers: Mapped[list[dict]] = mapped_column(JSON, default=list)
+
+    event: Mapped[Event] = relationship(back_populates="agenda")
