@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, g, request
-from sqlalchemy import text
+import sqlalchemy as sa
 
 from eventhub.config import Config
 from eventhub.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -83,7 +83,7 @@ def register_blueprints(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
-        db.session.execute(text("SELECT 1"))
+        db.session.execute(sa.text("SELECT 1"))
         return {"status": "ok"}
 
 

@@ -55,7 +55,7 @@ def write_transaction(*, immediate: bool = True) -> Iterator[Session]:
     conditional updates inside the block. Any transaction the request had open
     for reading is ended first so the block sees current data.
     """
-    session = db.session
+    session = db.session()
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={_IMMEDIATE: immediate})

@@ -253,6 +253,7 @@ def _event(
     topics: list[str],
     contact: dict[str, str | None],
     agenda: Sequence[_Slot],
+    funding_note: str = "",
 ) -> dict[str, Any]:
     return {
         "slug": slug,
@@ -274,6 +275,7 @@ def _event(
         "language": "de",
         "contact": contact,
         "agenda": _agenda(day, end, agenda),
+        "funding_note": funding_note,
     }
 
 
@@ -446,6 +448,10 @@ Zum Abschluss bleibt Zeit für Diskussion und persönlichen Austausch.
 def _fachtagung_bottrop(day: dt.date) -> dict[str, Any]:
     return _event(
         slug="integration-gefluechtete-fachtagung-bottrop",
+        funding_note=(
+            "Die Veranstaltung wird aus Mitteln des Landes Nordrhein-Westfalen und des "
+            "Europäischen Sozialfonds (ESF) gefördert."
+        ),
         title="Integration von Geflüchteten in Arbeit und Ausbildung",
         event_format="fachtagung",
         day=day,
@@ -537,6 +543,10 @@ Nordrhein-Westfalen und des Europäischen Sozialfonds (ESF) gefördert.
 def _kooperationsgespraech_hamm(day: dt.date) -> dict[str, Any]:
     return _event(
         slug="kooperationsgespraech-fachkraefte-hamm",
+        funding_note=(
+            "Die Regionalagentur Westfälisches Ruhrgebiet wird vom Land Nordrhein-Westfalen "
+            "und dem Europäischen Sozialfonds (ESF) gefördert."
+        ),
         title="Erfolgreich Fachkräfte sichern! – Kooperationsgespräch mit dem Arbeitsministerium",
         event_format="kooperation",
         day=day,

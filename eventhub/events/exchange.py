@@ -72,14 +72,16 @@ def event_to_dict(event: Event) -> dict[str, Any]:
     }
 
 
-def event_load_options():
+def event_load_options(*, agenda: bool = True):
     """Eager loads that keep every event listing at a fixed number of queries."""
-    return (
+    options = [
         selectinload(Event.hosts).joinedload(EventHost.organisation),
         selectinload(Event.topics),
-        selectinload(Event.agenda),
         selectinload(Event.series),
-    )
+    ]
+    if agenda:
+        options.append(selectinload(Event.agenda))
+    return options
 
 
 def export_events() -> list[dict[str, Any]]:

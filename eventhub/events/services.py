@@ -111,7 +111,7 @@ def catalogue_select(filters: CatalogueFilters, *, past: bool = False) -> Select
                 Organisation.slug == filters.host,
             )
         )
-    return stmt.options(*event_load_options())
+    return stmt.options(*event_load_options(agenda=False))
 
 
 def catalogue_page(filters: CatalogueFilters, *, past: bool = False):

@@ -1,0 +1,211 @@
+"""Fixtures: an app on a fresh database (SQLite, and PostgreSQL when configured)."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from contextlib import contextmanager
+from itertools import count
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+
+from eventhub import create_app
+from eventhub.events.exchange import upsert_event
+from eventhub.events.schema import EventRecord
+from eventhub.events.services import Attendee, register
+from eventhub.extensions import db
+
+PG_URL = os.environ.get("EVENTHUB_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def _worker_pg_url(worker: str) -> str:
+    """One PostgreSQL database per xdist worker, created on first use."""
+    base = sa.engine.make_url(PG_URL)
+    name = f"{base.database}_{re.sub(r'[^a-z0-9]', '', worker)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_url(worker_id):
+    if not PG_URL:
+        pytest.skip("EVENTHUB_TEST_DATABASE_URL is not set")
+    url = _worker_pg_url(worker_id)
+    app = create_app({"TESTING": True, "DATABASE_URL": url})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    return url
+
+
+def _config(database_url: str, **overrides) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "BASE_URL": "http://eventhub.test",
+        "SERVER_NAME": None,
+        **overrides,
+    }
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def app_factory(backend, tmp_path, request):
+    """Builds an app on a fresh, empty database; extra config as keyword arguments."""
+    created = []
+
+    def factory(**overrides):
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        else:
+            url = request.getfixturevalue("pg_url")
+        app = create_app(_config(url, **overrides))
+        with app.app_context():
+            if backend == "sqlite":
+                db.create_all()
+            else:
+                tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+                db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                db.session.commit()
+        created.append(app)
+        return app
+
+    yield factory
+    for app in created:
+        with app.app_context():
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    app = app_factory()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_slugs = count(1)
+
+
+def in_days(days: int, hour: int = 10, minute: int = 0) -> dt.datetime:
+    day = dt.date.today() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=BERLIN)
+
+
+def event_record(**overrides) -> dict:
+    """A valid contract-JSON event; keyword arguments replace fields."""
+    n = next(_slugs)
+    starts = overrides.pop("starts", None) or in_days(30)
+    record = {
+        "slug": f"test-event-{n}",
+        "title": f"Fachkräfte-Workshop {n}",
+        "format": "workshop",
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + dt.timedelta(hours=4)).isoformat(),
+        "timezone": "Europe/Berlin",
+        "capacity": 50,
+        "registration_closes_at": None,
+        "status": "published",
+        "summary": "Ein Workshop für Arbeitgeber.",
+        "description": "Wir sprechen über **Anerkennung**.",
+        "venue": {
+            "name": "Lohnhalle",
+            "street": "Im Blankenfeld 4",
+            "postcode": "46238",
+            "city": "Bottrop",
+            "region": "Ruhrgebiet",
+        },
+        "hosts": [{"name": "G.I.B. NRW", "slug": "gib", "role": "host"}],
+        "series": None,
+        "topics": ["Integration"],
+        "contact": {"name": "Erika Muster", "email": "erika@example.org", "phone": ""},
+        "agenda": [],
+    }
+    record.update(overrides)
+    return record
+
+
+@pytest.fixture
+def make_event(app):
+    """Create an event through the import service; returns the Event."""
+
+    def factory(**overrides):
+        record = EventRecord.model_validate(event_record(**overrides))
+        upsert_event(record)
+        db.session.commit()
+        from eventhub.models import Event
+
+        return db.session.scalar(sa.select(Event).where(Event.slug == record.slug))
+
+    return factory
+
+
+@pytest.fixture
+def make_registration(app):
+    """Register someone through the registration service; returns (registration, token)."""
+    numbers = count(1)
+
+    def factory(event, **overrides):
+        n = next(numbers)
+        values = {
+            "first_name": "Anna",
+            "last_name": f"Beispiel {n}",
+            "email": f"anna{n}@example.org",
+            "organisation": "Muster GmbH",
+        }
+        values.update(overrides)
+        return register(event.id, Attendee(**values))
+
+    return factory
+
+
+@pytest.fixture
+def query_counter(app):
+    """Counts SQL statements sent to the database inside `with query_counter() as n:`."""
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            # Transaction control depends on what the test itself left open; count work.
+            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+                statements.append(statement)
+
+        engine = db.engine
+        sa_event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", before)
+
+    return counting

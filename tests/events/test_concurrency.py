@@ -1,0 +1,107 @@
+"""Capacity and uniqueness hold under concurrent requests (real threads through the app)."""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from eventhub.extensions import db
+from eventhub.models import Event, Registration
+
+pytestmark = pytest.mark.slow
+
+SEATS = 170
+ATTEMPTS = 300
+
+
+def fire(app, slug: str, emails: list[str]) -> Counter:
+    """POST one registration per email, all threads released at the same moment."""
+    barrier = threading.Barrier(len(emails))
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+
+    def attempt(email: str) -> None:
+        client = app.test_client()
+        barrier.wait()
+        try:
+            response = client.post(
+                f"/events/{slug}/register",
+                data={
+                    "first_name": "Test",
+                    "last_name": "Person",
+                    "email": email,
+                    "consent_privacy": "y",
+                },
+            )
+            body = response.get_data(as_text=True)
+            if response.status_code == 409 and "ausgebucht" in body:
+                outcome = "full"
+            elif response.status_code == 409 and "bereits angemeldet" in body:
+                outcome = "duplicate"
+            else:
+                outcome = response.status_code
+        except Exception as exc:  # an unhandled error is a 500 for the user
+            outcome = f"error: {type(exc).__name__}"
+        with lock:
+            outcomes[outcome] += 1
+
+    threads = [threading.Thread(target=attempt, args=(email,)) for email in emails]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+def stored(app, slug: str) -> tuple[int, int]:
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        rows = db.session.scalar(
+            select(func.count()).where(
+                Registration.event_id == event.id, Registration.status == "confirmed"
+            )
+        )
+        return rows, event.confirmed_count
+
+
+def build_event(app, slug: str, capacity: int) -> None:
+    from eventhub.events.exchange import upsert_event
+    from eventhub.events.schema import EventRecord
+    from tests.conftest import event_record
+
+    with app.app_context():
+        upsert_event(EventRecord.model_validate(event_record(slug=slug, capacity=capacity)))
+        db.session.commit()
+
+
+def test_capacity_is_never_exceeded(app_factory):
+    app = app_factory()
+    build_event(app, "fachtagung", SEATS)
+    outcomes = fire(app, "fachtagung", [f"person{i}@example.org" for i in range(ATTEMPTS)])
+    assert outcomes == Counter({303: SEATS, "full": ATTEMPTS - SEATS}), outcomes
+    assert stored(app, "fachtagung") == (SEATS, SEATS)
+
+
+def test_control_without_the_guard_the_same_load_breaks_the_rule(app_factory):
+    """Shows the test above can fail: with the guard off, capacity is not kept."""
+    app = app_factory(TESTING_DISABLE_CAPACITY_GUARD=True)
+    build_event(app, "fachtagung", SEATS)
+    outcomes = fire(app, "fachtagung", [f"person{i}@example.org" for i in range(ATTEMPTS)])
+    rows, counter = stored(app, "fachtagung")
+    kept = outcomes == Counter({303: SEATS, "full": ATTEMPTS - SEATS}) and rows == SEATS
+    assert not kept, f"the race did not show: {outcomes}, {rows} rows"
+    # What goes wrong: overbooking, a counter that lost updates, or lost writes ("locked").
+    assert rows > SEATS or rows != counter or any(
+        str(k).startswith(("error", "5")) for k in outcomes
+    )
+
+
+def test_concurrent_double_submits_register_once(app_factory):
+    app = app_factory()
+    build_event(app, "workshop", 50)
+    emails = ["Same.Person@example.org", "same.person@example.org ", "SAME.PERSON@EXAMPLE.ORG"] * 10
+    outcomes = fire(app, "workshop", emails)
+    assert outcomes == Counter({303: 1, "duplicate": len(emails) - 1}), outcomes
+    assert stored(app, "workshop") == (1, 1)
