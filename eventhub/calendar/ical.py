@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as VEvent
 
+from eventhub.calendar.vtimezone import build_vtimezone
 from eventhub.models import Event
 from eventhub.text import single_line
 
@@ -70,5 +72,19 @@ def calendar_bytes(
     cal.add("x-wr-calname", single_line(name))
     for event in events:
         cal.add_component(build_vevent(event, event_url=url_for_event(event)))
-    cal.add_missing_timezones()
+    add_timezones(cal)
     return cal.to_ical()
+
+
+def add_timezones(cal: Calendar) -> None:
+    """Define every TZID the calendar uses, RRULE-style where the zone allows it."""
+    for tzid in sorted(cal.get_missing_tzids()):
+        vtimezone = _cached_vtimezone(tzid)
+        if vtimezone is not None:
+            cal.subcomponents.insert(0, vtimezone)
+    cal.add_missing_timezones()
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_vtimezone(tzid: str):
+    return build_vtimezone(tzid)
