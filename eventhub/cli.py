@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
 from eventhub.events.exchange import export_events, import_events, load_demo
@@ -23,6 +23,7 @@ def register_cli(app: Flask) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or upgrade the database schema (safe to run again)."""
     upgrade()
@@ -30,6 +31,7 @@ def init_db() -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo() -> None:
     """Load the demo events, hosts and series (idempotent)."""
     report = load_demo(dt.date.today())

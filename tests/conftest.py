@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from sqlalchemy import event as sa_event
 
 from eventhub import create_app
@@ -103,8 +104,21 @@ def app(app_factory):
         yield app
 
 
+class IsolatedClient(FlaskClient):
+    """Runs every request in its own app context, as a server does.
+
+    Without this, requests would share the test's app context: one database
+    session and one `g` (and so one cached locale) for the whole test.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

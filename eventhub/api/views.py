@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, request, url_for
+from flask_babel import gettext as _
 
 from eventhub.api import bp
 from eventhub.api.openapi import openapi_document
@@ -30,7 +31,10 @@ def events():
         filters = parse_filters(request.args)
     except BadFilter as exc:
         abort_with(400, filter_message(str(exc)))
-    page = catalogue_page(filters, past=request.args.get("when") == "past")
+    when = request.args.get("when", "upcoming")
+    if when not in ("upcoming", "past"):
+        abort_with(400, _("'when' must be 'upcoming' or 'past'."))
+    page = catalogue_page(filters, past=when == "past")
     return {
         "items": [event_json(e) for e in page.items],
         "page": page.page,

@@ -24,6 +24,10 @@ def create_user(
         raise AccountError(f"'{email}' is not an email address")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if org_slug and slugify(org_slug) != org_slug:
+        raise AccountError(
+            f"'{org_slug}' is not a valid organisation slug (try '{slugify(org_slug)}')"
+        )
     user = db.session.scalar(select(User).where(User.email == email))
     created = user is None
     if user is None:
@@ -34,22 +38,21 @@ def create_user(
     user.password_hash = generate_password_hash(password, method="scrypt")
     user.is_admin = user.is_admin or is_admin
     if org_slug:
-        slug = slugify(org_slug)
-        if not slug or slug != org_slug:
-            raise AccountError(f"'{org_slug}' is not a valid organisation slug (try '{slug}')")
-        organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+        organisation = db.session.scalar(
+            select(Organisation).where(Organisation.slug == org_slug)
+        )
         if organisation is None:
-            organisation = Organisation(slug=slug, name=slug.replace("-", " ").title())
+            organisation = Organisation(slug=org_slug, name=org_slug.replace("-", " ").title())
             db.session.add(organisation)
             db.session.flush()
-        db.session.flush()
         membership = db.session.scalar(
             select(Membership).where(
                 Membership.user_id == user.id, Membership.organisation_id == organisation.id
             )
         )
         if membership is None:
-            db.session.add(Membership(user=user, organisation=organisation, role="owner"
-                                      if created else "organiser"))
+            # The first account of a new organisation owns it; later ones organise.
+            role = "owner" if not organisation.memberships else "organiser"
+            db.session.add(Membership(user=user, organisation=organisation, role=role))
     db.session.commit()
     return user, created
