@@ -1,4 +1,5 @@
 """WSGI entry point."""
+
 from eventhub import create_app
 
 app = create_app()

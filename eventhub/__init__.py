@@ -1,12 +1,13 @@
 """eventhub: registration and networking for regional skilled-worker events."""
+
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, g, request
 import sqlalchemy as sa
+from flask import Flask, g, request
 
 from eventhub.config import Config
 from eventhub.extensions import babel, csrf, db, limiter, login_manager, migrate

@@ -1,4 +1,5 @@
 """flask commands: init-db, demo, users, events."""
+
 from __future__ import annotations
 
 import datetime as dt

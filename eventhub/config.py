@@ -1,11 +1,12 @@
 """Configuration defaults; EVENTHUB_* environment variables override them."""
+
 from __future__ import annotations
 
 
 class Config:
     """Safe defaults for the embedded set-up (SQLite in instance/, mail in the outbox)."""
 
-    SECRET_KEY = "dev-not-secret"
+    SECRET_KEY = "dev-not-secret"  # noqa: S105 - development default, warned about at start
     DATABASE_URL: str | None = None  # None: SQLite file in the instance folder
     BASE_URL = "http://localhost:5000"
     SMTP_URL: str | None = None

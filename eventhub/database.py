@@ -1,4 +1,5 @@
 """Engine set-up and the write transaction every rule with a race goes through."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

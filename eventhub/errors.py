@@ -1,4 +1,5 @@
 """Error pages in the user's language, JSON errors under /api/."""
+
 from __future__ import annotations
 
 from flask import Flask, render_template, request
@@ -41,8 +42,10 @@ def register(app: Flask) -> None:
     def csrf_error(error: CSRFError):
         return error_response(
             400,
-            _("The form has expired or was sent from elsewhere. Please reload the page "
-              "and submit it again."),
+            _(
+                "The form has expired or was sent from elsewhere. Please reload the page "
+                "and submit it again."
+            ),
         )
 
     @app.errorhandler(HTTPException)

@@ -1,4 +1,5 @@
 """Language choice and locale-aware formatting of event times."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Fixtures: an app on a fresh database (SQLite, and PostgreSQL when configured)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Independent checks of the iCalendar we emit (vobject and icalendar parse it)."""
+
 from __future__ import annotations
 
 import icalendar

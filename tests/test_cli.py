@@ -1,4 +1,5 @@
 """The flask commands of the public contract."""
+
 from __future__ import annotations
 
 import json
@@ -52,8 +53,16 @@ def test_demo_loads_the_seed_events_idempotently(runner, app):
 
 def test_users_create(runner, app):
     result = runner.invoke(
-        args=["users", "create", "--email", "Orga@IHK.example", "--password", "lang-genug-1",
-              "--org", "ihk-nrw"]
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Orga@IHK.example",
+            "--password",
+            "lang-genug-1",
+            "--org",
+            "ihk-nrw",
+        ]
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "orga@ihk.example"))
@@ -62,8 +71,15 @@ def test_users_create(runner, app):
     membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id))
     assert membership.organisation.slug == "ihk-nrw"
     admin = runner.invoke(
-        args=["users", "create", "--email", "admin@example.org", "--password", "lang-genug-2",
-              "--admin"]
+        args=[
+            "users",
+            "create",
+            "--email",
+            "admin@example.org",
+            "--password",
+            "lang-genug-2",
+            "--admin",
+        ]
     )
     assert admin.exit_code == 0
     assert db.session.scalar(select(User.is_admin).where(User.email == "admin@example.org"))
@@ -86,8 +102,12 @@ def test_users_create_rejects_bad_input(runner, app, args):
 
 
 def test_export_import_round_trip(runner, app, make_event, tmp_path):
-    make_event(title="Kooperationsgespräch Hamm", series="regionalagentur",
-               topics=["Fachkräftesicherung"], capacity=30)
+    make_event(
+        title="Kooperationsgespräch Hamm",
+        series="regionalagentur",
+        topics=["Fachkräftesicherung"],
+        capacity=30,
+    )
     out = tmp_path / "events.json"
     result = runner.invoke(args=["events", "export", "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -1,4 +1,5 @@
 """JSON API, version 1."""
+
 from flask import Blueprint
 
 from eventhub.extensions import csrf

@@ -1,4 +1,5 @@
 """The OpenAPI 3.1 document of /api/v1, with schemas from the pydantic models."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Read endpoints for events and the OpenAPI document."""
+
 from __future__ import annotations
 
 from flask import abort, request, url_for

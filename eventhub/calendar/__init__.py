@@ -1,4 +1,5 @@
 """iCalendar downloads and feeds."""
+
 from flask import Blueprint
 
 bp = Blueprint("calendar", __name__)

@@ -1,4 +1,5 @@
 """iCalendar documents for events; pure functions from event data to bytes."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """The .ics of an event."""
+
 from __future__ import annotations
 
 from flask import Response, abort, current_app

@@ -4,6 +4,7 @@ icalendar's own generator lists every transition as RDATE; several clients
 (and vobject/dateutil) only honour the first one and show summer events an
 hour off. The compact RRULE form below is what Outlook and Google emit.
 """
+
 from __future__ import annotations
 
 import calendar as pycalendar
@@ -50,7 +51,8 @@ def _onset(rule: str, year: int = 1970) -> tuple[dt.datetime, str]:
     month, week, weekday = int(match[1]), int(match[2]), int(match[3])
     at = dt.timedelta(seconds=_seconds(match[4]) if match[4] else 7200)
     days = [
-        d for d in range(1, pycalendar.monthrange(year, month)[1] + 1)
+        d
+        for d in range(1, pycalendar.monthrange(year, month)[1] + 1)
         if (dt.date(year, month, d).weekday() + 1) % 7 == weekday
     ]
     day = days[-1] if week == 5 else days[week - 1]
@@ -76,7 +78,9 @@ def build_vtimezone(tzid: str) -> Timezone | None:
         tz.add_component(component)
         return tz
     daylight_offset = (
-        dt.timedelta(seconds=-_seconds(dst_off)) if dst_off else standard_offset + dt.timedelta(hours=1)
+        dt.timedelta(seconds=-_seconds(dst_off))
+        if dst_off
+        else standard_offset + dt.timedelta(hours=1)
     )
     try:
         begins, begins_day = _onset(start)

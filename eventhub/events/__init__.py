@@ -1,4 +1,5 @@
 """Public catalogue, event pages and registration."""
+
 from flask import Blueprint
 
 bp = Blueprint("events", __name__)

@@ -1,4 +1,5 @@
 """Events as contract JSON: export, and idempotent import by slug."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Registration form."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -22,7 +23,11 @@ class RegistrationForm(FlaskForm):
     first_name = StringField(
         _l("First name"),
         filters=[_strip],
-        validators=[InputRequired(_l("Please enter your first name.")), Length(max=100), plain_text],
+        validators=[
+            InputRequired(_l("Please enter your first name.")),
+            Length(max=100),
+            plain_text,
+        ],
         render_kw={"autocomplete": "given-name"},
     )
     last_name = StringField(

@@ -1,4 +1,5 @@
 """The event JSON of the public contract, validated with pydantic."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -7,8 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     AfterValidator,
     AwareDatetime,
-    BeforeValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,

@@ -1,4 +1,5 @@
 """Catalogue queries and the registration rules (capacity, one seat per person)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -102,7 +103,9 @@ def catalogue_select(filters: CatalogueFilters, *, past: bool = False) -> Select
             )
         )
     if filters.series:
-        stmt = stmt.where(exists().where(Series.id == Event.series_id, Series.slug == filters.series))
+        stmt = stmt.where(
+            exists().where(Series.id == Event.series_id, Series.slug == filters.series)
+        )
     if filters.host:
         stmt = stmt.where(
             exists().where(
@@ -128,7 +131,11 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
     public = Event.status.in_(PUBLIC_STATUSES)
     topics = db.session.execute(
         select(Topic.slug, Topic.name)
-        .where(exists().where(event_topics.c.topic_id == Topic.id, event_topics.c.event_id == Event.id, public))
+        .where(
+            exists().where(
+                event_topics.c.topic_id == Topic.id, event_topics.c.event_id == Event.id, public
+            )
+        )
         .order_by(Topic.name)
     ).all()
     regions = db.session.scalars(

@@ -1,9 +1,11 @@
 """Catalogue, event page and registration views."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from eventhub.errors import abort_with
 from eventhub.events import bp
 from eventhub.events.forms import RegistrationForm
 from eventhub.events.services import (
@@ -17,7 +19,6 @@ from eventhub.events.services import (
     register,
     registration_by_token,
 )
-from eventhub.errors import abort_with
 from eventhub.extensions import limiter
 from eventhub.i18n import current_language
 
@@ -119,9 +120,7 @@ def register_page(slug: str):
             status = 422
     elif not event.registrations_open:
         refusal = refusal_message(event.registration_state)
-    return render_template(
-        "events/register.html", event=event, form=form, refusal=refusal
-    ), status
+    return render_template("events/register.html", event=event, form=form, refusal=refusal), status
 
 
 @bp.get("/r/<token>")

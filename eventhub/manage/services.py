@@ -1,4 +1,5 @@
 """Accounts and organisation membership rules."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -16,7 +17,12 @@ class AccountError(ValueError):
 
 
 def create_user(
-    *, email: str, password: str, is_admin: bool = False, org_slug: str | None = None, name: str = ""
+    *,
+    email: str,
+    password: str,
+    is_admin: bool = False,
+    org_slug: str | None = None,
+    name: str = "",
 ) -> tuple[User, bool]:
     """Create (or update) an account; with org_slug, make it an organiser there."""
     email = email.strip().lower()
@@ -38,9 +44,7 @@ def create_user(
     user.password_hash = generate_password_hash(password, method="scrypt")
     user.is_admin = user.is_admin or is_admin
     if org_slug:
-        organisation = db.session.scalar(
-            select(Organisation).where(Organisation.slug == org_slug)
-        )
+        organisation = db.session.scalar(select(Organisation).where(Organisation.slug == org_slug))
         if organisation is None:
             organisation = Organisation(slug=org_slug, name=org_slug.replace("-", " ").title())
             db.session.add(organisation)

@@ -1,4 +1,5 @@
 """Models by domain; imported here so Alembic and the app see every table."""
+
 from eventhub.models.event import (
     AGENDA_KINDS,
     EVENT_FORMATS,

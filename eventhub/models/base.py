@@ -1,4 +1,5 @@
 """Column types and helpers shared by all models."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Events with their hosts, series, topics and agenda."""
+
 from __future__ import annotations
 
 import datetime as dt

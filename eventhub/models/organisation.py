@@ -1,4 +1,5 @@
 """Organisations (hosts, partners, funders), user accounts and memberships."""
+
 from __future__ import annotations
 
 import datetime as dt

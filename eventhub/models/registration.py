@@ -1,4 +1,5 @@
 """Registrations of people for events."""
+
 from __future__ import annotations
 
 import datetime as dt

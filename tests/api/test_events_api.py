@@ -1,4 +1,5 @@
 """JSON API for events."""
+
 from __future__ import annotations
 
 from tests.conftest import in_days
@@ -27,8 +28,12 @@ def test_list_events_with_seats(client, make_event, make_registration):
 def test_filters_and_past(client, make_event):
     make_event(title="Fachtagung", format="fachtagung")
     make_event(title="Vorbei", starts=in_days(-5))
-    assert [i["title"] for i in client.get("/api/v1/events?format=fachtagung").get_json()["items"]] == ["Fachtagung"]
-    assert [i["title"] for i in client.get("/api/v1/events?when=past").get_json()["items"]] == ["Vorbei"]
+    assert [
+        i["title"] for i in client.get("/api/v1/events?format=fachtagung").get_json()["items"]
+    ] == ["Fachtagung"]
+    assert [i["title"] for i in client.get("/api/v1/events?when=past").get_json()["items"]] == [
+        "Vorbei"
+    ]
 
 
 def test_single_event_and_404_as_json(client, make_event):
@@ -62,8 +67,10 @@ def test_api_responses_match_the_schema(client, make_event):
 
     make_event(capacity=5)
     document = client.get("/api/v1/openapi.json").get_json()
-    page_schema = {**document["components"]["schemas"]["EventPage"],
-                   "components": document["components"]}
+    page_schema = {
+        **document["components"]["schemas"]["EventPage"],
+        "components": document["components"],
+    }
     # Resolve "#/components/schemas/..." against the document itself.
     resolver_doc = {**document, **page_schema}
     jsonschema.validate(client.get("/api/v1/events").get_json(), resolver_doc)

@@ -1,4 +1,5 @@
 """The .ics download of an event."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,7 +36,7 @@ def test_event_ics_is_valid_and_complete(client, make_event):
     assert str(vevent["UID"]).startswith("event-")
     assert vevent["SEQUENCE"] == 0
     assert str(vevent["STATUS"]) == "CONFIRMED"
-    assert "Lohnhalle, Im Blankenfeld 4, 46238 Bottrop" == str(vevent["LOCATION"])
+    assert str(vevent["LOCATION"]) == "Lohnhalle, Im Blankenfeld 4, 46238 Bottrop"
     assert str(vevent["URL"]) == f"http://eventhub.test/events/{event.slug}"
     assert str(vevent["ORGANIZER"]) == "mailto:erika@example.org"
     assert vevent["ORGANIZER"].params["CN"] == "Erika Muster"
@@ -46,7 +47,9 @@ def test_event_ics_is_valid_and_complete(client, make_event):
 def test_uid_is_stable_across_changes(client, make_event):
     event = make_event(title="Erster Titel")
     first = vevents(parse_ics(fetch(client, event.slug)))[0]
-    record = event_record(slug=event.slug, title="Neuer Titel", starts=event.starts_at + dt.timedelta(days=1))
+    record = event_record(
+        slug=event.slug, title="Neuer Titel", starts=event.starts_at + dt.timedelta(days=1)
+    )
     upsert_event(EventRecord.model_validate(record))
     db.session.commit()
     second = vevents(parse_ics(fetch(client, event.slug)))[0]
@@ -79,8 +82,13 @@ def test_special_characters_are_escaped_and_folded(client, make_event):
     event = make_event(
         title=title,
         summary="Zeile eins\nZeile zwei; mit, Sonderzeichen \\ und Umlauten äöüß",
-        venue={"name": "Alte Essig-Manufactur", "street": "Weg 1; Hof", "postcode": "04107",
-               "city": "Leipzig", "region": "Sachsen"},
+        venue={
+            "name": "Alte Essig-Manufactur",
+            "street": "Weg 1; Hof",
+            "postcode": "04107",
+            "city": "Leipzig",
+            "region": "Sachsen",
+        },
     )
     body = fetch(client, event.slug)
     assert b"\\," in body and b"\\;" in body and b"\\\\" in body and b"\\n" in body

@@ -1,4 +1,5 @@
 """The public catalogue, filters, archive and the event page."""
+
 from __future__ import annotations
 
 from tests.conftest import in_days
@@ -165,8 +166,9 @@ def test_description_markdown_is_sanitised(client, make_event):
     assert "onerror" not in html
 
 
-def test_pages_run_a_fixed_number_of_queries(app, client, make_event, make_registration,
-                                             query_counter):
+def test_pages_run_a_fixed_number_of_queries(
+    app, client, make_event, make_registration, query_counter
+):
     events = [make_event(capacity=None, topics=["A", "B"]) for _ in range(3)]
 
     def measure(path: str) -> int:

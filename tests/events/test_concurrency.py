@@ -1,4 +1,5 @@
 """Capacity and uniqueness hold under concurrent requests (real threads through the app)."""
+
 from __future__ import annotations
 
 import threading
@@ -93,8 +94,8 @@ def test_control_without_the_guard_the_same_load_breaks_the_rule(app_factory):
     kept = outcomes == Counter({303: SEATS, "full": ATTEMPTS - SEATS}) and rows == SEATS
     assert not kept, f"the race did not show: {outcomes}, {rows} rows"
     # What goes wrong: overbooking, a counter that lost updates, or lost writes ("locked").
-    assert rows > SEATS or rows != counter or any(
-        str(k).startswith(("error", "5")) for k in outcomes
+    assert (
+        rows > SEATS or rows != counter or any(str(k).startswith(("error", "5")) for k in outcomes)
     )
 
 

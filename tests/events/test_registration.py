@@ -1,4 +1,5 @@
 """Registering through the public form: success, refusals and bad input."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,8 +33,15 @@ def test_register_and_see_confirmation(client, make_event):
     page = client.get(f"/events/{event.slug}/register")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    for name in ("first_name", "last_name", "email", "organisation", "job_title",
-                 "consent_privacy", "show_in_directory"):
+    for name in (
+        "first_name",
+        "last_name",
+        "email",
+        "organisation",
+        "job_title",
+        "consent_privacy",
+        "show_in_directory",
+    ):
         assert f'id="{name}"' in html and f'for="{name}"' in html
 
     response = client.post(f"/events/{event.slug}/register", data=form())
@@ -99,18 +107,14 @@ def test_bad_input_shows_form_again(client, make_event, overrides):
 
 def test_huge_request_is_refused_with_413(client, make_event):
     event = make_event()
-    response = client.post(
-        f"/events/{event.slug}/register", data=form(first_name="x" * 1_000_000)
-    )
+    response = client.post(f"/events/{event.slug}/register", data=form(first_name="x" * 1_000_000))
     assert response.status_code == 413
     assert registrations(event.id) == []
 
 
 def test_form_errors_in_english(client, make_event):
     event = make_event()
-    response = client.post(
-        f"/events/{event.slug}/register?lang=en", data=form(email="nope")
-    )
+    response = client.post(f"/events/{event.slug}/register?lang=en", data=form(email="nope"))
     assert response.status_code == 422
     assert "Please enter a valid email address." in response.get_data(as_text=True)
 
@@ -130,7 +134,7 @@ def test_full_event_refuses(client, make_event, make_registration):
     make_registration(event)
     page = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
     assert "ausgebucht" in page
-    assert "<form method=\"post\"" not in page
+    assert '<form method="post"' not in page
     response = client.post(f"/events/{event.slug}/register", data=form())
     assert response.status_code == 409
     assert "ausgebucht" in response.get_data(as_text=True)
@@ -180,7 +184,9 @@ def test_missing_csrf_token_is_refused(app_factory, make_event):
     assert response.status_code == 400
     assert "Das Formular ist abgelaufen" in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(select(Event.confirmed_count).where(Event.slug == "csrf-test")) == 0
+        assert (
+            db.session.scalar(select(Event.confirmed_count).where(Event.slug == "csrf-test")) == 0
+        )
 
 
 def test_registration_rate_limit(app_factory):

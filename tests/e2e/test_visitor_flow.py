@@ -1,0 +1,100 @@
+"""A visitor finds an event through the filters, registers and downloads the .ics."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import in_days
+from tests.ical import parse_ics, vevents
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def backend():
+    return "sqlite"  # the browser flow needs one backend; PostgreSQL is covered below it
+
+
+def test_find_register_and_download_ics(page, live_server, make_event, axe_check, tmp_path):
+    make_event(
+        title="Welcome Ruhrgebiet – Gemeinsam Fachkräfte gewinnen",
+        format="workshop",
+        venue={
+            "name": "RVR",
+            "street": "Kronprinzenstraße 35",
+            "postcode": "45128",
+            "city": "Essen",
+            "region": "Ruhrgebiet",
+        },
+    )
+    make_event(
+        title="Integration von Geflüchteten in Arbeit und Ausbildung",
+        format="fachtagung",
+        capacity=170,
+        starts=in_days(50, 10),
+        agenda=[
+            {
+                "title": "Grußwort",
+                "kind": "welcome",
+                "speakers": [{"name": "Stefan Kulozik", "affiliation": "MAGS NRW"}],
+            }
+        ],
+    )
+
+    page.goto(live_server + "/")
+    assert page.locator("h1").inner_text() == "Kommende Veranstaltungen"
+    axe_check(page)
+
+    page.get_by_label("Format").select_option("fachtagung")
+    page.get_by_role("button", name="Veranstaltungen anzeigen").click()
+    page.wait_for_url("**format=fachtagung**")
+    assert page.get_by_text("Welcome Ruhrgebiet").count() == 0
+    page.get_by_role("link", name="Integration von Geflüchteten in Arbeit und Ausbildung").click()
+
+    page.wait_for_url("**/events/*")
+    assert "170 Plätze frei" in page.content()
+    assert page.get_by_text("Stefan Kulozik").is_visible()
+    axe_check(page)
+
+    page.get_by_role("link", name="Jetzt anmelden").click()
+    page.wait_for_url("**/register")
+    axe_check(page)
+    # a first attempt without consent is refused with a message next to the checkbox
+    page.get_by_label("Vorname").fill("Leyla")
+    page.get_by_label("Nachname").fill("Öztürk")
+    page.get_by_label("E-Mail-Adresse").fill("leyla.oeztuerk@example.org")
+    page.get_by_label("Organisation oder Unternehmen").fill("Stadtwerke Bottrop")
+    page.get_by_role("button", name="Anmelden").click()
+    assert page.get_by_text("Bitte stimmen Sie der Datenschutzerklärung zu").first.is_visible()
+    axe_check(page)
+
+    page.get_by_label("Ich bin damit einverstanden", exact=False).check()
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/r/*")
+    assert page.get_by_role("heading", name="Sie sind angemeldet").is_visible()
+    assert "Leyla Öztürk" in page.content()
+    axe_check(page)
+
+    with page.expect_download() as info:
+        page.get_by_role("link", name="In den Kalender eintragen (.ics)").click()
+    path = tmp_path / "event.ics"
+    info.value.save_as(path)
+    [vevent] = vevents(parse_ics(path.read_bytes()))
+    assert str(vevent["SUMMARY"]) == "Integration von Geflüchteten in Arbeit und Ausbildung"
+
+    page.goto(live_server + "/events/")
+    assert "169 Plätze frei" in page.content()
+
+
+def test_language_switch_and_keyboard_navigation(page, live_server, make_event, axe_check):
+    make_event(title="Leipzig gewinnt ausländische Fachkräfte", format="info")
+    page.goto(live_server + "/events/")
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    assert skip.evaluate("el => el === document.activeElement")
+    page.get_by_role("link", name="English").click()
+    assert page.locator("h1").inner_text() == "Upcoming events"
+    assert page.locator("html").get_attribute("lang") == "en"
+    axe_check(page)
+    page.get_by_role("link", name="Leipzig gewinnt ausländische Fachkräfte").click()
+    assert page.get_by_role("link", name="Register now").is_visible()
