@@ -9,6 +9,8 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Valid
 
 from eventhub.text import has_control_characters
 
+TOO_LONG = _l("Please use at most %(max)d characters.")
+
 
 def plain_text(form, field) -> None:
     if field.data and has_control_characters(field.data):
@@ -25,7 +27,7 @@ class RegistrationForm(FlaskForm):
         filters=[_strip],
         validators=[
             InputRequired(_l("Please enter your first name.")),
-            Length(max=100),
+            Length(max=100, message=TOO_LONG),
             plain_text,
         ],
         render_kw={"autocomplete": "given-name"},
@@ -33,7 +35,11 @@ class RegistrationForm(FlaskForm):
     last_name = StringField(
         _l("Last name"),
         filters=[_strip],
-        validators=[InputRequired(_l("Please enter your last name.")), Length(max=100), plain_text],
+        validators=[
+            InputRequired(_l("Please enter your last name.")),
+            Length(max=100, message=TOO_LONG),
+            plain_text,
+        ],
         render_kw={"autocomplete": "family-name"},
     )
     email = EmailField(
@@ -41,7 +47,7 @@ class RegistrationForm(FlaskForm):
         filters=[_strip],
         validators=[
             InputRequired(_l("Please enter your email address.")),
-            Length(max=254),
+            Length(max=254, message=TOO_LONG),
             Email(_l("Please enter a valid email address."), check_deliverability=False),
         ],
         render_kw={"autocomplete": "email"},
@@ -49,13 +55,13 @@ class RegistrationForm(FlaskForm):
     organisation = StringField(
         _l("Organisation or company"),
         filters=[_strip],
-        validators=[Length(max=200), plain_text],
+        validators=[Length(max=200, message=TOO_LONG), plain_text],
         render_kw={"autocomplete": "organization"},
     )
     job_title = StringField(
         _l("Job title"),
         filters=[_strip],
-        validators=[Length(max=200), plain_text],
+        validators=[Length(max=200, message=TOO_LONG), plain_text],
         render_kw={"autocomplete": "organization-title"},
     )
     consent_privacy = BooleanField(

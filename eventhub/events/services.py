@@ -152,7 +152,6 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
             exists().where(
                 EventHost.organisation_id == Organisation.id,
                 EventHost.event_id == Event.id,
-                EventHost.role.in_(("host", "cohost")),
                 public,
             )
         )

@@ -123,6 +123,11 @@ def register_page(slug: str):
     return render_template("events/register.html", event=event, form=form, refusal=refusal), status
 
 
+@bp.get("/privacy")
+def privacy():
+    return render_template("events/privacy.html")
+
+
 @bp.get("/r/<token>")
 def my_registration(token: str):
     registration = registration_by_token(token) or abort(404)
