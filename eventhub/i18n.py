@@ -57,6 +57,8 @@ def event_period(starts_at: dt.datetime, ends_at: dt.datetime, timezone: str) ->
     start, end = _local(starts_at, timezone), _local(ends_at, timezone)
     locale = get_locale()
     zone = format_datetime(start, "zzz", tzinfo=start.tzinfo, locale=locale)
+    if zone[:1] in "+-":  # no localised abbreviation (English): use the zone's own, e.g. CET
+        zone = start.tzname() or zone
     if start.date() == end.date():
         return "{}, {}–{} {}".format(
             format_date(start.date(), "full", locale=locale),

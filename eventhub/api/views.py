@@ -35,7 +35,7 @@ def events():
     when = request.args.get("when", "upcoming")
     if when not in ("upcoming", "past"):
         abort_with(400, _("'when' must be 'upcoming' or 'past'."))
-    page = catalogue_page(filters, past=when == "past")
+    page = catalogue_page(filters, past=when == "past", agenda=True)
     return {
         "items": [event_json(e) for e in page.items],
         "page": page.page,

@@ -80,7 +80,9 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def catalogue_select(filters: CatalogueFilters, *, past: bool = False) -> Select:
+def catalogue_select(
+    filters: CatalogueFilters, *, past: bool = False, agenda: bool = False
+) -> Select:
     now = utcnow()
     stmt = select(Event).where(Event.status.in_(PUBLIC_STATUSES))
     if past:
@@ -114,12 +116,12 @@ def catalogue_select(filters: CatalogueFilters, *, past: bool = False) -> Select
                 Organisation.slug == filters.host,
             )
         )
-    return stmt.options(*event_load_options(agenda=False))
+    return stmt.options(*event_load_options(agenda=agenda))
 
 
-def catalogue_page(filters: CatalogueFilters, *, past: bool = False):
+def catalogue_page(filters: CatalogueFilters, *, past: bool = False, agenda: bool = False):
     return db.paginate(
-        catalogue_select(filters, past=past),
+        catalogue_select(filters, past=past, agenda=agenda),
         page=filters.page,
         per_page=current_app.config["EVENTS_PER_PAGE"],
         error_out=False,

@@ -178,12 +178,14 @@ def test_pages_run_a_fixed_number_of_queries(
 
     catalogue_small = measure("/events/")
     page_small = measure(f"/events/{events[0].slug}")
+    api_small = measure("/api/v1/events")
     for event in events:
         make_event(capacity=None, topics=["C"])
         for _ in range(100):
             make_registration(event)
     assert measure("/events/") == catalogue_small
     assert measure(f"/events/{events[0].slug}") == page_small
+    assert measure("/api/v1/events") == api_small
     assert catalogue_small <= 10
     assert page_small <= 6
 

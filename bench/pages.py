@@ -1,0 +1,162 @@
+"""Measure how fast the public pages answer with many events and registrations.
+
+Usage: .venv/bin/python bench/pages.py [--events 1000] [--registrations 20000] [--database URL]
+
+Builds a fresh database (SQLite in a temp dir unless --database is given: that
+database's eventhub tables are dropped and recreated, so use a scratch one), fills
+it through the import and registration services' tables, then times each page
+in-process with the Flask test client (no network), reporting the median and
+95th percentile over repeated requests and the SQL statements per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import insert, select, update
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from eventhub import create_app
+from eventhub.events.exchange import import_events
+from eventhub.extensions import db
+from eventhub.models import Event, Registration
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def records(count: int) -> list[dict]:
+    start = dt.datetime.now(BERLIN).replace(hour=10, minute=0, second=0, microsecond=0)
+    out = []
+    for n in range(count):
+        starts = start + dt.timedelta(days=1 + n % 300, hours=n % 5)
+        out.append(
+            {
+                "slug": f"bench-{n}",
+                "title": f"Fachkräfte-Workshop {n}",
+                "format": ("workshop", "fachtagung", "info", "exchange")[n % 4],
+                "starts_at": starts.isoformat(),
+                "ends_at": (starts + dt.timedelta(hours=3)).isoformat(),
+                "capacity": 10_000,
+                "status": "published",
+                "summary": "Workshop für Arbeitgeber zur Gewinnung internationaler Fachkräfte.",
+                "description": "**Programm**\n\n- Begrüßung\n- Fachbeitrag\n- Austausch\n",
+                "venue": {
+                    "name": "Rathaus",
+                    "city": ("Essen", "Bottrop", "Leipzig")[n % 3],
+                    "region": ("Ruhrgebiet", "Sachsen")[n % 2],
+                },
+                "hosts": [{"name": f"Kammer {n % 20}", "slug": f"kammer-{n % 20}", "role": "host"}],
+                "topics": ["Integration", f"Thema {n % 10}"],
+                "agenda": [
+                    {
+                        "title": "Begrüßung",
+                        "kind": "welcome",
+                        "speakers": [{"name": "Erika Muster", "affiliation": "IHK"}],
+                    }
+                ],
+            }
+        )
+    return out
+
+
+def fill(app, events: int, registrations: int) -> str:
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        import_events(records(events))
+        first = db.session.scalar(select(Event).where(Event.slug == "bench-0"))
+        rows = [
+            {
+                "event_id": first.id,
+                "status": "confirmed",
+                "first_name": "Anna",
+                "last_name": f"Beispiel {i}",
+                "email": f"p{i}@example.org",
+                "email_normalised": f"p{i}@example.org",
+                "organisation": "Muster GmbH",
+                "job_title": "",
+                "show_in_directory": False,
+                "language": "de",
+                "token_hash": f"{i:064x}",
+                "sequence": 0,
+                "created_at": dt.datetime.now(dt.UTC),
+            }
+            for i in range(registrations)
+        ]
+        for chunk in range(0, len(rows), 5000):
+            db.session.execute(insert(Registration), rows[chunk : chunk + 5000])
+        db.session.execute(
+            update(Event).where(Event.id == first.id).values(confirmed_count=registrations)
+        )
+        db.session.commit()
+        return first.slug
+
+
+def measure(client, path: str, repeat: int) -> tuple[float, float, int]:
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    with client.application.app_context():
+        engine = db.engine
+    client.get(path)  # warm caches and the connection pool
+    sa_event.listen(engine, "before_cursor_execute", count)
+    timings = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        response = client.get(path)
+        timings.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    sa_event.remove(engine, "before_cursor_execute", count)
+    timings.sort()
+    p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
+    return statistics.median(timings), p95, len(statements) // repeat
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--registrations", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--database")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database or f"sqlite:///{tmp}/bench.sqlite3"
+        app = create_app({"DATABASE_URL": url, "TESTING": True, "RATELIMIT_ENABLED": False})
+        slug = fill(app, args.events, args.registrations)
+        client = app.test_client()
+        print(
+            f"{args.events} events, {args.registrations} registrations on {slug}, "
+            f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}"
+        )
+        print(f"{'page':<40} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+        for path in (
+            "/events/",
+            "/events/?q=workshop&region=Ruhrgebiet",
+            "/events/?topic=integration&page=5",
+            f"/events/{slug}",
+            f"/events/{slug}/register",
+            f"/events/{slug}.ics",
+            "/api/v1/events",
+            f"/api/v1/events/{slug}",
+        ):
+            median, p95, queries = measure(client, path, args.repeat)
+            print(f"{path:<40} {median:>10.1f} {p95:>8.1f} {queries:>8}")
+        if not args.database:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
