@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, g, request
+from flask_babel import lazy_gettext
 
 from eventhub.config import Config
 from eventhub.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -64,6 +65,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
+    login_manager.login_view = "manage.login"
+    login_manager.login_message = lazy_gettext("Please log in to use the organiser workspace.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
     limiter.init_app(app)
 
     from eventhub.models import User
@@ -77,10 +82,12 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.api import bp as api_bp
     from eventhub.calendar import bp as calendar_bp
     from eventhub.events import bp as events_bp
+    from eventhub.manage import bp as manage_bp
 
     app.register_blueprint(events_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(manage_bp)
 
     @app.get("/healthz")
     def healthz():

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, StringField
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
+from eventhub.models import ORGANISATION_TYPES
 from eventhub.text import has_control_characters
+
+
+def options(pairs) -> list[SelectChoice]:
+    """SelectField choices from (value, label) pairs (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 TOO_LONG = _l("Please use at most %(max)d characters.")
 
@@ -19,6 +26,20 @@ def plain_text(form, field) -> None:
 
 def _strip(value):
     return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def organisation_type_choices():
+    labels = {
+        "company": _l("Company"),
+        "chamber": _l("Chamber (IHK, HWK)"),
+        "public_authority": _l("Public authority or municipality"),
+        "employment_agency": _l("Employment agency or job centre"),
+        "education": _l("School, university or training provider"),
+        "association": _l("Association or network"),
+        "counselling": _l("Counselling service or Welcome Center"),
+        "other": _l("Other"),
+    }
+    return options([("", _l("Not specified"))] + [(t, labels[t]) for t in ORGANISATION_TYPES])
 
 
 class RegistrationForm(FlaskForm):
@@ -63,6 +84,9 @@ class RegistrationForm(FlaskForm):
         filters=[_strip],
         validators=[Length(max=200, message=TOO_LONG), plain_text],
         render_kw={"autocomplete": "organization-title"},
+    )
+    organisation_type = SelectField(
+        _l("Type of organisation (optional)"), choices=organisation_type_choices, default=""
     )
     consent_privacy = BooleanField(
         _l("I agree that my details are stored and passed to the organisers for this event."),

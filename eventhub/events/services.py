@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import Select, and_, exists, or_, select, update
+from sqlalchemy import Select, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from eventhub.database import write_transaction
@@ -76,7 +76,7 @@ def parse_filters(args) -> CatalogueFilters:
     return CatalogueFilters(**values, page=int(page_text))
 
 
-def _escape_like(value: str) -> str:
+def escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -91,7 +91,7 @@ def catalogue_select(
         stmt = stmt.where(Event.ends_at > now).order_by(Event.starts_at, Event.id)
     if filters.q:
         for word in filters.q.casefold().split()[:8]:
-            stmt = stmt.where(Event.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
+            stmt = stmt.where(Event.search_text.like(f"%{escape_like(word)}%", escape="\\"))
     if filters.format:
         stmt = stmt.where(Event.format == filters.format)
     if filters.region:
@@ -210,11 +210,15 @@ class Attendee:
     email: str
     organisation: str = ""
     job_title: str = ""
+    organisation_type: str = ""
     show_in_directory: bool = False
     language: str = "de"
+    source: str = "web"
 
 
-def register(event_id: int, attendee: Attendee) -> tuple[Registration, str]:
+def register(
+    event_id: int, attendee: Attendee, *, allow_closed: bool = False
+) -> tuple[Registration, str]:
     """Take a seat for the attendee or raise RegistrationRefused.
 
     The seat is claimed by a conditional UPDATE of the event's confirmed_count
@@ -222,6 +226,8 @@ def register(event_id: int, attendee: Attendee) -> tuple[Registration, str]:
     PostgreSQL), so no interleaving of requests can pass capacity. The unique
     partial index on (event, email) settles concurrent double submits.
     Returns the registration and the raw manage-link token (only ever shown once).
+    `allow_closed` lets organisers add people after the registration deadline
+    (phone sign-ups); capacity still holds.
     """
     guard = not current_app.config["TESTING_DISABLE_CAPACITY_GUARD"]
     email_key = normalise_email(attendee.email)
@@ -232,6 +238,8 @@ def register(event_id: int, attendee: Attendee) -> tuple[Registration, str]:
             if event is None:
                 raise RegistrationRefused("draft")
             state = event.registration_state
+            if allow_closed and state == "closed":
+                state = "open"
             if state not in ("open", "full"):
                 raise RegistrationRefused(state)
             already = session.scalar(
@@ -258,15 +266,29 @@ def register(event_id: int, attendee: Attendee) -> tuple[Registration, str]:
                 email_normalised=email_key,
                 organisation=attendee.organisation,
                 job_title=attendee.job_title,
+                organisation_type=attendee.organisation_type,
                 show_in_directory=attendee.show_in_directory,
                 language=attendee.language,
+                source=attendee.source,
                 token_hash=token_hash,
             )
+            refresh_search_text(registration)
             session.add(registration)
             session.flush()
     except IntegrityError as exc:
         raise RegistrationRefused("duplicate") from exc
     return registration, token
+
+
+def refresh_search_text(registration: Registration) -> None:
+    registration.search_text = " ".join(
+        (
+            registration.first_name,
+            registration.last_name,
+            registration.email_normalised,
+            registration.organisation,
+        )
+    ).casefold()
 
 
 def _claim_seat(event_id: int) -> None:
@@ -303,12 +325,57 @@ def registration_by_token(token: str) -> Registration | None:
     )
 
 
-def confirmed_count(event_id: int) -> int:
-    """Counted from the rows (used to cross-check the denormalised counter)."""
-    from sqlalchemy import func
+def cancel_registration(registration_id: int) -> Registration:
+    """Cancel a confirmed registration and free its seat (idempotent)."""
+    with write_transaction() as session:
+        registration = session.get(Registration, registration_id, populate_existing=True)
+        if registration is None:
+            raise LookupError(registration_id)
+        if registration.status == "confirmed":
+            registration.status = "cancelled"
+            registration.cancelled_at = utcnow()
+            registration.sequence += 1
+            session.execute(
+                update(Event)
+                .where(Event.id == registration.event_id, Event.confirmed_count > 0)
+                .values(confirmed_count=Event.confirmed_count - 1)
+                .execution_options(synchronize_session=False)
+            )
+    return registration
 
-    return db.session.scalar(
-        select(func.count()).where(
-            and_(Registration.event_id == event_id, Registration.status == "confirmed")
-        )
-    )
+
+def update_registration(registration_id: int, **changes: str) -> Registration:
+    """Correct name, organisation and the like; email changes keep the one-per-person rule."""
+    allowed = {"first_name", "last_name", "email", "organisation", "job_title", "organisation_type"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"cannot change {sorted(unknown)}")
+    try:
+        with write_transaction() as session:
+            registration = session.get(Registration, registration_id, populate_existing=True)
+            if registration is None:
+                raise LookupError(registration_id)
+            for name, value in changes.items():
+                setattr(registration, name, value)
+            if "email" in changes:
+                registration.email = changes["email"].strip()
+                registration.email_normalised = normalise_email(changes["email"])
+            refresh_search_text(registration)
+            session.flush()
+    except IntegrityError as exc:
+        raise RegistrationRefused("duplicate") from exc
+    return registration
+
+
+def set_checked_in(registration_id: int, checked_in: bool) -> Registration:
+    with write_transaction() as session:
+        registration = session.get(Registration, registration_id, populate_existing=True)
+        if registration is None:
+            raise LookupError(registration_id)
+        if registration.status != "confirmed" and checked_in:
+            raise RegistrationRefused("cancelled")
+        if checked_in and registration.checked_in_at is None:
+            registration.checked_in_at = utcnow()
+        elif not checked_in:
+            registration.checked_in_at = None
+    return registration

@@ -105,6 +105,7 @@ def register_page(slug: str):
                 email=form.email.data,
                 organisation=form.organisation.data or "",
                 job_title=form.job_title.data or "",
+                organisation_type=form.organisation_type.data or "",
                 show_in_directory=form.show_in_directory.data,
                 language=current_language(),
             )

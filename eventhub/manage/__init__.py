@@ -1,1 +1,7 @@
-"""Organiser workspace: accounts and organisations (workspace pages follow)."""
+"""Organiser workspace: login, organisations, events, registrations, exports, check-in."""
+
+from flask import Blueprint
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+from eventhub.manage import views  # noqa: E402,F401  (routes register on import)

@@ -1,12 +1,20 @@
-"""Accounts and organisation membership rules."""
+"""Workspace rules: accounts, memberships, invitations and event editing."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from werkzeug.security import generate_password_hash
+import datetime as dt
+from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from eventhub.events.exchange import event_to_dict, upsert_event
+from eventhub.events.schema import RESERVED_SLUGS, EventRecord, describe_errors
+from eventhub.events.services import hash_token, new_token
 from eventhub.extensions import db
-from eventhub.models import Membership, Organisation, User
+from eventhub.models import MEMBERSHIP_ROLES, Event, Invitation, Membership, Organisation, User
+from eventhub.models.base import utcnow
 from eventhub.text import slugify
 
 MIN_PASSWORD_LENGTH = 10
@@ -60,3 +68,205 @@ def create_user(
             db.session.add(Membership(user=user, organisation=organisation, role=role))
     db.session.commit()
     return user, created
+
+
+# --- events -----------------------------------------------------------------
+
+
+class EventError(ValueError):
+    """The event data broke a rule; `field` names the form field, or None."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def local_to_aware(value: dt.datetime | None, timezone: str) -> dt.datetime | None:
+    """A wall-clock time from a form in the event's zone; rejects times that do not exist."""
+    if value is None:
+        return None
+    zone = ZoneInfo(timezone)
+    aware = value.replace(tzinfo=zone)
+    round_trip = aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+    if round_trip != value:
+        raise EventError("nonexistent")
+    return aware
+
+
+def parse_speakers(text: str) -> list[dict[str, str]]:
+    """'Name (Organisation); Name' -> [{'name': ..., 'affiliation': ...}, ...]."""
+    speakers = []
+    for part in text.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        name, _, rest = part.partition("(")
+        speakers.append({"name": name.strip(), "affiliation": rest.rstrip(")").strip()})
+    return speakers
+
+
+def format_speakers(speakers: list[dict]) -> str:
+    return "; ".join(
+        f"{s['name']} ({s['affiliation']})" if s.get("affiliation") else s["name"]
+        for s in speakers or []
+    )
+
+
+def unique_slug(title: str) -> str:
+    base = slugify(title, max_length=100) or "veranstaltung"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-1"
+    slug, n = base, 1
+    while db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def save_event(data: dict, *, existing: Event | None) -> Event:
+    """Create or update an event from workspace data (contract JSON shape).
+
+    Goes through the same validation and upsert as `events import`, so the
+    SEQUENCE rule (time, place, title, status) is the same everywhere.
+    """
+    if existing is not None:
+        data = {**data, "slug": existing.slug, "status": existing.status}
+    elif not data.get("slug"):
+        data = {**data, "slug": unique_slug(data["title"])}
+    elif db.session.scalar(select(Event.id).where(Event.slug == data["slug"])) is not None:
+        raise EventError("slug_taken", "slug")
+    try:
+        record = EventRecord.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else None
+        raise EventError(describe_errors(exc), field) from exc
+    upsert_event(record)
+    db.session.commit()
+    return db.session.scalar(select(Event).where(Event.slug == record.slug))
+
+
+def set_status(event: Event, status: str) -> Event:
+    """Publish, unpublish (draft) or cancel; a cancellation raises SEQUENCE."""
+    if status not in ("draft", "published", "cancelled"):
+        raise ValueError(status)
+    if event.status == status:
+        return event
+    if event.status == "cancelled" or status == "cancelled" or event.status == "published":
+        event.sequence += 1
+    event.status = status
+    db.session.commit()
+    return event
+
+
+def duplicate_event(event: Event, *, days_later: int = 0) -> Event:
+    """A draft copy (same hosts, agenda, texts) as the template for the next event."""
+    data = event_to_dict(event)
+    shift = dt.timedelta(days=days_later)
+
+    def moved(value: str | None) -> str | None:
+        return (dt.datetime.fromisoformat(value) + shift).isoformat() if value else None
+
+    data.update(
+        slug=unique_slug(event.title),
+        status="draft",
+        starts_at=moved(data["starts_at"]),
+        ends_at=moved(data["ends_at"]),
+        registration_closes_at=moved(data["registration_closes_at"]),
+    )
+    for item in data["agenda"]:
+        item["starts_at"], item["ends_at"] = moved(item["starts_at"]), moved(item["ends_at"])
+    record = EventRecord.model_validate(data)
+    upsert_event(record)
+    db.session.commit()
+    return db.session.scalar(select(Event).where(Event.slug == record.slug))
+
+
+# --- invitations ------------------------------------------------------------
+
+INVITATION_DAYS = 14
+
+
+def invite(organisation: Organisation, email: str, role: str, invited_by: User) -> tuple[str, bool]:
+    """Add an existing account at once, or create an invitation link (returned raw).
+
+    Returns (token or "", added_directly).
+    """
+    email = email.strip().lower()
+    if role not in MEMBERSHIP_ROLES:
+        raise AccountError(role)
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is not None:
+        exists_already = db.session.scalar(
+            select(Membership).where(
+                Membership.user_id == user.id, Membership.organisation_id == organisation.id
+            )
+        )
+        if exists_already is None:
+            db.session.add(Membership(user=user, organisation=organisation, role=role))
+            db.session.commit()
+        return "", True
+    token, token_hash = new_token()
+    db.session.add(
+        Invitation(
+            organisation=organisation,
+            email=email,
+            role=role,
+            token_hash=token_hash,
+            invited_by_id=invited_by.id,
+            expires_at=utcnow() + dt.timedelta(days=INVITATION_DAYS),
+        )
+    )
+    db.session.commit()
+    return token, False
+
+
+def open_invitation(token: str) -> Invitation | None:
+    if not token or len(token) > 100:
+        return None
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == hash_token(token))
+    )
+    if invitation is None or invitation.accepted_at or invitation.expires_at <= utcnow():
+        return None
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, *, name: str, password: str) -> User:
+    user, _created = create_user(email=invitation.email, password=password, name=name)
+    if (
+        db.session.scalar(
+            select(Membership).where(
+                Membership.user_id == user.id,
+                Membership.organisation_id == invitation.organisation_id,
+            )
+        )
+        is None
+    ):
+        db.session.add(
+            Membership(user=user, organisation_id=invitation.organisation_id, role=invitation.role)
+        )
+    invitation.accepted_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def create_organisation(name: str, slug: str) -> Organisation:
+    if db.session.scalar(select(Organisation.id).where(Organisation.slug == slug)) is not None:
+        raise AccountError("slug_taken")
+    organisation = Organisation(name=name, slug=slug)
+    db.session.add(organisation)
+    db.session.commit()
+    return organisation
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The account for these credentials, or None (same work either way: no timing hint)."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    stored = user.password_hash if user else _DUMMY_HASH
+    if check_password_hash(stored, password) and user is not None:
+        return user
+    return None
+
+
+_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")

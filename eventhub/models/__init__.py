@@ -15,11 +15,18 @@ from eventhub.models.event import (
 from eventhub.models.organisation import (
     MEMBERSHIP_ROLES,
     ORGANISATION_KINDS,
+    Invitation,
     Membership,
     Organisation,
     User,
 )
-from eventhub.models.registration import ACTIVE_STATUSES, REGISTRATION_STATUSES, Registration
+from eventhub.models.registration import (
+    ACTIVE_STATUSES,
+    ORGANISATION_TYPES,
+    REGISTRATION_SOURCES,
+    REGISTRATION_STATUSES,
+    Registration,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -29,10 +36,13 @@ __all__ = [
     "HOST_ROLES",
     "MEMBERSHIP_ROLES",
     "ORGANISATION_KINDS",
+    "ORGANISATION_TYPES",
+    "REGISTRATION_SOURCES",
     "REGISTRATION_STATUSES",
     "AgendaItem",
     "Event",
     "EventHost",
+    "Invitation",
     "Membership",
     "Organisation",
     "Registration",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
@@ -12,6 +12,18 @@ from eventhub.models.base import UTCDateTime, utcnow
 from eventhub.models.event import Event
 
 REGISTRATION_STATUSES = ("confirmed", "cancelled")
+REGISTRATION_SOURCES = ("web", "manual", "api")
+# What kind of organisation a participant comes from (for the event report).
+ORGANISATION_TYPES = (
+    "company",
+    "chamber",
+    "public_authority",
+    "employment_agency",
+    "education",
+    "association",
+    "counselling",
+    "other",
+)
 ACTIVE_STATUSES = ("confirmed",)
 
 
@@ -40,13 +52,19 @@ class Registration(db.Model):
     email_normalised: Mapped[str] = mapped_column(String(254))
     organisation: Mapped[str] = mapped_column(String(200), default="")
     job_title: Mapped[str] = mapped_column(String(200), default="")
+    organisation_type: Mapped[str] = mapped_column(String(30), default="")
+    # Casefolded name, email and organisation for searches that treat "Ö" like "ö".
+    search_text: Mapped[str] = mapped_column(Text, default="")
     show_in_directory: Mapped[bool] = mapped_column(default=False)
     language: Mapped[str] = mapped_column(String(5), default="de")
     # sha256 of the private manage-link token; the raw token is only ever in the link.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     sequence: Mapped[int] = mapped_column(default=0)
+    source: Mapped[str] = mapped_column(String(10), default="web")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
 

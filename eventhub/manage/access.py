@@ -1,0 +1,91 @@
+"""Who may see what: organisers see only events their organisations host or co-host."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, exists, select
+
+from eventhub.events.exchange import event_load_options
+from eventhub.extensions import db
+from eventhub.models import Event, EventHost, Membership, Organisation, Registration
+
+MANAGING_ROLES = ("host", "cohost")
+
+
+def my_organisation_ids() -> list[int]:
+    if not current_user.is_authenticated:
+        return []
+    return list(
+        db.session.scalars(
+            select(Membership.organisation_id).where(Membership.user_id == current_user.id)
+        )
+    )
+
+
+def my_organisations() -> list[Organisation]:
+    if current_user.is_authenticated and current_user.is_admin:
+        return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .join(Membership, Membership.organisation_id == Organisation.id)
+            .where(Membership.user_id == current_user.id)
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def managed_events() -> Select:
+    """Events the current user may manage, as a select to filter and order further."""
+    stmt = select(Event)
+    if not current_user.is_admin:
+        stmt = stmt.where(
+            exists().where(
+                EventHost.event_id == Event.id,
+                EventHost.role.in_(MANAGING_ROLES),
+                EventHost.organisation_id.in_(
+                    select(Membership.organisation_id).where(Membership.user_id == current_user.id)
+                ),
+            )
+        )
+    return stmt
+
+
+def event_or_404(slug: str) -> Event:
+    """The event if the current user may manage it; 404 otherwise (never 403: no leaks)."""
+    event = db.session.scalar(
+        managed_events().options(*event_load_options()).where(Event.slug == slug)
+    )
+    if event is None:
+        abort(404)
+    return event
+
+
+def registration_or_404(event: Event, registration_id: int) -> Registration:
+    registration = db.session.scalar(
+        select(Registration).where(
+            Registration.id == registration_id, Registration.event_id == event.id
+        )
+    )
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def membership_role(organisation_id: int) -> str | None:
+    if current_user.is_admin:
+        return "owner"
+    return db.session.scalar(
+        select(Membership.role).where(
+            Membership.user_id == current_user.id,
+            Membership.organisation_id == organisation_id,
+        )
+    )
+
+
+def owned_organisation_or_404(slug: str) -> Organisation:
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if organisation is None or membership_role(organisation.id) is None:
+        abort(404)
+    return organisation

@@ -1,0 +1,158 @@
+"""Between the event form and the contract-JSON shape the services take."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from eventhub.events.forms import options
+from eventhub.extensions import db
+from eventhub.manage.forms import BLANK_ROWS, EventForm
+from eventhub.manage.services import EventError, format_speakers, local_to_aware, parse_speakers
+from eventhub.models import Event, Organisation
+
+
+def prepare_event_form(form: EventForm, organisations: list[Organisation], event=None) -> None:
+    """Choices for the selects and enough empty rows for hosts and agenda."""
+    form.host_organisation.choices = options((o.id, o.name) for o in organisations)
+    others = options(
+        [("", "—")]
+        + [
+            (o.slug, o.name)
+            for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
+        ]
+    )
+    if not form.is_submitted():
+        existing_hosts = len(event.hosts) - 1 if event else 0
+        existing_items = len(event.agenda) if event else 0
+        for _ in range(max(existing_hosts, 0) + BLANK_ROWS):
+            form.hosts.append_entry()
+        for _ in range(existing_items + BLANK_ROWS):
+            form.agenda.append_entry()
+    for entry in form.hosts:
+        entry.form.organisation.choices = others
+
+
+def fill_event_form(form: EventForm, event: Event) -> None:
+    tz = event.tz
+    mine = {choice.value for choice in form.host_organisation.choices}
+    primary = next((h for h in event.hosts if h.role == "host" and h.organisation_id in mine), None)
+    if primary is not None:
+        form.host_organisation.data = primary.organisation_id
+    form.title.data = event.title
+    form.slug.data = event.slug
+    form.format.data = event.format
+    form.timezone.data = event.timezone
+    form.starts_at.data = event.starts_at.astimezone(tz).replace(tzinfo=None)
+    form.ends_at.data = event.ends_at.astimezone(tz).replace(tzinfo=None)
+    form.capacity.data = event.capacity
+    if event.registration_closes_at:
+        form.registration_closes_at.data = event.registration_closes_at.astimezone(tz).replace(
+            tzinfo=None
+        )
+    form.summary.data = event.summary
+    form.description.data = event.description
+    form.venue_name.data = event.venue_name
+    form.venue_street.data = event.venue_street
+    form.venue_postcode.data = event.venue_postcode
+    form.venue_city.data = event.venue_city
+    form.region.data = event.region
+    form.online_url.data = event.online_url
+    form.series.data = event.series.slug if event.series else ""
+    form.topics.data = ", ".join(t.name for t in event.topics)
+    form.language.data = event.language
+    form.contact_name.data = event.contact_name
+    form.contact_email.data = event.contact_email
+    form.contact_phone.data = event.contact_phone
+    form.funding_note.data = event.funding_note
+    others = [h for h in event.hosts if h is not primary]
+    for entry, host in zip(form.hosts, others, strict=False):
+        entry.form.organisation.data = host.organisation.slug
+        entry.form.role.data = host.role
+    for entry, item in zip(form.agenda, event.agenda, strict=False):
+        entry.form.starts_at.data = item.starts_at.astimezone(tz).time() if item.starts_at else None
+        entry.form.ends_at.data = item.ends_at.astimezone(tz).time() if item.ends_at else None
+        entry.form.title.data = item.title
+        entry.form.kind.data = item.kind
+        entry.form.speakers.data = format_speakers(item.speakers)
+
+
+def _aware(value: dt.datetime | None, timezone: str, field: str) -> str | None:
+    try:
+        moment = local_to_aware(value, timezone)
+    except EventError as exc:
+        raise EventError(str(exc), field) from exc
+    return moment.isoformat() if moment else None
+
+
+def event_data_from_form(form: EventForm, existing: Event | None) -> dict:
+    """The form as an event record (contract JSON) for save_event."""
+    tz = form.timezone.data
+    primary = db.session.get(Organisation, form.host_organisation.data)
+    if primary is None:
+        raise EventError("host", "host_organisation")
+    hosts = [{"name": primary.name, "slug": primary.slug, "role": "host"}]
+    chosen = {primary.slug}
+    slugs = [e.form.organisation.data for e in form.hosts if e.form.organisation.data]
+    names = dict(
+        db.session.execute(
+            select(Organisation.slug, Organisation.name).where(Organisation.slug.in_(slugs))
+        ).all()
+    )
+    for entry in form.hosts:
+        slug = entry.form.organisation.data
+        if slug and slug in names and slug not in chosen:
+            chosen.add(slug)
+            hosts.append({"name": names[slug], "slug": slug, "role": entry.form.role.data})
+    day = form.starts_at.data.date()
+    agenda = []
+    for index, entry in enumerate(form.agenda):
+        item = entry.form
+        if not (item.title.data or "").strip():
+            continue
+        start = dt.datetime.combine(day, item.starts_at.data) if item.starts_at.data else None
+        end = dt.datetime.combine(day, item.ends_at.data) if item.ends_at.data else None
+        agenda.append(
+            {
+                "starts_at": _aware(start, tz, f"agenda-{index}"),
+                "ends_at": _aware(end, tz, f"agenda-{index}"),
+                "title": item.title.data.strip(),
+                "kind": item.kind.data,
+                "speakers": parse_speakers(item.speakers.data or ""),
+            }
+        )
+    return {
+        "slug": (form.slug.data or "").strip() or None,
+        "title": form.title.data,
+        "format": form.format.data,
+        "starts_at": _aware(form.starts_at.data, tz, "starts_at"),
+        "ends_at": _aware(form.ends_at.data, tz, "ends_at"),
+        "timezone": tz,
+        "capacity": form.capacity.data,
+        "registration_closes_at": _aware(
+            form.registration_closes_at.data, tz, "registration_closes_at"
+        ),
+        "status": existing.status if existing else "draft",
+        "summary": form.summary.data or "",
+        "description": form.description.data or "",
+        "venue": {
+            "name": form.venue_name.data or "",
+            "street": form.venue_street.data or "",
+            "postcode": form.venue_postcode.data or "",
+            "city": form.venue_city.data or "",
+            "region": form.region.data or "",
+        },
+        "online_url": form.online_url.data or None,
+        "hosts": hosts,
+        "series": form.series.data or None,
+        "topics": [t.strip() for t in (form.topics.data or "").split(",") if t.strip()],
+        "language": form.language.data,
+        "contact": {
+            "name": form.contact_name.data or "",
+            "email": form.contact_email.data or None,
+            "phone": form.contact_phone.data or "",
+        },
+        "agenda": agenda,
+        "funding_note": form.funding_note.data or "",
+    }

@@ -1,0 +1,323 @@
+"""Forms of the organiser workspace."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+    URLField,
+)
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from eventhub.events.forms import TOO_LONG, options, organisation_type_choices, plain_text
+from eventhub.events.schema import SLUG_PATTERN
+from eventhub.models import AGENDA_KINDS
+
+TIMEZONES = ("Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/London", "UTC")
+BLANK_ROWS = 3
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def format_choices():
+    return options(
+        [
+            ("workshop", _l("Workshop")),
+            ("fachtagung", _l("Expert conference")),
+            ("info", _l("Information event")),
+            ("kooperation", _l("Cooperation talk")),
+            ("exchange", _l("Exchange of experience")),
+            ("networking", _l("Networking")),
+        ]
+    )
+
+
+def role_choices():
+    return options(
+        [
+            ("cohost", _l("Co-host")),
+            ("host", _l("Host")),
+            ("partner", _l("Partner")),
+            ("funder", _l("Funded by")),
+        ]
+    )
+
+
+def agenda_kind_choices():
+    labels = {
+        "welcome": _l("Welcome"),
+        "talk": _l("Talk"),
+        "panel": _l("Panel"),
+        "discussion": _l("Discussion"),
+        "workshop": _l("Workshop"),
+        "break": _l("Break"),
+        "networking": _l("Networking"),
+    }
+    return options((kind, labels[kind]) for kind in AGENDA_KINDS)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        filters=[_strip],
+        validators=[InputRequired(_l("Please enter your email address.")), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(_l("Please enter your password.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class HostForm(Form):
+    organisation = SelectField(_l("Organisation"), choices=[], validate_choice=False)
+    role = SelectField(_l("Role"), choices=role_choices, validate_choice=True)
+
+
+class AgendaItemForm(Form):
+    starts_at = TimeField(_l("From"), validators=[Optional()])
+    ends_at = TimeField(_l("To"), validators=[Optional()])
+    title = StringField(_l("Title"), validators=[Length(max=300, message=TOO_LONG), plain_text])
+    kind = SelectField(_l("Kind"), choices=agenda_kind_choices, default="talk")
+    speakers = StringField(
+        _l("Speakers"),
+        description=_l("Separate speakers with ';', affiliation in brackets: Name (Organisation)"),
+        validators=[Length(max=1000, message=TOO_LONG), plain_text],
+    )
+
+
+class EventForm(FlaskForm):
+    host_organisation = SelectField(_l("Hosting organisation"), coerce=int, choices=[])
+    title = StringField(
+        _l("Title"),
+        validators=[
+            InputRequired(_l("Please enter a title.")),
+            Length(max=300, message=TOO_LONG),
+            plain_text,
+        ],
+    )
+    slug = StringField(
+        _l("Address (slug)"),
+        description=_l(
+            "Lowercase letters, digits and hyphens; left empty, it is made from the title."
+        ),
+        validators=[
+            Optional(),
+            Length(max=120, message=TOO_LONG),
+            Regexp(SLUG_PATTERN, message=_l("Use lowercase letters, digits and hyphens.")),
+        ],
+    )
+    format = SelectField(_l("Format"), choices=format_choices)
+    timezone = SelectField(
+        _l("Time zone"), choices=options((t, t) for t in TIMEZONES), default="Europe/Berlin"
+    )
+    starts_at = DateTimeLocalField(
+        _l("Starts"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Please enter date and time."))],
+    )
+    ends_at = DateTimeLocalField(
+        _l("Ends"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Please enter date and time."))],
+    )
+    capacity = IntegerField(
+        _l("Seats"),
+        description=_l("Empty: unlimited."),
+        validators=[Optional(), NumberRange(min=1, max=100_000)],
+    )
+    registration_closes_at = DateTimeLocalField(
+        _l("Registration closes"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=1000, message=TOO_LONG)])
+    description = TextAreaField(
+        _l("Description"),
+        description=_l("Markdown: **bold**, *italic*, - lists, [link](https://…)"),
+        validators=[Length(max=50_000, message=TOO_LONG)],
+    )
+    venue_name = StringField(
+        _l("Venue"), validators=[Length(max=300, message=TOO_LONG), plain_text]
+    )
+    venue_street = StringField(
+        _l("Street"), validators=[Length(max=300, message=TOO_LONG), plain_text]
+    )
+    venue_postcode = StringField(
+        _l("Postcode"), validators=[Length(max=20, message=TOO_LONG), plain_text]
+    )
+    venue_city = StringField(_l("City"), validators=[Length(max=300, message=TOO_LONG), plain_text])
+    region = StringField(_l("Region"), validators=[Length(max=300, message=TOO_LONG), plain_text])
+    online_url = URLField(
+        _l("Online link"), validators=[Optional(), Length(max=500, message=TOO_LONG)]
+    )
+    series = StringField(
+        _l("Series"),
+        description=_l("Slug of a series, e.g. fachkraefte-reihe-ruhr; empty: none."),
+        validators=[
+            Optional(),
+            Length(max=80, message=TOO_LONG),
+            Regexp(SLUG_PATTERN, message=_l("Use lowercase letters, digits and hyphens.")),
+        ],
+    )
+    topics = StringField(
+        _l("Topics"),
+        description=_l("Separate topics with commas."),
+        validators=[Length(max=1000, message=TOO_LONG), plain_text],
+    )
+    language = SelectField(
+        _l("Language of the event"), choices=options([("de", "Deutsch"), ("en", "English")])
+    )
+    contact_name = StringField(
+        _l("Contact name"), validators=[Length(max=300, message=TOO_LONG), plain_text]
+    )
+    contact_email = EmailField(
+        _l("Contact email"),
+        validators=[
+            Optional(),
+            Length(max=254, message=TOO_LONG),
+            Email(_l("Please enter a valid email address."), check_deliverability=False),
+        ],
+    )
+    contact_phone = StringField(
+        _l("Contact phone"), validators=[Length(max=60, message=TOO_LONG), plain_text]
+    )
+    funding_note = TextAreaField(
+        _l("Funding note"), validators=[Length(max=1000, message=TOO_LONG)]
+    )
+    hosts = FieldList(FormField(HostForm), label=_l("Co-hosts, partners and funders"))
+    agenda = FieldList(FormField(AgendaItemForm), label=_l("Agenda"))
+
+    def validate_ends_at(self, field) -> None:
+        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("The end must be after the start."))
+
+
+class RegistrationForm(FlaskForm):
+    """Add or correct a registration by hand (phone sign-ups)."""
+
+    first_name = StringField(
+        _l("First name"),
+        filters=[_strip],
+        validators=[
+            InputRequired(_l("Please enter the first name.")),
+            Length(max=100, message=TOO_LONG),
+            plain_text,
+        ],
+    )
+    last_name = StringField(
+        _l("Last name"),
+        filters=[_strip],
+        validators=[
+            InputRequired(_l("Please enter the last name.")),
+            Length(max=100, message=TOO_LONG),
+            plain_text,
+        ],
+    )
+    email = EmailField(
+        _l("Email address"),
+        filters=[_strip],
+        validators=[
+            InputRequired(_l("Please enter the email address.")),
+            Length(max=254, message=TOO_LONG),
+            Email(_l("Please enter a valid email address."), check_deliverability=False),
+        ],
+    )
+    organisation = StringField(
+        _l("Organisation or company"),
+        filters=[_strip],
+        validators=[Length(max=200, message=TOO_LONG), plain_text],
+    )
+    organisation_type = SelectField(
+        _l("Type of organisation"), choices=organisation_type_choices, default=""
+    )
+    job_title = StringField(
+        _l("Job title"),
+        filters=[_strip],
+        validators=[Length(max=200, message=TOO_LONG), plain_text],
+    )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        filters=[_strip],
+        validators=[
+            InputRequired(_l("Please enter the email address.")),
+            Length(max=254, message=TOO_LONG),
+            Email(_l("Please enter a valid email address."), check_deliverability=False),
+        ],
+    )
+    role = SelectField(
+        _l("Role"), choices=options([("organiser", _l("Organiser")), ("owner", _l("Owner"))])
+    )
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[Length(max=200, message=TOO_LONG), plain_text])
+    password = PasswordField(
+        _l("Choose a password"),
+        description=_l("At least 10 characters."),
+        validators=[
+            InputRequired(_l("Please enter your password.")),
+            Length(min=10, max=200, message=_l("Use 10 to 200 characters.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[
+            InputRequired(_l("Please enter a name.")),
+            Length(max=200, message=TOO_LONG),
+            plain_text,
+        ],
+    )
+    slug = StringField(
+        _l("Address (slug)"),
+        validators=[
+            InputRequired(_l("Please enter a slug.")),
+            Length(max=80, message=TOO_LONG),
+            Regexp(SLUG_PATTERN, message=_l("Use lowercase letters, digits and hyphens.")),
+        ],
+    )
+    owner_email = EmailField(
+        _l("Owner's email address"),
+        filters=[_strip],
+        description=_l("Optional: invite the first owner of the organisation."),
+        validators=[
+            Optional(),
+            Email(_l("Please enter a valid email address."), check_deliverability=False),
+        ],
+    )
+
+
+class ActionForm(FlaskForm):
+    """CSRF token only, for buttons that change state (publish, cancel, check in...)."""
+
+
+class CheckInForm(FlaskForm):
+    checked_in = BooleanField()

@@ -1,0 +1,335 @@
+"""Read models of the workspace: listings, counts, charts, export rows, check-in codes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import segno
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, case, func, select
+
+from eventhub.events.forms import organisation_type_choices
+from eventhub.events.services import escape_like
+from eventhub.extensions import db
+from eventhub.i18n import event_period
+from eventhub.manage.exports import AttendeeRow, SheetInfo
+from eventhub.models import Event, Invitation, Membership, Organisation, Registration, User
+from eventhub.models.base import utcnow
+
+PER_PAGE = 50
+SORTS = {
+    "name": (Registration.last_name, Registration.first_name),
+    "organisation": (Registration.organisation, Registration.last_name),
+    "registered": (Registration.created_at,),
+    "-registered": (Registration.created_at.desc(),),
+}
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    event: Event
+    checked_in: int
+
+
+def dashboard_rows(events: Select) -> list[DashboardRow]:
+    """Managed events with their check-in counts: two queries however many events."""
+    found = list(db.session.scalars(events.order_by(Event.starts_at.desc())))
+    ids = [e.id for e in found]
+    counts = (
+        dict(
+            db.session.execute(
+                select(Registration.event_id, func.count())
+                .where(
+                    Registration.event_id.in_(ids),
+                    Registration.checked_in_at.is_not(None),
+                    Registration.status == "confirmed",
+                )
+                .group_by(Registration.event_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    return [DashboardRow(e, counts.get(e.id, 0)) for e in found]
+
+
+def _matches(query: str):
+    """Every word of the query in name, email or organisation, case-insensitive (umlauts too)."""
+    words = query.casefold().split()[:6]
+    return and_(
+        *(Registration.search_text.like(f"%{escape_like(word)}%", escape="\\") for word in words)
+    )
+
+
+@dataclass(frozen=True)
+class Listing:
+    page: object
+    q: str
+    status: str
+    sort: str
+
+
+def registration_listing(event: Event, args) -> Listing:
+    q = " ".join(args.get("q", "").split())[:100]
+    status = args.get("status", "")
+    if status not in ("", "confirmed", "cancelled", "checked_in"):
+        status = ""
+    sort = args.get("sort", "name")
+    if sort not in SORTS:
+        sort = "name"
+    page_text = args.get("page", "1")
+    page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 100_000 else 1
+    stmt = select(Registration).where(Registration.event_id == event.id)
+    if status == "checked_in":
+        stmt = stmt.where(Registration.checked_in_at.is_not(None))
+    elif status:
+        stmt = stmt.where(Registration.status == status)
+    if q:
+        stmt = stmt.where(_matches(q))
+    stmt = stmt.order_by(*SORTS[sort], Registration.id)
+    pagination = db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
+    return Listing(pagination, q, status, sort)
+
+
+@dataclass(frozen=True)
+class EventStats:
+    confirmed: int
+    cancelled: int
+    checked_in: int
+    capacity: int | None
+    seats_left: int | None
+
+    @property
+    def no_show_rate(self) -> float | None:
+        if not self.confirmed:
+            return None
+        return (self.confirmed - self.checked_in) / self.confirmed
+
+
+def event_stats(event: Event) -> EventStats:
+    confirmed, cancelled, checked_in = db.session.execute(
+        select(
+            func.count(case((Registration.status == "confirmed", 1))),
+            func.count(case((Registration.status == "cancelled", 1))),
+            func.count(
+                case(
+                    (
+                        (Registration.status == "confirmed")
+                        & Registration.checked_in_at.is_not(None),
+                        1,
+                    )
+                )
+            ),
+        ).where(Registration.event_id == event.id)
+    ).one()
+    return EventStats(confirmed, cancelled, checked_in, event.capacity, event.seats_left)
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+
+
+def event_charts(event: Event) -> dict[str, list[Bar]]:
+    """Registrations per day (cumulative) and by type of organisation."""
+    day = func.date(Registration.created_at)
+    per_day = db.session.execute(
+        select(day, func.count())
+        .where(Registration.event_id == event.id, Registration.status == "confirmed")
+        .group_by(day)
+        .order_by(day)
+    ).all()
+    running, over_time = 0, []
+    for when, count in per_day:
+        running += count
+        over_time.append(Bar(str(when)[:10], running))
+    by_type = db.session.execute(
+        select(Registration.organisation_type, func.count())
+        .where(Registration.event_id == event.id, Registration.status == "confirmed")
+        .group_by(Registration.organisation_type)
+        .order_by(func.count().desc())
+    ).all()
+    labels = organisation_type_labels()
+    return {
+        "over_time": over_time[-30:],
+        "by_type": [Bar(labels.get(kind or "", kind or "—"), count) for kind, count in by_type],
+    }
+
+
+def organisation_type_labels() -> dict[str, str]:
+    return {choice.value: str(choice.label) for choice in organisation_type_choices()}
+
+
+def export_headers() -> list[str]:
+    return [
+        _("No."),
+        _("Last name"),
+        _("First name"),
+        _("Email address"),
+        _("Organisation"),
+        _("Job title"),
+        _("Status"),
+        _("Registered at"),
+        _("Checked in"),
+    ]
+
+
+def attendee_rows(event: Event, *, confirmed_only: bool = False) -> Iterator[AttendeeRow]:
+    """Rows for the exports, streamed from the database in batches."""
+    stmt = (
+        select(
+            Registration.last_name,
+            Registration.first_name,
+            Registration.email,
+            Registration.organisation,
+            Registration.job_title,
+            Registration.status,
+            Registration.created_at,
+            Registration.checked_in_at,
+        )
+        .where(Registration.event_id == event.id)
+        .order_by(Registration.last_name, Registration.first_name, Registration.id)
+        .execution_options(yield_per=1000)
+    )
+    if confirmed_only:
+        stmt = stmt.where(Registration.status == "confirmed")
+    labels = {"confirmed": _("Confirmed"), "cancelled": _("Registration cancelled")}
+    tz = event.tz
+    for number, row in enumerate(db.session.execute(stmt), start=1):
+        yield AttendeeRow(
+            number=number,
+            last_name=row.last_name,
+            first_name=row.first_name,
+            email=row.email,
+            organisation=row.organisation,
+            job_title=row.job_title,
+            status=labels.get(row.status, row.status),
+            registered_at=row.created_at.astimezone(tz),
+            checked_in=row.checked_in_at is not None,
+        )
+
+
+def sheet_info(event: Event, language: str) -> SheetInfo:
+    venue = ", ".join(
+        p
+        for p in (
+            event.venue_name,
+            event.venue_street,
+            f"{event.venue_postcode} {event.venue_city}".strip(),
+        )
+        if p
+    )
+    hosts = ", ".join(h.organisation.name for h in event.hosts if h.role in ("host", "cohost"))
+    return SheetInfo(
+        title=event.title,
+        period=event_period(event.starts_at, event.ends_at, event.timezone),
+        venue=venue,
+        hosts=hosts,
+        funding_note=event.funding_note,
+        language=language,
+    )
+
+
+def checkin_search(event: Event, query: str) -> list[Registration]:
+    stmt = select(Registration).where(
+        Registration.event_id == event.id, Registration.status == "confirmed"
+    )
+    if query:
+        stmt = stmt.where(_matches(query))
+    return list(db.session.scalars(stmt.order_by(Registration.last_name).limit(50)))
+
+
+def checkin_code(registration: Registration) -> str:
+    """An unguessable code for the registration's QR, derived rather than stored."""
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"checkin:{registration.id}:{registration.token_hash}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def checkin_code_matches(registration: Registration, code: str) -> bool:
+    return hmac.compare_digest(checkin_code(registration), code)
+
+
+def checkin_url(event: Event, registration: Registration) -> str:
+    return url_for(
+        "manage.checkin_scan",
+        slug=event.slug,
+        registration_id=registration.id,
+        code=checkin_code(registration),
+        _external=True,
+    )
+
+
+def checkin_qr_svg(event: Event, registration: Registration) -> str:
+    qr = segno.make(checkin_url(event, registration), error="m")
+    return qr.svg_inline(scale=4, title=registration.full_name)
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    organisations: list[tuple[str, int]]
+    types: list[tuple[str, int, int]]  # label, registered, attended
+
+
+def attendance_breakdown(event: Event) -> Breakdown:
+    attended = Registration.checked_in_at.is_not(None)
+    organisations = db.session.execute(
+        select(Registration.organisation, func.count())
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == "confirmed",
+            attended,
+            Registration.organisation != "",
+        )
+        .group_by(Registration.organisation)
+        .order_by(func.count().desc(), Registration.organisation)
+    ).all()
+    types = db.session.execute(
+        select(
+            Registration.organisation_type,
+            func.count(),
+            func.count(case((attended, 1))),
+        )
+        .where(Registration.event_id == event.id, Registration.status == "confirmed")
+        .group_by(Registration.organisation_type)
+        .order_by(func.count().desc())
+    ).all()
+    labels = organisation_type_labels()
+    return Breakdown(
+        organisations=[(name, count) for name, count in organisations],
+        types=[(labels.get(t or "", t), r, a) for t, r, a in types],
+    )
+
+
+def members(organisation: Organisation) -> list[tuple[User, str]]:
+    return list(
+        db.session.execute(
+            select(User, Membership.role)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organisation_id == organisation.id)
+            .order_by(User.email)
+        ).all()
+    )
+
+
+def open_invitations(organisation: Organisation) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.organisation_id == organisation.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+def all_organisations() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))

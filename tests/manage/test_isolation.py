@@ -1,0 +1,155 @@
+"""No organiser sees another organisation's events or attendees."""
+
+from __future__ import annotations
+
+import pytest
+
+from eventhub.extensions import db
+from tests.manage.conftest import hosted_by, log_in
+
+# Routes that do not belong to an event or organisation, with what A may see there.
+OPEN_TO_ANY_ORGANISER = {"manage.login", "manage.logout", "manage.dashboard", "manage.new_event"}
+
+
+@pytest.fixture
+def two_organisations(app, make_organiser, make_event, make_registration):
+    make_organiser("a@ihk.example", "ihk-nrw")
+    make_organiser("b@hwk.example", "hwk-leipzig")
+    theirs = make_event(
+        title="Geheime Veranstaltung der HWK",
+        hosts=[
+            {"name": "HWK Leipzig", "slug": "hwk-leipzig", "role": "host"},
+            {"name": "IHK NRW", "slug": "ihk-nrw", "role": "partner"},
+        ],
+    )
+    registration, _token = make_registration(
+        theirs, first_name="Vertraulich", last_name="Teilnehmerin"
+    )
+    mine = make_event(title="Meine Veranstaltung", hosts=hosted_by("ihk-nrw"))
+    db.session.commit()
+    return theirs, registration, mine
+
+
+def manage_routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("manage."):
+            yield rule
+
+
+def url_for_rule(rule, event, registration) -> str:
+    values = {
+        "slug": event.slug,
+        "registration_id": registration.id,
+        "code": "0" * 32,
+        "org_slug": "hwk-leipzig",
+        "token": "x" * 43,
+    }
+    return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
+
+
+def test_every_workspace_route_hides_other_organisations(app, client, two_organisations):
+    theirs, registration, _mine = two_organisations
+    assert log_in(client, "a@ihk.example").status_code == 303
+    checked = 0
+    for rule in manage_routes(app):
+        url = url_for_rule(rule, theirs, registration)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(
+                url, method=method, data={"action": "publish", "checked_in": "1"}
+            )
+            body = response.get_data(as_text=True)
+            assert "Vertraulich" not in body and "Geheime Veranstaltung" not in body, url
+            if rule.endpoint in OPEN_TO_ANY_ORGANISER:
+                continue
+            assert response.status_code == 404, (method, url, response.status_code)
+            checked += 1
+        if rule.endpoint == "manage.logout":
+            assert log_in(client, "a@ihk.example").status_code == 303
+    assert checked >= 15
+    # and nothing changed on their event
+    db.session.rollback()
+    db.session.refresh(theirs)
+    db.session.refresh(registration)
+    assert theirs.status == "published" and registration.status == "confirmed"
+    assert registration.checked_in_at is None
+
+
+def test_dashboard_lists_only_own_events(client, two_organisations):
+    log_in(client, "a@ihk.example")
+    html = client.get("/manage/").get_data(as_text=True)
+    assert "Meine Veranstaltung" in html
+    assert "Geheime Veranstaltung" not in html
+
+
+def test_anonymous_users_are_sent_to_login(app, client, two_organisations):
+    theirs, registration, _mine = two_organisations
+    for rule in manage_routes(app):
+        url = url_for_rule(rule, theirs, registration)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            if rule.endpoint == "manage.login":
+                assert response.status_code in (200, 422)
+            elif rule.endpoint == "manage.accept_invitation":
+                assert response.status_code == 404
+            else:
+                assert response.status_code == 302, (method, url)
+                assert response.headers["Location"].startswith("/manage/login")
+
+
+def test_state_changes_need_post_and_csrf(app_factory):
+    """With CSRF on, every POST without a token is refused and GET cannot change state."""
+    from eventhub.events.exchange import upsert_event
+    from eventhub.events.schema import EventRecord
+    from eventhub.manage.services import create_user
+    from tests.conftest import event_record
+
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        create_user(email="a@ihk.example", password="richtig-langes-passwort", org_slug="ihk-nrw")
+        upsert_event(
+            EventRecord.model_validate(
+                event_record(slug="eigene", status="draft", hosts=hosted_by("ihk-nrw"))
+            )
+        )
+        db.session.commit()
+    client = app.test_client()
+    login_page = client.get("/manage/login").get_data(as_text=True)
+    token = login_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    assert (
+        client.post(
+            "/manage/login",
+            data={
+                "email": "a@ihk.example",
+                "password": "richtig-langes-passwort",
+                "csrf_token": token,
+            },
+        ).status_code
+        == 303
+    )
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("manage.") or "POST" not in rule.methods:
+            continue
+        if rule.endpoint == "manage.login":
+            continue
+        url = rule.build(
+            {
+                k: {
+                    "slug": "eigene",
+                    "registration_id": 1,
+                    "code": "0",
+                    "org_slug": "ihk-nrw",
+                    "token": "x",
+                }[k]
+                for k in rule.arguments
+            },
+            append_unknown=False,
+        )[1]
+        response = client.post(url, data={"action": "publish"})
+        assert response.status_code in (400, 404), (url, response.status_code)
+    assert client.get("/manage/events/eigene/status").status_code == 405
+    with app.app_context():
+        from sqlalchemy import select
+
+        from eventhub.models import Event
+
+        assert db.session.scalar(select(Event.status).where(Event.slug == "eigene")) == "draft"
