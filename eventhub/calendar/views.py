@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app
+from flask import Response, abort
 
 from eventhub.calendar import bp
 from eventhub.calendar.ical import calendar_bytes
 from eventhub.events.services import public_event
 from eventhub.models import Event
+from eventhub.urls import absolute_url
 
 ICS_MIMETYPE = "text/calendar"
 
 
 def absolute_event_url(event: Event) -> str:
-    return f"{current_app.config['BASE_URL']}/events/{event.slug}"
+    return absolute_url("events.event_page", slug=event.slug)
 
 
 @bp.get("/events/<slug>.ics")

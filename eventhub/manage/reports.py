@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import segno
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, select
 
@@ -19,6 +19,7 @@ from eventhub.i18n import event_period
 from eventhub.manage.exports import AttendeeRow, SheetInfo
 from eventhub.models import Event, Invitation, Membership, Organisation, Registration, User
 from eventhub.models.base import utcnow
+from eventhub.urls import absolute_url
 
 PER_PAGE = 50
 SORTS = {
@@ -256,12 +257,11 @@ def checkin_code_matches(registration: Registration, code: str) -> bool:
 
 
 def checkin_url(event: Event, registration: Registration) -> str:
-    return url_for(
+    return absolute_url(
         "manage.checkin_scan",
         slug=event.slug,
         registration_id=registration.id,
         code=checkin_code(registration),
-        _external=True,
     )
 
 

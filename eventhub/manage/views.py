@@ -61,6 +61,7 @@ from eventhub.manage.services import (
 )
 from eventhub.models.base import utcnow
 from eventhub.text import render_markdown
+from eventhub.urls import absolute_url
 
 
 @bp.before_request
@@ -461,7 +462,7 @@ def invite_colleague(org_slug: str):
         if added:
             flash(_("%(email)s now belongs to the organisation.", email=form.email.data), "success")
             return redirect(url_for("manage.organisation", org_slug=org_slug), 303)
-        link = url_for("manage.accept_invitation", token=token, _external=True)
+        link = absolute_url("manage.accept_invitation", token=token)
         flash(_("Invitation created. Send this link to your colleague."), "success")
     else:
         status = 422
@@ -516,11 +517,7 @@ def admin_organisations():
         else:
             if form.owner_email.data:
                 token, added = invite(organisation, form.owner_email.data, "owner", current_user)
-                link = (
-                    None
-                    if added
-                    else url_for("manage.accept_invitation", token=token, _external=True)
-                )
+                link = None if added else absolute_url("manage.accept_invitation", token=token)
             flash(_("The organisation has been created."), "success")
             if link is None:
                 return redirect(url_for("manage.admin_organisations"), 303)
