@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,6 +15,7 @@ from eventhub.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "eventhub_begin_immediate"
+_WRITING = "eventhub_writing"
 
 
 def configure_engines(app: Flask) -> None:
@@ -57,12 +59,29 @@ def write_transaction(*, immediate: bool = True) -> Iterator[Session]:
     for reading is ended first so the block sees current data.
     """
     session = db.session()
+    if session.info.get(_WRITING):
+        yield session  # already inside a write transaction: join it
+        return
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={_IMMEDIATE: immediate})
+    session.info[_WRITING] = True
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.info.pop(_WRITING, None)
+
+
+def writes(func):
+    """Run a service function as one write transaction (committed when it returns)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with write_transaction():
+            return func(*args, **kwargs)
+
+    return wrapper

@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import selectinload
 
+from eventhub.database import write_transaction
 from eventhub.events.schema import EventRecord, describe_errors
 from eventhub.extensions import db
 from eventhub.models import AgendaItem, Event, EventHost, Organisation, Series, Topic
@@ -125,13 +127,23 @@ def parse_records(records: Any) -> tuple[list[tuple[int, EventRecord]], list[tup
 
 
 def import_events(records: Any) -> ImportReport:
-    """Create or update events by slug; a second import of the same file changes nothing."""
+    """Create or update events by slug; a second import of the same file changes nothing.
+
+    Each record is applied in its own savepoint: one the database refuses is reported
+    with its index and the others are still imported.
+    """
     report = ImportReport()
     good, report.errors = parse_records(records)
-    for _index, record in good:
-        outcome = upsert_event(record)
-        getattr(report, outcome).append(record.slug)
-    db.session.commit()
+    with write_transaction() as session:
+        for index, record in good:
+            try:
+                with session.begin_nested():
+                    outcome = upsert_event(record)
+            except (IntegrityError, DataError, OverflowError) as exc:
+                report.errors.append((index, f"refused by the database: {exc.__class__.__name__}"))
+                continue
+            getattr(report, outcome).append(record.slug)
+    report.errors.sort()
     return report
 
 
@@ -146,14 +158,23 @@ def _normalised(record: EventRecord) -> dict[str, Any]:
         item["ends_at"] = _iso(item["ends_at"], tz)
     data["online_url"] = str(record.online_url) if record.online_url else None
     data["contact"]["email"] = record.contact.email or None
-    topics = {slugify(name): name for name in data["topics"]}
-    data["topics"] = sorted(topics.values(), key=str.casefold)
+    data["topics"] = unique_topics(data["topics"])
     return data
 
 
+def unique_topics(names: list[str]) -> list[str]:
+    """One name per topic slug, the first spelling wins ("Integration", "integration")."""
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(slugify(name) or "topic", name)
+    return list(seen.values())
+
+
 def _comparable(data: dict[str, Any]) -> dict[str, Any]:
+    """What counts as a change: topics and hosts by slug (names live on shared rows)."""
     data = dict(data)
-    data["topics"] = sorted(data["topics"], key=str.casefold)
+    data["topics"] = sorted(slugify(name) or "topic" for name in data["topics"])
+    data["hosts"] = [(h["slug"], h["role"]) for h in data["hosts"]]
     return data
 
 
@@ -196,7 +217,7 @@ def upsert_event(record: EventRecord) -> str:
     event.contact_email = record.contact.email or ""
     event.contact_phone = record.contact.phone
     event.series = _series(record.series)
-    event.topics = [_topic(name) for name in dict.fromkeys(record.topics)]
+    event.topics = [_topic(name) for name in unique_topics(record.topics)]
     _replace_hosts(event, record)
     event.agenda = [
         AgendaItem(
@@ -209,11 +230,16 @@ def upsert_event(record: EventRecord) -> str:
         )
         for pos, item in enumerate(record.agenda)
     ]
-    if before is not None and any(before[k] != new[k] for k in CALENDAR_FIELDS):
+    if before is not None and _calendar_changed(before, new):
         event.sequence += 1
     refresh_search_text(event)
     db.session.flush()
     return outcome
+
+
+def _calendar_changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    old, new = _comparable(before), _comparable(after)
+    return any(old[key] != new[key] for key in CALENDAR_FIELDS)
 
 
 def _series(slug: str | None) -> Series | None:
@@ -248,7 +274,7 @@ def _organisation(slug: str, name: str) -> Organisation:
 def _replace_hosts(event: Event, record: EventRecord) -> None:
     wanted = [(h.slug, h.name, h.role) for h in record.hosts]
     current = [(h.organisation.slug, h.organisation.name, h.role) for h in event.hosts]
-    if wanted == current:
+    if [(s, r) for s, _n, r in wanted] == [(s, r) for s, _n, r in current]:
         return
     event.hosts.clear()
     db.session.flush()
@@ -275,6 +301,14 @@ def load_demo(today: dt.date) -> ImportReport:
     """The seed events, hosts and series, dated around `today`; safe to run again."""
     from eventhub import demo
 
+    with write_transaction():
+        report = _load_demo(demo, today)
+    if report.errors:
+        raise ValueError(f"demo data is invalid: {report.errors}")
+    return report
+
+
+def _load_demo(demo, today: dt.date) -> ImportReport:
     for data in demo.demo_organisations():
         organisation = _organisation(data["slug"], data["name"])
         organisation.name = data["name"]
@@ -285,7 +319,4 @@ def load_demo(today: dt.date) -> ImportReport:
         series.title = data["title"]
         series.description = data.get("description", "")
     db.session.flush()
-    report = import_events(demo.demo_events(today))
-    if report.errors:
-        raise ValueError(f"demo data is invalid: {report.errors}")
-    return report
+    return import_events(demo.demo_events(today))

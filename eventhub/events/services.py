@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import Select, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -190,7 +191,16 @@ REFUSAL_REASONS = ("full", "closed", "cancelled", "past", "draft", "duplicate")
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """The key for "one registration per person": case-folded, domain in its ASCII form.
+
+    a@münchen.de and A@xn--mnchen-3ya.de are the same mailbox and get the same key.
+    """
+    email = email.strip()
+    try:
+        valid = validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return email.lower()
+    return f"{valid.local_part.lower()}@{valid.ascii_domain.lower()}"
 
 
 def hash_token(token: str) -> str:
@@ -298,7 +308,8 @@ def _claim_seat(event_id: int) -> None:
             Event.id == event_id,
             or_(Event.capacity.is_(None), Event.confirmed_count < Event.capacity),
         )
-        .values(confirmed_count=Event.confirmed_count + 1)
+        # updated_at stays: a registration is no change to the event's calendar data.
+        .values(confirmed_count=Event.confirmed_count + 1, updated_at=Event.updated_at)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -312,7 +323,7 @@ def _claim_seat_unguarded(event: Event) -> None:
     db.session.execute(
         update(Event)
         .where(Event.id == event.id)
-        .values(confirmed_count=event.confirmed_count + 1)
+        .values(confirmed_count=event.confirmed_count + 1, updated_at=Event.updated_at)
         .execution_options(synchronize_session=False)
     )
 
@@ -328,19 +339,29 @@ def registration_by_token(token: str) -> Registration | None:
 def cancel_registration(registration_id: int) -> Registration:
     """Cancel a confirmed registration and free its seat (idempotent)."""
     with write_transaction() as session:
+        # Conditional on the status, so two cancels at once free the seat only once.
+        cancelled = session.execute(
+            update(Registration)
+            .where(Registration.id == registration_id, Registration.status == "confirmed")
+            .values(
+                status="cancelled",
+                cancelled_at=utcnow(),
+                sequence=Registration.sequence + 1,
+                updated_at=utcnow(),
+            )
+            .returning(Registration.event_id)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if cancelled is not None:
+            session.execute(
+                update(Event)
+                .where(Event.id == cancelled, Event.confirmed_count > 0)
+                .values(confirmed_count=Event.confirmed_count - 1, updated_at=Event.updated_at)
+                .execution_options(synchronize_session=False)
+            )
         registration = session.get(Registration, registration_id, populate_existing=True)
         if registration is None:
             raise LookupError(registration_id)
-        if registration.status == "confirmed":
-            registration.status = "cancelled"
-            registration.cancelled_at = utcnow()
-            registration.sequence += 1
-            session.execute(
-                update(Event)
-                .where(Event.id == registration.event_id, Event.confirmed_count > 0)
-                .values(confirmed_count=Event.confirmed_count - 1)
-                .execution_options(synchronize_session=False)
-            )
     return registration
 
 

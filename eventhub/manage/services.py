@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from eventhub.database import writes
 from eventhub.events.exchange import event_to_dict, upsert_event
 from eventhub.events.schema import RESERVED_SLUGS, EventRecord, describe_errors
 from eventhub.events.services import hash_token, new_token
@@ -24,6 +25,7 @@ class AccountError(ValueError):
     """A rule about accounts or organisations was broken; the message says which."""
 
 
+@writes
 def create_user(
     *,
     email: str,
@@ -66,7 +68,6 @@ def create_user(
             # The first account of a new organisation owns it; later ones organise.
             role = "owner" if not organisation.memberships else "organiser"
             db.session.add(Membership(user=user, organisation=organisation, role=role))
-    db.session.commit()
     return user, created
 
 
@@ -123,6 +124,7 @@ def unique_slug(title: str) -> str:
     return slug
 
 
+@writes
 def save_event(data: dict, *, existing: Event | None) -> Event:
     """Create or update an event from workspace data (contract JSON shape).
 
@@ -142,10 +144,10 @@ def save_event(data: dict, *, existing: Event | None) -> Event:
         field = str(first["loc"][0]) if first["loc"] else None
         raise EventError(describe_errors(exc), field) from exc
     upsert_event(record)
-    db.session.commit()
     return db.session.scalar(select(Event).where(Event.slug == record.slug))
 
 
+@writes
 def set_status(event: Event, status: str) -> Event:
     """Publish, unpublish (draft) or cancel; a cancellation raises SEQUENCE."""
     if status not in ("draft", "published", "cancelled"):
@@ -155,10 +157,10 @@ def set_status(event: Event, status: str) -> Event:
     if event.status == "cancelled" or status == "cancelled" or event.status == "published":
         event.sequence += 1
     event.status = status
-    db.session.commit()
     return event
 
 
+@writes
 def duplicate_event(event: Event, *, days_later: int = 0) -> Event:
     """A draft copy (same hosts, agenda, texts) as the template for the next event."""
     data = event_to_dict(event)
@@ -178,7 +180,6 @@ def duplicate_event(event: Event, *, days_later: int = 0) -> Event:
         item["starts_at"], item["ends_at"] = moved(item["starts_at"]), moved(item["ends_at"])
     record = EventRecord.model_validate(data)
     upsert_event(record)
-    db.session.commit()
     return db.session.scalar(select(Event).where(Event.slug == record.slug))
 
 
@@ -187,6 +188,7 @@ def duplicate_event(event: Event, *, days_later: int = 0) -> Event:
 INVITATION_DAYS = 14
 
 
+@writes
 def invite(organisation: Organisation, email: str, role: str, invited_by: User) -> tuple[str, bool]:
     """Add an existing account at once, or create an invitation link (returned raw).
 
@@ -204,7 +206,6 @@ def invite(organisation: Organisation, email: str, role: str, invited_by: User) 
         )
         if exists_already is None:
             db.session.add(Membership(user=user, organisation=organisation, role=role))
-            db.session.commit()
         return "", True
     token, token_hash = new_token()
     db.session.add(
@@ -217,7 +218,6 @@ def invite(organisation: Organisation, email: str, role: str, invited_by: User) 
             expires_at=utcnow() + dt.timedelta(days=INVITATION_DAYS),
         )
     )
-    db.session.commit()
     return token, False
 
 
@@ -232,6 +232,7 @@ def open_invitation(token: str) -> Invitation | None:
     return invitation
 
 
+@writes
 def accept_invitation(invitation: Invitation, *, name: str, password: str) -> User:
     user, _created = create_user(email=invitation.email, password=password, name=name)
     if (
@@ -247,16 +248,15 @@ def accept_invitation(invitation: Invitation, *, name: str, password: str) -> Us
             Membership(user=user, organisation_id=invitation.organisation_id, role=invitation.role)
         )
     invitation.accepted_at = utcnow()
-    db.session.commit()
     return user
 
 
+@writes
 def create_organisation(name: str, slug: str) -> Organisation:
     if db.session.scalar(select(Organisation.id).where(Organisation.slug == slug)) is not None:
         raise AccountError("slug_taken")
     organisation = Organisation(name=name, slug=slug)
     db.session.add(organisation)
-    db.session.commit()
     return organisation
 
 
