@@ -9,9 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, g, request
 from flask_babel import lazy_gettext
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from eventhub.config import Config
 from eventhub.extensions import babel, csrf, db, limiter, login_manager, migrate
+from eventhub.routing import SlugConverter, TokenConverter
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         template_folder="../templates",
         static_folder="../static",
     )
+    app.url_map.converters["slug"] = SlugConverter
+    app.url_map.converters["token"] = TokenConverter
     app.config.from_object(Config)
     app.config.from_prefixed_env("EVENTHUB")
     if test_config is not None:
@@ -37,6 +41,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from eventhub.cli import register_cli
 
     register_cli(app)
+    if app.config["PROXY_COUNT"]:
+        # Behind a reverse proxy: take client address and scheme from its headers, so
+        # rate limits apply per visitor, not to the proxy as a whole.
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     return app
 
 

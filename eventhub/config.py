@@ -13,6 +13,7 @@ class Config:
     MAIL_FROM = "eventhub <noreply@eventhub.localhost>"
     REDIS_URL: str | None = None
     RATELIMIT_ENABLED = True
+    PROXY_COUNT = 0  # reverse proxies in front of the app whose X-Forwarded-* to trust
     REGISTRATION_RATELIMIT = "30 per minute"
 
     # Request size limits: registration forms are small, nothing uploads files.

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
-from flask import current_app, g, request, url_for
+from flask import current_app, g, request
 from flask_babel import get_locale
 
 
@@ -31,12 +32,10 @@ def current_language() -> str:
 
 
 def url_for_language(language: str) -> str:
-    """The current page in another language (keeps path and query)."""
-    args = request.args.to_dict(flat=False)
-    args["lang"] = [language]
-    if request.endpoint is None or request.view_args is None:
-        return url_for("events.catalogue", lang=language)
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    """The current page in another language (keeps path and query, sets ?lang=)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    args.append(("lang", language))
+    return f"{request.path}?{urlencode(args)}"
 
 
 def _local(moment: dt.datetime, timezone: str) -> dt.datetime:

@@ -19,7 +19,7 @@ def _event_schema() -> dict[str, Any]:
             "registrations_open": {"type": "boolean"},
             "registration_state": {
                 "type": "string",
-                "enum": ["open", "full", "closed", "cancelled", "past", "draft"],
+                "enum": ["open", "full", "closed", "cancelled", "running", "past", "draft"],
             },
             "url": {"type": "string", "format": "uri"},
             "ics_url": {"type": "string", "format": "uri"},

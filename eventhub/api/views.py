@@ -10,7 +10,7 @@ from eventhub.api.openapi import openapi_document
 from eventhub.errors import abort_with
 from eventhub.events.exchange import event_to_dict
 from eventhub.events.services import BadFilter, catalogue_page, parse_filters, public_event
-from eventhub.events.views import filter_message
+from eventhub.events.views import existing_page, filter_message
 from eventhub.models import Event
 
 
@@ -35,7 +35,7 @@ def events():
     when = request.args.get("when", "upcoming")
     if when not in ("upcoming", "past"):
         abort_with(400, _("'when' must be 'upcoming' or 'past'."))
-    page = catalogue_page(filters, past=when == "past", agenda=True)
+    page = existing_page(catalogue_page(filters, past=when == "past", agenda=True))
     return {
         "items": [event_json(e) for e in page.items],
         "page": page.page,
@@ -45,7 +45,7 @@ def events():
     }
 
 
-@bp.get("/events/<slug>")
+@bp.get("/events/<slug:slug>")
 def event(slug: str):
     found = public_event(slug) or abort(404)
     return event_json(found)

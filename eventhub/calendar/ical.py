@@ -29,10 +29,14 @@ def _location(event: Event) -> str:
     return text or (event.online_url or "")
 
 
-def build_vevent(event: Event, *, event_url: str) -> VEvent:
+def build_vevent(
+    event: Event, *, event_url: str, fallback_organizer: tuple[str, str] | None = None
+) -> VEvent:
+    """One VEVENT. ORGANIZER is the event contact, else `fallback_organizer` (name, email)."""
     vevent = VEvent()
     vevent.add("uid", event_uid(event))
-    vevent.add("dtstamp", event.updated_at or dt.datetime.now(dt.UTC))
+    # With a METHOD, DTSTAMP is when this object was made (RFC 5545 3.8.7.2).
+    vevent.add("dtstamp", dt.datetime.now(dt.UTC).replace(microsecond=0))
     vevent.add("created", event.created_at)
     vevent.add("last-modified", event.updated_at)
     vevent.add("sequence", event.sequence)
@@ -47,10 +51,13 @@ def build_vevent(event: Event, *, event_url: str) -> VEvent:
     vevent.add("url", event_url)
     vevent.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
     vevent.add("transp", "OPAQUE")
-    if event.contact_email:
-        organizer = vCalAddress(f"mailto:{event.contact_email}")
-        if event.contact_name:
-            organizer.params["cn"] = vText(single_line(event.contact_name))
+    name, email = event.contact_name, event.contact_email
+    if not email and fallback_organizer:
+        name, email = fallback_organizer
+    if email:
+        organizer = vCalAddress(f"mailto:{email}")
+        if name:
+            organizer.params["cn"] = vText(single_line(name))
         vevent.add("organizer", organizer)
     if event.topics:
         vevent.add("categories", [t.name for t in event.topics])
@@ -63,6 +70,7 @@ def calendar_bytes(
     url_for_event,
     name: str,
     method: str = "PUBLISH",
+    organizer_for_event=None,
 ) -> bytes:
     """A VCALENDAR with one VEVENT per event and the VTIMEZONEs they use."""
     cal = Calendar()
@@ -70,9 +78,12 @@ def calendar_bytes(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
-    cal.add("x-wr-calname", single_line(name))
+    cal.add("x-wr-calname", vText(single_line(name)))
     for event in events:
-        cal.add_component(build_vevent(event, event_url=url_for_event(event)))
+        fallback = organizer_for_event(event) if organizer_for_event else None
+        cal.add_component(
+            build_vevent(event, event_url=url_for_event(event), fallback_organizer=fallback)
+        )
     add_timezones(cal)
     return cal.to_ical()
 

@@ -43,21 +43,41 @@ def _seconds(text: str) -> int:
     return sign * (parts[0] * 3600 + parts[1] * 60 + parts[2])
 
 
-def _onset(rule: str, year: int = 1970) -> tuple[dt.datetime, str]:
-    """Local wall-clock time of a transition in `year` and its RRULE BYDAY/BYMONTH."""
+def _onset(rule: str, year: int = 1970) -> tuple[dt.datetime, dict]:
+    """First local wall-clock time of a transition and its yearly RRULE.
+
+    POSIX allows transition hours outside 0-24 ("M3.4.4/26": the Thursday rule at
+    02:00 on the Friday after). Those become the shifted weekday limited to the
+    shifted month days (BYDAY=FR;BYMONTHDAY=23..29), which every client reads.
+    """
     match = _RULE.match(rule)
     if not match:
         raise ValueError(f"unsupported transition rule {rule!r}")
     month, week, weekday = int(match[1]), int(match[2]), int(match[3])
-    at = dt.timedelta(seconds=_seconds(match[4]) if match[4] else 7200)
+    seconds = _seconds(match[4]) if match[4] else 7200
+    shift, time_of_day = divmod(seconds, 86_400)
+    length = pycalendar.monthrange(year, month)[1]
     days = [
-        d
-        for d in range(1, pycalendar.monthrange(year, month)[1] + 1)
-        if (dt.date(year, month, d).weekday() + 1) % 7 == weekday
+        d for d in range(1, length + 1) if (dt.date(year, month, d).weekday() + 1) % 7 == weekday
     ]
-    day = days[-1] if week == 5 else days[week - 1]
-    byday = f"{-1 if week == 5 else week}{_BYDAY[weekday]}"
-    return dt.datetime(year, month, day) + at, byday
+    day = (days[-1] if week == 5 else days[week - 1]) + shift
+    if not 1 <= day <= length:
+        raise ValueError(f"transition crosses the month in {rule!r}")
+    first = dt.datetime(year, month, day) + dt.timedelta(seconds=time_of_day)
+    rrule: dict = {"freq": "yearly", "bymonth": month}
+    if shift == 0:
+        rrule["byday"] = f"{-1 if week == 5 else week}{_BYDAY[weekday]}"
+        return first, rrule
+    window = (
+        range(-7 + shift, shift)
+        if week == 5
+        else range(7 * (week - 1) + 1 + shift, 7 * week + 1 + shift)
+    )
+    if week == 5 and shift > 0 or week < 5 and not all(1 <= d <= length for d in window):
+        raise ValueError(f"transition crosses the month in {rule!r}")
+    rrule["byday"] = _BYDAY[(weekday + shift) % 7]
+    rrule["bymonthday"] = list(window)
+    return first, rrule
 
 
 def build_vtimezone(tzid: str) -> Timezone | None:
@@ -83,17 +103,17 @@ def build_vtimezone(tzid: str) -> Timezone | None:
         else standard_offset + dt.timedelta(hours=1)
     )
     try:
-        begins, begins_day = _onset(start)
-        ends, ends_day = _onset(end)
+        begins, begins_rule = _onset(start)
+        ends, ends_rule = _onset(end)
     except ValueError:
         return None
-    for cls, name, when, byday, before, after in (
-        (TimezoneDaylight, dst_name, begins, begins_day, standard_offset, daylight_offset),
-        (TimezoneStandard, std_name, ends, ends_day, daylight_offset, standard_offset),
+    for cls, name, when, rrule, before, after in (
+        (TimezoneDaylight, dst_name, begins, begins_rule, standard_offset, daylight_offset),
+        (TimezoneStandard, std_name, ends, ends_rule, daylight_offset, standard_offset),
     ):
         component = cls()
         component.add("dtstart", when)
-        component.add("rrule", {"freq": "yearly", "bymonth": when.month, "byday": byday})
+        component.add("rrule", rrule)
         component.add("tzoffsetfrom", before)
         component.add("tzoffsetto", after)
         component.add("tzname", name.strip("<>"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,6 +19,7 @@ from pydantic import (
 )
 
 from eventhub.models import AGENDA_KINDS, EVENT_FORMATS, EVENT_STATUSES, HOST_ROLES
+from eventhub.text import has_control_characters
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 RESERVED_SLUGS = frozenset({"archive", "new", "feed", "calendar"})
@@ -47,7 +49,33 @@ def _none_as_empty(value):
     return "" if value is None else value
 
 
-OptionalLine = Annotated[str, BeforeValidator(_none_as_empty), Field(max_length=300)]
+def _plain(value: str) -> str:
+    if has_control_characters(value):
+        raise ValueError("contains control characters")
+    return value
+
+
+def Text(max_length: int, min_length: int = 0):
+    """A string that may be null (stored as ""), without control characters or NUL."""
+    return Annotated[
+        str,
+        BeforeValidator(_none_as_empty),
+        Field(min_length=min_length, max_length=max_length),
+        AfterValidator(_plain),
+    ]
+
+
+def _plausible_year(moment: dt.datetime) -> dt.datetime:
+    if not 2000 <= moment.year <= 2100:
+        raise ValueError("the year must be between 2000 and 2100")
+    return moment
+
+
+When = Annotated[AwareDatetime, AfterValidator(_plausible_year)]
+# Limits match the columns, so the database never refuses what validation let through.
+Text20, Text60, Text120, Text200, Text300 = Text(20), Text(60), Text(120), Text(200), Text(300)
+Name200, Title300, TopicName = Text(200, 1), Text(300, 1), Text(120, 1)
+Summary, LongText = Text(1000), Text(50_000)
 
 
 class _Strict(BaseModel):
@@ -55,59 +83,59 @@ class _Strict(BaseModel):
 
 
 class Venue(_Strict):
-    name: OptionalLine = ""
-    street: OptionalLine = ""
-    postcode: Annotated[str, BeforeValidator(_none_as_empty), Field(max_length=20)] = ""
-    city: OptionalLine = ""
-    region: OptionalLine = ""
+    name: Text200 = ""
+    street: Text200 = ""
+    postcode: Text20 = ""
+    city: Text120 = ""
+    region: Text120 = ""
 
 
 class Host(_Strict):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Name200
     slug: Slug
     role: Literal[HOST_ROLES] = "host"  # type: ignore[valid-type]
 
 
 class Contact(_Strict):
-    name: OptionalLine = ""
-    email: EmailStr | None = None
-    phone: Annotated[str, BeforeValidator(_none_as_empty), Field(max_length=60)] = ""
+    name: Text200 = ""
+    email: Annotated[EmailStr, Field(max_length=254)] | None = None
+    phone: Text60 = ""
 
 
 class Speaker(_Strict):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    affiliation: OptionalLine = ""
+    name: Name200
+    affiliation: Text300 = ""
 
 
 class AgendaItem(_Strict):
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
-    title: Annotated[str, Field(min_length=1, max_length=300)]
+    starts_at: When | None = None
+    ends_at: When | None = None
+    title: Title300
     kind: Literal[AGENDA_KINDS] = "talk"  # type: ignore[valid-type]
     speakers: list[Speaker] = []
 
 
 class EventRecord(_Strict):
     slug: EventSlug
-    title: Annotated[str, Field(min_length=1, max_length=300)]
+    title: Title300
     format: Literal[EVENT_FORMATS]  # type: ignore[valid-type]
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: When
+    ends_at: When
     timezone: Annotated[str, AfterValidator(_known_timezone)] = "Europe/Berlin"
     capacity: Annotated[int, Field(ge=1, le=100_000)] | None = None
-    registration_closes_at: AwareDatetime | None = None
+    registration_closes_at: When | None = None
     status: Literal[EVENT_STATUSES] = "draft"  # type: ignore[valid-type]
-    summary: Annotated[str, BeforeValidator(_none_as_empty), Field(max_length=1000)] = ""
-    description: Annotated[str, BeforeValidator(_none_as_empty), Field(max_length=50_000)] = ""
+    summary: Summary = ""
+    description: LongText = ""
     venue: Venue = Venue()
-    online_url: HttpUrl | None = None
+    online_url: Annotated[HttpUrl, Field(max_length=500)] | None = None
     hosts: list[Host] = []
     series: Slug | None = None
-    topics: list[Annotated[str, Field(min_length=1, max_length=120)]] = []
+    topics: list[TopicName] = []
     language: Literal["de", "en"] = "de"
     contact: Contact = Contact()
     agenda: list[AgendaItem] = []
-    funding_note: Annotated[str, BeforeValidator(_none_as_empty), Field(max_length=1000)] = ""
+    funding_note: Summary = ""
 
     @model_validator(mode="after")
     def _consistent(self) -> EventRecord:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -72,7 +73,7 @@ def parse_filters(args) -> CatalogueFilters:
     if values["format"] and values["format"] not in EVENT_FORMATS:
         raise BadFilter("format")
     page_text = args.get("page", "1")
-    if not page_text.isdigit() or not 1 <= int(page_text) <= 10_000:
+    if not re.fullmatch(r"[0-9]{1,5}", page_text) or not 1 <= int(page_text) <= 10_000:
         raise BadFilter("page")
     return CatalogueFilters(**values, page=int(page_text))
 
@@ -187,7 +188,7 @@ class RegistrationRefused(Exception):
         self.reason = reason
 
 
-REFUSAL_REASONS = ("full", "closed", "cancelled", "past", "draft", "duplicate")
+REFUSAL_REASONS = ("full", "closed", "cancelled", "running", "past", "draft", "duplicate")
 
 
 def normalise_email(email: str) -> str:

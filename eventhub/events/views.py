@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from eventhub.errors import abort_with
@@ -28,6 +28,7 @@ def refusal_message(reason: str) -> str:
         "full": _("This event is fully booked. No more registrations are possible."),
         "closed": _("Registration for this event has closed."),
         "cancelled": _("This event has been cancelled."),
+        "running": _("This event has already started."),
         "past": _("This event has already taken place."),
         "draft": _("This event is not open for registration."),
         "duplicate": _(
@@ -53,6 +54,13 @@ def _filters_or_400():
         abort_with(400, filter_message(str(exc)))
 
 
+def existing_page(page):
+    """404 for a page number past the last page (page 1 of an empty list exists)."""
+    if page.page > max(page.pages, 1):
+        abort(404)
+    return page
+
+
 def _registration_limit() -> str:
     return current_app.config["REGISTRATION_RATELIMIT"]
 
@@ -61,7 +69,7 @@ def _registration_limit() -> str:
 @bp.get("/events/")
 def catalogue():
     filters = _filters_or_400()
-    page = catalogue_page(filters)
+    page = existing_page(catalogue_page(filters))
     return render_template(
         "events/catalogue.html",
         page=page,
@@ -74,7 +82,7 @@ def catalogue():
 @bp.get("/events/archive")
 def archive():
     filters = _filters_or_400()
-    page = catalogue_page(filters, past=True)
+    page = existing_page(catalogue_page(filters, past=True))
     return render_template(
         "events/catalogue.html",
         page=page,
@@ -84,13 +92,13 @@ def archive():
     )
 
 
-@bp.get("/events/<slug>")
+@bp.get("/events/<slug:slug>")
 def event_page(slug: str):
     event = public_event(slug) or abort(404)
     return render_template("events/event.html", event=event)
 
 
-@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@bp.route("/events/<slug:slug>/register", methods=["GET", "POST"])
 @limiter.limit(_registration_limit, methods=["POST"])
 def register_page(slug: str):
     event = public_event(slug) or abort(404)
@@ -129,12 +137,16 @@ def privacy():
     return render_template("events/privacy.html")
 
 
-@bp.get("/r/<token>")
+@bp.get("/r/<token:token>")
 def my_registration(token: str):
     registration = registration_by_token(token) or abort(404)
-    return render_template(
-        "events/my_registration.html",
-        registration=registration,
-        event=registration.event,
-        just_registered=request.args.get("new") == "1",
+    response = make_response(
+        render_template(
+            "events/my_registration.html",
+            registration=registration,
+            event=registration.event,
+            just_registered=request.args.get("new") == "1",
+        )
     )
+    response.headers["Cache-Control"] = "private, no-store"  # a personal page
+    return response

@@ -159,16 +159,16 @@ class EventForm(FlaskForm):
         validators=[Length(max=50_000, message=TOO_LONG)],
     )
     venue_name = StringField(
-        _l("Venue"), validators=[Length(max=300, message=TOO_LONG), plain_text]
+        _l("Venue"), validators=[Length(max=200, message=TOO_LONG), plain_text]
     )
     venue_street = StringField(
-        _l("Street"), validators=[Length(max=300, message=TOO_LONG), plain_text]
+        _l("Street"), validators=[Length(max=200, message=TOO_LONG), plain_text]
     )
     venue_postcode = StringField(
         _l("Postcode"), validators=[Length(max=20, message=TOO_LONG), plain_text]
     )
-    venue_city = StringField(_l("City"), validators=[Length(max=300, message=TOO_LONG), plain_text])
-    region = StringField(_l("Region"), validators=[Length(max=300, message=TOO_LONG), plain_text])
+    venue_city = StringField(_l("City"), validators=[Length(max=120, message=TOO_LONG), plain_text])
+    region = StringField(_l("Region"), validators=[Length(max=120, message=TOO_LONG), plain_text])
     online_url = URLField(
         _l("Online link"), validators=[Optional(), Length(max=500, message=TOO_LONG)]
     )
@@ -190,7 +190,7 @@ class EventForm(FlaskForm):
         _l("Language of the event"), choices=options([("de", "Deutsch"), ("en", "English")])
     )
     contact_name = StringField(
-        _l("Contact name"), validators=[Length(max=300, message=TOO_LONG), plain_text]
+        _l("Contact name"), validators=[Length(max=200, message=TOO_LONG), plain_text]
     )
     contact_email = EmailField(
         _l("Contact email"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -83,7 +84,7 @@ def registration_listing(event: Event, args) -> Listing:
     if sort not in SORTS:
         sort = "name"
     page_text = args.get("page", "1")
-    page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 100_000 else 1
+    page = int(page_text) if re.fullmatch(r"[1-9][0-9]{0,4}", page_text) else 1
     stmt = select(Registration).where(Registration.event_id == event.id)
     if status == "checked_in":
         stmt = stmt.where(Registration.checked_in_at.is_not(None))

@@ -74,6 +74,13 @@ def require_login():
     return None
 
 
+@bp.after_request
+def never_cache(response):
+    """Workspace pages show personal data: no shared or browser cache keeps them."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 # --- login ------------------------------------------------------------------
 
 
@@ -146,7 +153,7 @@ def new_event():
     return _edit_event(form, existing=None)
 
 
-@bp.route("/events/<slug>/edit", methods=["GET", "POST"])
+@bp.route("/events/<slug:slug>/edit", methods=["GET", "POST"])
 def edit_event(slug: str):
     event = event_or_404(slug)
     form = EventForm()
@@ -191,7 +198,7 @@ def _attach_event_error(form: EventForm, error: EventError) -> None:
     field.errors = [*field.errors, message]
 
 
-@bp.get("/events/<slug>")
+@bp.get("/events/<slug:slug>")
 def event(slug: str):
     event = event_or_404(slug)
     listing = reports.registration_listing(event, request.args)
@@ -205,7 +212,7 @@ def event(slug: str):
     )
 
 
-@bp.post("/events/<slug>/status")
+@bp.post("/events/<slug:slug>/status")
 def event_status(slug: str):
     event = event_or_404(slug)
     action = request.form.get("action")
@@ -224,7 +231,7 @@ def event_status(slug: str):
     return redirect(url_for("manage.event", slug=event.slug), 303)
 
 
-@bp.post("/events/<slug>/duplicate")
+@bp.post("/events/<slug:slug>/duplicate")
 def duplicate(slug: str):
     event = event_or_404(slug)
     if not ActionForm().validate_on_submit():
@@ -237,7 +244,7 @@ def duplicate(slug: str):
 # --- registrations ------------------------------------------------------------
 
 
-@bp.route("/events/<slug>/registrations/new", methods=["GET", "POST"])
+@bp.route("/events/<slug:slug>/registrations/new", methods=["GET", "POST"])
 def add_registration(slug: str):
     event = event_or_404(slug)
     form = RegistrationForm()
@@ -269,7 +276,7 @@ def add_registration(slug: str):
     ), status
 
 
-@bp.route("/events/<slug>/registrations/<int:registration_id>", methods=["GET", "POST"])
+@bp.route("/events/<slug:slug>/registrations/<int:registration_id>", methods=["GET", "POST"])
 def edit_registration(slug: str, registration_id: int):
     event = event_or_404(slug)
     registration = registration_or_404(event, registration_id)
@@ -304,7 +311,7 @@ def edit_registration(slug: str, registration_id: int):
     ), status
 
 
-@bp.post("/events/<slug>/registrations/<int:registration_id>/cancel")
+@bp.post("/events/<slug:slug>/registrations/<int:registration_id>/cancel")
 def cancel(slug: str, registration_id: int):
     event = event_or_404(slug)
     registration = registration_or_404(event, registration_id)
@@ -315,7 +322,7 @@ def cancel(slug: str, registration_id: int):
     return redirect(url_for("manage.event", slug=slug), 303)
 
 
-@bp.get("/events/<slug>/registrations/<int:registration_id>/qr.svg")
+@bp.get("/events/<slug:slug>/registrations/<int:registration_id>/qr.svg")
 def registration_qr(slug: str, registration_id: int):
     event = event_or_404(slug)
     registration = registration_or_404(event, registration_id)
@@ -333,7 +340,7 @@ def _download(body, mimetype: str, filename: str) -> Response:
     return response
 
 
-@bp.get("/events/<slug>/attendees.csv")
+@bp.get("/events/<slug:slug>/attendees.csv")
 def attendees_csv(slug: str):
     event = event_or_404(slug)
     rows = reports.attendee_rows(event)
@@ -341,7 +348,7 @@ def attendees_csv(slug: str):
     return _download(body, "text/csv; charset=utf-8", f"{event.slug}-teilnehmende.csv")
 
 
-@bp.get("/events/<slug>/attendees.xlsx")
+@bp.get("/events/<slug:slug>/attendees.xlsx")
 def attendees_xlsx(slug: str):
     event = event_or_404(slug)
     rows = reports.attendee_rows(event)
@@ -353,7 +360,7 @@ def attendees_xlsx(slug: str):
     )
 
 
-@bp.get("/events/<slug>/attendees.pdf")
+@bp.get("/events/<slug:slug>/attendees.pdf")
 def attendees_pdf(slug: str):
     event = event_or_404(slug)
     info = reports.sheet_info(event, current_language())
@@ -364,7 +371,7 @@ def attendees_pdf(slug: str):
 # --- check-in ---------------------------------------------------------------
 
 
-@bp.get("/events/<slug>/checkin")
+@bp.get("/events/<slug:slug>/checkin")
 def checkin(slug: str):
     event = event_or_404(slug)
     query = request.args.get("q", "").strip()[:100]
@@ -378,7 +385,7 @@ def checkin(slug: str):
     )
 
 
-@bp.get("/events/<slug>/checkin/<int:registration_id>/<code>")
+@bp.get("/events/<slug:slug>/checkin/<int:registration_id>/<token:code>")
 def checkin_scan(slug: str, registration_id: int, code: str):
     """Where the QR code on a confirmation leads: the person, ready to be checked in."""
     event = event_or_404(slug)
@@ -396,7 +403,7 @@ def checkin_scan(slug: str, registration_id: int, code: str):
     )
 
 
-@bp.post("/events/<slug>/checkin/<int:registration_id>")
+@bp.post("/events/<slug:slug>/checkin/<int:registration_id>")
 def checkin_toggle(slug: str, registration_id: int):
     event = event_or_404(slug)
     registration = registration_or_404(event, registration_id)
@@ -420,7 +427,7 @@ def checkin_toggle(slug: str, registration_id: int):
 # --- report -----------------------------------------------------------------
 
 
-@bp.get("/events/<slug>/report")
+@bp.get("/events/<slug:slug>/report")
 def report(slug: str):
     event = event_or_404(slug)
     return render_template(
@@ -435,7 +442,7 @@ def report(slug: str):
 # --- organisations ------------------------------------------------------------
 
 
-@bp.get("/organisations/<org_slug>")
+@bp.get("/organisations/<slug:org_slug>")
 def organisation(org_slug: str):
     organisation = owned_organisation_or_404(org_slug)
     return render_template(
@@ -449,7 +456,7 @@ def organisation(org_slug: str):
     )
 
 
-@bp.post("/organisations/<org_slug>/invite")
+@bp.post("/organisations/<slug:org_slug>/invite")
 def invite_colleague(org_slug: str):
     organisation = owned_organisation_or_404(org_slug)
     if membership_role(organisation.id) != "owner":
@@ -477,7 +484,7 @@ def invite_colleague(org_slug: str):
     ), status
 
 
-@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@bp.route("/invitations/<token:token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     invitation = open_invitation(token) or abort(404)
     form = AcceptInvitationForm()

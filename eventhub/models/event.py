@@ -127,14 +127,16 @@ class Event(db.Model):
 
     @property
     def registration_state(self) -> str:
-        """One of open, full, closed, cancelled, past, draft."""
+        """One of open, full, closed, cancelled, running, past, draft."""
         now = utcnow()
         if self.status == "cancelled":
             return "cancelled"
         if self.status != "published":
             return "draft"
-        if self.starts_at <= now:
+        if self.ends_at <= now:
             return "past"
+        if self.starts_at <= now:
+            return "running"
         if self.registration_closes_at is not None and self.registration_closes_at <= now:
             return "closed"
         if self.seats_left == 0:

@@ -1,0 +1,227 @@
+"""Regressions found in review: each test names the failure it guards against."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from zoneinfo import ZoneInfo
+
+import pytest
+import vobject
+from sqlalchemy import select
+
+from eventhub.events.services import Attendee, RegistrationRefused, cancel_registration, register
+from eventhub.extensions import db
+from eventhub.models import Event, Registration
+from tests.conftest import event_record, in_days
+from tests.ical import parse_ics, vevents
+
+
+def test_concurrent_cancels_free_one_seat(app_factory):
+    """Two cancels of one registration at once used to decrement the counter twice."""
+    from tests.events.test_concurrency import build_event
+
+    app = app_factory()
+    build_event(app, "zwei-plaetze", 2)
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == "zwei-plaetze"))
+        first, _ = register(event.id, Attendee("A", "A", "a@example.org"))
+        register(event.id, Attendee("B", "B", "b@example.org"))
+        registration_id, event_id = first.id, event.id
+    barrier = threading.Barrier(8)
+
+    def cancel():
+        with app.app_context():
+            barrier.wait()
+            cancel_registration(registration_id)
+
+    threads = [threading.Thread(target=cancel) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        assert db.session.scalar(select(Event.confirmed_count)) == 1
+        register(event_id, Attendee("C", "C", "c@example.org"))
+        with pytest.raises(RegistrationRefused):
+            register(event_id, Attendee("D", "D", "d@example.org"))
+
+
+def test_registering_does_not_touch_the_event_calendar_data(make_event, make_registration):
+    event = make_event()
+    before = (event.updated_at, event.sequence)
+    make_registration(event)
+    db.session.rollback()
+    assert (event.updated_at, event.sequence) == before
+
+
+def test_internationalised_domains_are_one_person(make_event, make_registration):
+    event = make_event()
+    make_registration(event, email="anna@münchen.example")
+    with pytest.raises(RegistrationRefused):
+        make_registration(event, email="Anna@xn--mnchen-3ya.example")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/?endpoint=x",
+        "/?_anchor=x",
+        "/?_scheme=x&_external=1",
+        "/?_method=POST",
+        "/events/archive?endpoint=x",
+        "/privacy?_anchor=x",
+        "/events/?page=%C2%B2",
+        "/events/?page=" + "9" * 5000,
+        "/events/?page=%D9%A3",
+        "/api/v1/events?page=%C2%B2",
+    ],
+)
+def test_odd_query_strings_are_not_errors(client, path):
+    response = client.get(path)
+    assert response.status_code in (200, 400), (path, response.status_code)
+
+
+def test_reserved_names_in_the_query_on_pages_with_parameters(client, make_event):
+    event = make_event()
+    assert client.get(f"/events/{event.slug}?slug=x").status_code == 200
+    assert client.get(f"/events/{event.slug}/register?slug=x").status_code == 200
+    assert client.get("/r/abc?token=x").status_code == 404
+    html = client.get("/?_external=1").get_data(as_text=True)
+    assert 'href="/?_external=1&amp;lang=en"' in html
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/events/%00",
+        "/events/%00/register",
+        "/events/%00.ics",
+        "/api/v1/events/%00",
+        "/events/Gro%C3%9F",
+        "/r/%00",
+    ],
+)
+def test_junk_in_slugs_and_tokens_is_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_page_after_the_last_is_404(client, make_event):
+    make_event()
+    assert client.get("/events/?page=2").status_code == 404
+    assert client.get("/api/v1/events?page=2").status_code == 404
+    assert client.get("/events/?page=1&format=info").status_code == 200  # empty page 1
+
+
+def test_ics_has_an_organizer_without_contact_and_fresh_dtstamp(client, make_event):
+    event = make_event(contact={"name": "", "email": None, "phone": ""})
+    [vevent] = vevents(parse_ics(client.get(f"/events/{event.slug}.ics").data))
+    assert str(vevent["ORGANIZER"]) == "mailto:noreply@eventhub.localhost"
+    assert vevent["ORGANIZER"].params["CN"] == "G.I.B. NRW"
+    stamp = vevent.decoded("DTSTAMP")
+    assert stamp.tzinfo is not None and abs(dt.datetime.now(dt.UTC) - stamp).total_seconds() < 60
+
+
+def test_calendar_name_is_escaped(client, make_event):
+    event = make_event(title="Komma, Semikolon; Backslash \\ Ende")
+    body = client.get(f"/events/{event.slug}.ics").data
+    assert b"X-WR-CALNAME:Komma\\, Semikolon\\; Backslash \\\\ Ende" in body
+
+
+@pytest.mark.parametrize(
+    ("zone", "local", "utc_hour"),
+    [
+        ("Asia/Jerusalem", dt.datetime(2030, 7, 1, 10), 7),
+        ("America/Santiago", dt.datetime(2030, 1, 15, 10), 13),
+    ],
+)
+def test_zones_with_odd_transition_hours(client, make_event, zone, local, utc_hour):
+    event = make_event(timezone=zone, starts=local.replace(tzinfo=ZoneInfo(zone)))
+    body = client.get(f"/events/{event.slug}.ics").data
+    parse_ics(body)
+    parsed = vobject.readOne(body.decode())
+    assert parsed.vevent.dtstart.value.astimezone(dt.UTC).hour == utc_hour
+
+
+def test_import_survives_topics_that_differ_in_case(runner, app, tmp_path):
+    records = [
+        event_record(slug="eins", topics=["Integration", "integration", "C++", "C#"]),
+        event_record(slug="zwei"),
+    ]
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    result = runner.invoke(args=["events", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "2 created" in result.output
+    again = runner.invoke(args=["events", "import", str(path)])
+    assert "2 unchanged" in again.output
+
+
+def test_reimport_with_differently_named_shared_host_is_unchanged(runner, app, tmp_path):
+    records = [
+        event_record(slug="eins", hosts=[{"name": "IHK Essen", "slug": "ihk", "role": "host"}]),
+        event_record(slug="zwei", hosts=[{"name": "IHK zu Essen", "slug": "ihk", "role": "host"}]),
+    ]
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    runner.invoke(args=["events", "import", str(path)])
+    again = runner.invoke(args=["events", "import", str(path)])
+    assert "0 updated, 2 unchanged" in again.output
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"title": "Tag\x01ung"},
+        {"summary": "Glocke\x07"},
+        {"description": "NUL\x00"},
+        {"starts_at": "0001-01-01T10:00:00+01:00", "ends_at": "0001-01-01T12:00:00+01:00"},
+        {"venue": {"name": "x" * 250}},
+        {"venue": {"city": "y" * 150}},
+        {"contact": {"name": "z" * 250}},
+        {"online_url": "https://example.org/" + "a" * 600},
+    ],
+)
+def test_import_reports_what_the_database_would_refuse(runner, app, tmp_path, overrides):
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps([event_record(**overrides)]), encoding="utf-8")
+    result = runner.invoke(args=["events", "import", str(path)])
+    assert result.exit_code == 1
+    assert "record 0:" in result.output and "Traceback" not in result.output
+
+
+def test_running_event_is_not_shown_as_past(client, make_event):
+    make_event(
+        title="Läuft gerade",
+        starts=dt.datetime.now(ZoneInfo("Europe/Berlin")) - dt.timedelta(hours=1),
+    )
+    html = client.get("/events/").get_data(as_text=True)
+    assert "Läuft gerade" in html and "Findet gerade statt" in html
+
+
+def test_personal_pages_are_not_cached(client, make_event, make_registration):
+    event = make_event()
+    _registration, token = make_registration(event)
+    assert client.get(f"/r/{token}").headers["Cache-Control"] == "private, no-store"
+    assert client.get("/manage/login").headers["Cache-Control"] == "private, no-store"
+
+
+def test_proxy_headers_only_when_configured(app_factory):
+    app = app_factory(PROXY_COUNT=1)
+
+    @app.get("/test-remote")
+    def remote():
+        from flask import request
+
+        return request.remote_addr
+
+    client = app.test_client()
+    response = client.get("/test-remote", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert response.get_data(as_text=True) == "203.0.113.9"
+
+
+def test_event_listing_unchanged_by_registration_rows(make_event, make_registration):
+    event = make_event(starts=in_days(5))
+    make_registration(event)
+    assert db.session.scalar(select(Registration.search_text)).startswith("anna")
