@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
+from eventhub.events.services import PERSON_FIELDS
 from eventhub.models import ORGANISATION_TYPES
 from eventhub.text import has_control_characters
 
@@ -42,49 +43,45 @@ def organisation_type_choices():
     return options([("", _l("Not specified"))] + [(t, labels[t]) for t in ORGANISATION_TYPES])
 
 
-class RegistrationForm(FlaskForm):
-    first_name = StringField(
-        _l("First name"),
+def name_field(label, missing, autocomplete: str) -> StringField:
+    """A required, single-line name of at most 100 characters."""
+    return StringField(
+        label,
         filters=[_strip],
-        validators=[
-            InputRequired(_l("Please enter your first name.")),
-            Length(max=100, message=TOO_LONG),
-            plain_text,
-        ],
-        render_kw={"autocomplete": "given-name"},
+        validators=[InputRequired(missing), Length(max=100, message=TOO_LONG), plain_text],
+        render_kw={"autocomplete": autocomplete},
     )
-    last_name = StringField(
-        _l("Last name"),
+
+
+def email_field(missing, label=None) -> EmailField:
+    return EmailField(
+        label or _l("Email address"),
         filters=[_strip],
         validators=[
-            InputRequired(_l("Please enter your last name.")),
-            Length(max=100, message=TOO_LONG),
-            plain_text,
-        ],
-        render_kw={"autocomplete": "family-name"},
-    )
-    email = EmailField(
-        _l("Email address"),
-        filters=[_strip],
-        validators=[
-            InputRequired(_l("Please enter your email address.")),
+            InputRequired(missing),
             Length(max=254, message=TOO_LONG),
             Email(_l("Please enter a valid email address."), check_deliverability=False),
         ],
         render_kw={"autocomplete": "email"},
     )
-    organisation = StringField(
-        _l("Organisation or company"),
+
+
+def line_field(label, autocomplete: str, max_length: int = 200) -> StringField:
+    """An optional single line (organisation, job title)."""
+    return StringField(
+        label,
         filters=[_strip],
-        validators=[Length(max=200, message=TOO_LONG), plain_text],
-        render_kw={"autocomplete": "organization"},
+        validators=[Length(max=max_length, message=TOO_LONG), plain_text],
+        render_kw={"autocomplete": autocomplete},
     )
-    job_title = StringField(
-        _l("Job title"),
-        filters=[_strip],
-        validators=[Length(max=200, message=TOO_LONG), plain_text],
-        render_kw={"autocomplete": "organization-title"},
-    )
+
+
+class RegistrationForm(FlaskForm):
+    first_name = name_field(_l("First name"), _l("Please enter your first name."), "given-name")
+    last_name = name_field(_l("Last name"), _l("Please enter your last name."), "family-name")
+    email = email_field(_l("Please enter your email address."))
+    organisation = line_field(_l("Organisation or company"), "organization")
+    job_title = line_field(_l("Job title"), "organization-title")
     organisation_type = SelectField(
         _l("Type of organisation (optional)"), choices=organisation_type_choices, default=""
     )
@@ -96,3 +93,8 @@ class RegistrationForm(FlaskForm):
         _l("Show my name, organisation and job title to other participants (optional)."),
         default=False,
     )
+
+
+def person_data(form) -> dict[str, str]:
+    """The person fields of a registration form as plain values for the services."""
+    return {name: getattr(form, name).data or "" for name in PERSON_FIELDS}

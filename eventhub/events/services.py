@@ -214,6 +214,17 @@ def new_token() -> tuple[str, str]:
     return token, hash_token(token)
 
 
+# What a registration says about the person (and an organiser may correct).
+PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "organisation",
+    "job_title",
+    "organisation_type",
+)
+
+
 @dataclass(frozen=True)
 class Attendee:
     first_name: str
@@ -368,8 +379,7 @@ def cancel_registration(registration_id: int) -> Registration:
 
 def update_registration(registration_id: int, **changes: str) -> Registration:
     """Correct name, organisation and the like; email changes keep the one-per-person rule."""
-    allowed = {"first_name", "last_name", "email", "organisation", "job_title", "organisation_type"}
-    unknown = set(changes) - allowed
+    unknown = set(changes) - set(PERSON_FIELDS)
     if unknown:
         raise ValueError(f"cannot change {sorted(unknown)}")
     try:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from eventhub.errors import abort_with
 from eventhub.events import bp
-from eventhub.events.forms import RegistrationForm
+from eventhub.events.forms import RegistrationForm, person_data
 from eventhub.events.services import (
     Attendee,
     BadFilter,
@@ -108,12 +108,7 @@ def register_page(slug: str):
     if request.method == "POST":
         if form.validate_on_submit():
             attendee = Attendee(
-                first_name=form.first_name.data,
-                last_name=form.last_name.data,
-                email=form.email.data,
-                organisation=form.organisation.data or "",
-                job_title=form.job_title.data or "",
-                organisation_type=form.organisation_type.data or "",
+                **person_data(form),
                 show_in_directory=form.show_in_directory.data,
                 language=current_language(),
             )

@@ -29,7 +29,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from eventhub.events.forms import TOO_LONG, options, organisation_type_choices, plain_text
+from eventhub.events.forms import (
+    TOO_LONG,
+    email_field,
+    line_field,
+    name_field,
+    options,
+    organisation_type_choices,
+    plain_text,
+)
 from eventhub.events.schema import SLUG_PATTERN
 from eventhub.models import AGENDA_KINDS
 
@@ -217,58 +225,18 @@ class EventForm(FlaskForm):
 class RegistrationForm(FlaskForm):
     """Add or correct a registration by hand (phone sign-ups)."""
 
-    first_name = StringField(
-        _l("First name"),
-        filters=[_strip],
-        validators=[
-            InputRequired(_l("Please enter the first name.")),
-            Length(max=100, message=TOO_LONG),
-            plain_text,
-        ],
-    )
-    last_name = StringField(
-        _l("Last name"),
-        filters=[_strip],
-        validators=[
-            InputRequired(_l("Please enter the last name.")),
-            Length(max=100, message=TOO_LONG),
-            plain_text,
-        ],
-    )
-    email = EmailField(
-        _l("Email address"),
-        filters=[_strip],
-        validators=[
-            InputRequired(_l("Please enter the email address.")),
-            Length(max=254, message=TOO_LONG),
-            Email(_l("Please enter a valid email address."), check_deliverability=False),
-        ],
-    )
-    organisation = StringField(
-        _l("Organisation or company"),
-        filters=[_strip],
-        validators=[Length(max=200, message=TOO_LONG), plain_text],
-    )
+    first_name = name_field(_l("First name"), _l("Please enter the first name."), "off")
+    last_name = name_field(_l("Last name"), _l("Please enter the last name."), "off")
+    email = email_field(_l("Please enter the email address."))
+    organisation = line_field(_l("Organisation or company"), "off")
     organisation_type = SelectField(
         _l("Type of organisation"), choices=organisation_type_choices, default=""
     )
-    job_title = StringField(
-        _l("Job title"),
-        filters=[_strip],
-        validators=[Length(max=200, message=TOO_LONG), plain_text],
-    )
+    job_title = line_field(_l("Job title"), "off")
 
 
 class InviteForm(FlaskForm):
-    email = EmailField(
-        _l("Email address"),
-        filters=[_strip],
-        validators=[
-            InputRequired(_l("Please enter the email address.")),
-            Length(max=254, message=TOO_LONG),
-            Email(_l("Please enter a valid email address."), check_deliverability=False),
-        ],
-    )
+    email = email_field(_l("Please enter the email address."))
     role = SelectField(
         _l("Role"), choices=options([("organiser", _l("Organiser")), ("owner", _l("Owner"))])
     )

@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from eventhub.events.forms import person_data
 from eventhub.events.services import (
     Attendee,
     RegistrationRefused,
@@ -251,16 +252,7 @@ def add_registration(slug: str):
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            attendee = Attendee(
-                first_name=form.first_name.data,
-                last_name=form.last_name.data,
-                email=form.email.data,
-                organisation=form.organisation.data or "",
-                job_title=form.job_title.data or "",
-                organisation_type=form.organisation_type.data or "",
-                language=event.language,
-                source="manual",
-            )
+            attendee = Attendee(**person_data(form), language=event.language, source="manual")
             try:
                 register(event.id, attendee, allow_closed=True)
             except RegistrationRefused as exc:
@@ -285,15 +277,7 @@ def edit_registration(slug: str, registration_id: int):
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                update_registration(
-                    registration.id,
-                    first_name=form.first_name.data,
-                    last_name=form.last_name.data,
-                    email=form.email.data,
-                    organisation=form.organisation.data or "",
-                    job_title=form.job_title.data or "",
-                    organisation_type=form.organisation_type.data or "",
-                )
+                update_registration(registration.id, **person_data(form))
             except RegistrationRefused as exc:
                 flash(refusal_message(exc.reason), "error")
                 status = 409
