@@ -88,15 +88,23 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    # Importing the views attaches their routes to the blueprints.
     from eventhub.api import bp as api_bp
+    from eventhub.api import views as _api_views  # noqa: F401
     from eventhub.calendar import bp as calendar_bp
+    from eventhub.calendar import views as _calendar_views  # noqa: F401
     from eventhub.events import bp as events_bp
+    from eventhub.events import views as _events_views  # noqa: F401
+    from eventhub.mail import bp as mail_bp
+    from eventhub.mail import views as _mail_views  # noqa: F401
     from eventhub.manage import bp as manage_bp
+    from eventhub.manage import views as _manage_views  # noqa: F401
 
     app.register_blueprint(events_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(manage_bp)
+    app.register_blueprint(mail_bp)
 
     @app.get("/healthz")
     def healthz():

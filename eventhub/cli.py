@@ -21,6 +21,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(users)
     app.cli.add_command(events)
+    app.cli.add_command(mail)
 
 
 @click.command("init-db")
@@ -97,3 +98,25 @@ def events_export(out: Path | None) -> None:
     else:
         out.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {out}.", err=True)
+
+
+mail = AppGroup("mail", help="The mail outbox.")
+
+
+@mail.command("send")
+@click.option("--loop", is_flag=True, help="Keep running and deliver new mail as it comes.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
+def mail_send(loop: bool, interval: float) -> None:
+    """Deliver what is due in the outbox over EVENTHUB_SMTP_URL (the worker)."""
+    from flask import current_app
+
+    from eventhub.mail.delivery import run_worker
+
+    if not current_app.config.get("SMTP_URL"):
+        raise click.ClickException(
+            "EVENTHUB_SMTP_URL is not set: mail stays in the outbox (see /dev/mailbox)."
+        )
+    report = run_worker(loop=loop, idle_seconds=interval)
+    click.echo(f"{report.sent} sent, {report.retried} to retry, {report.failed} failed.")
+    for error in dict.fromkeys(report.errors):
+        click.echo(f"error: {error}", err=True)

@@ -6,5 +6,3 @@ from eventhub.extensions import csrf
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
-
-from eventhub.api import views  # noqa: E402,F401  (routes register on import)

@@ -29,17 +29,27 @@ def _location(event: Event) -> str:
     return text or (event.online_url or "")
 
 
+def registration_uid(event: Event, registration) -> str:
+    """The UID of one attendee's invitation: requests, updates and cancellations share it."""
+    return f"registration-{event.uid}-{registration.id}@{UID_DOMAIN}"
+
+
 def build_vevent(
-    event: Event, *, event_url: str, fallback_organizer: tuple[str, str] | None = None
+    event: Event,
+    *,
+    event_url: str,
+    fallback_organizer: tuple[str, str] | None = None,
+    uid: str | None = None,
+    sequence: int | None = None,
 ) -> VEvent:
     """One VEVENT. ORGANIZER is the event contact, else `fallback_organizer` (name, email)."""
     vevent = VEvent()
-    vevent.add("uid", event_uid(event))
+    vevent.add("uid", uid or event_uid(event))
     # With a METHOD, DTSTAMP is when this object was made (RFC 5545 3.8.7.2).
     vevent.add("dtstamp", dt.datetime.now(dt.UTC).replace(microsecond=0))
     vevent.add("created", event.created_at)
     vevent.add("last-modified", event.updated_at)
-    vevent.add("sequence", event.sequence)
+    vevent.add("sequence", event.sequence if sequence is None else sequence)
     vevent.add("summary", single_line(event.title))
     vevent.add("dtstart", event.starts_at.astimezone(event.tz))
     vevent.add("dtend", event.ends_at.astimezone(event.tz))
@@ -100,3 +110,44 @@ def add_timezones(cal: Calendar) -> None:
 @functools.lru_cache(maxsize=64)
 def _cached_vtimezone(tzid: str):
     return build_vtimezone(tzid)
+
+
+def invite_bytes(
+    event: Event,
+    registration,
+    *,
+    method: str,
+    event_url: str,
+    fallback_organizer: tuple[str, str] | None = None,
+) -> bytes:
+    """An iTIP invitation for one attendee: METHOD:REQUEST (new or changed) or CANCEL.
+
+    SEQUENCE is the event's plus the registration's, so it rises with every change to
+    either, and the UID stays the registration's for the whole conversation.
+    """
+    cancelled = method == "CANCEL"
+    vevent = build_vevent(
+        event,
+        event_url=event_url,
+        fallback_organizer=fallback_organizer,
+        uid=registration_uid(event, registration),
+        sequence=event.sequence + registration.sequence,
+    )
+    attendee = vCalAddress(f"mailto:{registration.email}")
+    attendee.params["cn"] = vText(
+        single_line(f"{registration.first_name} {registration.last_name}")
+    )
+    attendee.params["role"] = "REQ-PARTICIPANT"
+    attendee.params["partstat"] = "DECLINED" if cancelled else "ACCEPTED"
+    attendee.params["rsvp"] = "FALSE"
+    vevent.add("attendee", attendee)
+    if cancelled:
+        vevent["status"] = "CANCELLED"
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    cal.add_component(vevent)
+    add_timezones(cal)
+    return cal.to_ical()

@@ -15,7 +15,8 @@ from sqlalchemy.orm import selectinload
 from eventhub.database import write_transaction
 from eventhub.events.schema import EventRecord, describe_errors
 from eventhub.extensions import db
-from eventhub.models import AgendaItem, Event, EventHost, Organisation, Series, Topic
+from eventhub.mail.messages import queue_event_change
+from eventhub.models import AgendaItem, Event, EventHost, Organisation, Registration, Series, Topic
 from eventhub.text import slugify
 
 # Changes to these fields must reach attendees' calendars (iCal SEQUENCE + 1).
@@ -230,11 +231,27 @@ def upsert_event(record: EventRecord) -> str:
         )
         for pos, item in enumerate(record.agenda)
     ]
-    if before is not None and _calendar_changed(before, new):
-        event.sequence += 1
     refresh_search_text(event)
     db.session.flush()
+    if before is not None and _calendar_changed(before, new):
+        event.sequence += 1
+        notify_attendees(event)
     return outcome
+
+
+def notify_attendees(event: Event) -> int:
+    """An updated invitation (or a cancellation) to every confirmed attendee; returns how many.
+
+    Written in the caller's transaction, like every mail.
+    """
+    attendees = db.session.scalars(
+        select(Registration).where(
+            Registration.event_id == event.id, Registration.status == "confirmed"
+        )
+    ).all()
+    for registration in attendees:
+        queue_event_change(event, registration)
+    return len(attendees)
 
 
 def _calendar_changed(before: dict[str, Any], after: dict[str, Any]) -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from eventhub.database import write_transaction
 from eventhub.events.exchange import event_load_options
 from eventhub.extensions import db
+from eventhub.mail.messages import queue_cancellation, queue_confirmation
 from eventhub.models import (
     EVENT_FORMATS,
     Event,
@@ -297,6 +298,8 @@ def register(
             refresh_search_text(registration)
             session.add(registration)
             session.flush()
+            # Same transaction: the confirmation exists exactly when the registration does.
+            queue_confirmation(event, registration, token)
     except IntegrityError as exc:
         raise RegistrationRefused("duplicate") from exc
     return registration, token
@@ -374,6 +377,8 @@ def cancel_registration(registration_id: int) -> Registration:
         registration = session.get(Registration, registration_id, populate_existing=True)
         if registration is None:
             raise LookupError(registration_id)
+        if cancelled is not None:
+            queue_cancellation(registration.event, registration)
     return registration
 
 

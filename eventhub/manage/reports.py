@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import segno
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, select
 
@@ -20,7 +18,7 @@ from eventhub.i18n import event_period
 from eventhub.manage.exports import AttendeeRow, SheetInfo
 from eventhub.models import Event, Invitation, Membership, Organisation, Registration, User
 from eventhub.models.base import utcnow
-from eventhub.urls import absolute_url
+from eventhub.urls import checkin_code, checkin_url
 
 PER_PAGE = 50
 SORTS = {
@@ -246,24 +244,8 @@ def checkin_search(event: Event, query: str) -> list[Registration]:
     return list(db.session.scalars(stmt.order_by(Registration.last_name).limit(50)))
 
 
-def checkin_code(registration: Registration) -> str:
-    """An unguessable code for the registration's QR, derived rather than stored."""
-    key = current_app.config["SECRET_KEY"].encode()
-    message = f"checkin:{registration.id}:{registration.token_hash}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
-
-
 def checkin_code_matches(registration: Registration, code: str) -> bool:
     return hmac.compare_digest(checkin_code(registration), code)
-
-
-def checkin_url(event: Event, registration: Registration) -> str:
-    return absolute_url(
-        "manage.checkin_scan",
-        slug=event.slug,
-        registration_id=registration.id,
-        code=checkin_code(registration),
-    )
 
 
 def checkin_qr_svg(event: Event, registration: Registration) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventhub.database import writes
-from eventhub.events.exchange import event_to_dict, upsert_event
+from eventhub.events.exchange import event_to_dict, notify_attendees, upsert_event
 from eventhub.events.schema import RESERVED_SLUGS, EventRecord, describe_errors
 from eventhub.events.services import hash_token, new_token
 from eventhub.extensions import db
@@ -157,6 +157,8 @@ def set_status(event: Event, status: str) -> Event:
     if event.status == "cancelled" or status == "cancelled" or event.status == "published":
         event.sequence += 1
     event.status = status
+    if status == "cancelled":
+        notify_attendees(event)
     return event
 
 

@@ -12,6 +12,7 @@ from eventhub.models.event import (
     Topic,
     event_topics,
 )
+from eventhub.models.mail import OUTBOX_STATUSES, OutboxMessage
 from eventhub.models.organisation import (
     MEMBERSHIP_ROLES,
     ORGANISATION_KINDS,
@@ -44,7 +45,9 @@ __all__ = [
     "EventHost",
     "Invitation",
     "Membership",
+    "OUTBOX_STATUSES",
     "Organisation",
+    "OutboxMessage",
     "Registration",
     "Series",
     "Topic",

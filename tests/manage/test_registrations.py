@@ -99,7 +99,7 @@ def test_checkin_search_qr_and_counts(app, organiser_client, make_event, make_re
     assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
     assert b"<svg" in qr.data
 
-    from eventhub.manage.reports import checkin_code
+    from eventhub.urls import checkin_code
 
     with app.test_request_context():
         code = checkin_code(anna)

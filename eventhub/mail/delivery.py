@@ -1,0 +1,265 @@
+"""The mail worker: claim due outbox rows, send them over SMTP, retry what failed for now."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import smtplib
+import socket
+import ssl
+import time
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+
+from eventhub.database import write_transaction
+from eventhub.extensions import db
+from eventhub.models import OutboxMessage
+from eventhub.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+BATCH = 100
+MAX_ATTEMPTS = 12
+# A claim older than this belongs to a worker that died; its rows are due again.
+STALE_CLAIM = dt.timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    starttls: bool
+    implicit_tls: bool
+    timeout: float = 30.0
+
+
+def smtp_settings(url: str | None) -> SmtpSettings | None:
+    """smtp://user:pass@host:587?starttls=true, smtps://host:465; None: keep mail queued."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError(f"EVENTHUB_SMTP_URL must start with smtp:// or smtps://, not {url!r}")
+    query = {k: v[-1].lower() for k, v in parse_qs(parts.query).items()}
+    implicit = parts.scheme == "smtps"
+    return SmtpSettings(
+        host=parts.hostname or "localhost",
+        port=parts.port or (465 if implicit else 25),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        starttls=query.get("starttls") in ("1", "true", "yes"),
+        implicit_tls=implicit,
+        timeout=float(query.get("timeout", 30)),
+    )
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """30 s, 1 min, 2 min … capped at 6 h."""
+    return min(dt.timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), dt.timedelta(hours=6))
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim(worker: str, limit: int = BATCH) -> list[int]:
+    """Mark up to `limit` due rows as ours. No row is ever claimed by two workers:
+    SQLite serialises claims with BEGIN IMMEDIATE, PostgreSQL skips locked rows."""
+    now = utcnow()
+    with write_transaction() as session:
+        due = (
+            select(OutboxMessage.id)
+            .where(
+                or_(
+                    and_(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now),
+                    and_(
+                        OutboxMessage.status == "sending",
+                        OutboxMessage.claimed_at < now - STALE_CLAIM,
+                    ),
+                )
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        ids = list(session.scalars(due))
+        if ids:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(status="sending", claimed_by=worker, claimed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+    return ids
+
+
+def _finish(row_id: int, worker: str, **values) -> None:
+    with write_transaction() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == worker)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _retry_later(row_id: int, worker: str, attempts: int, reason: str) -> None:
+    if attempts >= MAX_ATTEMPTS:
+        _finish(row_id, worker, status="failed", attempts=attempts, last_error=reason[:2000])
+    else:
+        _finish(
+            row_id,
+            worker,
+            status="queued",
+            attempts=attempts,
+            last_error=reason[:2000],
+            next_attempt_at=utcnow() + backoff(attempts),
+            claimed_by=None,
+            claimed_at=None,
+        )
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    context = ssl.create_default_context()
+    if settings.implicit_tls:
+        connection = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=settings.timeout, context=context
+        )
+    else:
+        connection = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        if settings.starttls:
+            connection.starttls(context=context)
+    if settings.username:
+        connection.login(settings.username, settings.password or "")
+    return connection
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retried + self.failed
+
+
+def deliver_due(limit: int = BATCH) -> DeliveryReport:
+    """Send one batch of due mail. Without EVENTHUB_SMTP_URL nothing leaves the outbox."""
+    report = DeliveryReport()
+    settings = smtp_settings(current_app.config.get("SMTP_URL"))
+    if settings is None:
+        return report
+    worker = worker_name()
+    ids = claim(worker, limit)
+    if not ids:
+        return report
+    sender = parseaddr(current_app.config["MAIL_FROM"])[1]
+    rows = db.session.execute(
+        select(
+            OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.message, OutboxMessage.attempts
+        )
+        .where(OutboxMessage.id.in_(ids))
+        .order_by(OutboxMessage.id)
+    ).all()
+    db.session.commit()
+    try:
+        connection = _connect(settings)
+    except (OSError, smtplib.SMTPException) as exc:
+        reason = f"cannot reach {settings.host}:{settings.port}: {exc}"
+        for row in rows:
+            _retry_later(row.id, worker, row.attempts + 1, reason)
+        report.retried = len(rows)
+        report.errors.append(reason)
+        return report
+    try:
+        for index, row in enumerate(rows):
+            try:
+                options = () if row.recipient.isascii() else ("SMTPUTF8",)
+                connection.sendmail(sender, [row.recipient], row.message, mail_options=options)
+            except smtplib.SMTPRecipientsRefused as exc:
+                code, text = next(iter(exc.recipients.values()))
+                if code >= 500:
+                    _finish(
+                        row.id,
+                        worker,
+                        status="failed",
+                        attempts=row.attempts + 1,
+                        last_error=f"{code} {text.decode(errors='replace')}",
+                    )
+                    report.failed += 1
+                else:
+                    _retry_later(
+                        row.id, worker, row.attempts + 1, f"{code} {text.decode(errors='replace')}"
+                    )
+                    report.retried += 1
+            except smtplib.SMTPResponseException as exc:
+                reason = f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+                if exc.smtp_code >= 500:
+                    _finish(
+                        row.id,
+                        worker,
+                        status="failed",
+                        attempts=row.attempts + 1,
+                        last_error=reason,
+                    )
+                    report.failed += 1
+                else:
+                    _retry_later(row.id, worker, row.attempts + 1, reason)
+                    report.retried += 1
+                    if exc.smtp_code == 421:  # the server is closing: give the rest back
+                        for rest in rows[index + 1 :]:
+                            _retry_later(rest.id, worker, rest.attempts, reason)
+                        report.retried += len(rows) - index - 1
+                        break
+            except (OSError, smtplib.SMTPServerDisconnected) as exc:
+                for rest in rows[index:]:
+                    _retry_later(rest.id, worker, rest.attempts + 1, str(exc))
+                report.retried += len(rows) - index
+                report.errors.append(str(exc))
+                break
+            else:
+                _finish(
+                    row.id,
+                    worker,
+                    status="sent",
+                    sent_at=utcnow(),
+                    attempts=row.attempts + 1,
+                    last_error="",
+                )
+                report.sent += 1
+    finally:
+        try:
+            connection.quit()
+        except (OSError, smtplib.SMTPException):
+            connection.close()
+    return report
+
+
+def run_worker(*, loop: bool, idle_seconds: float = 2.0, wait_for_push=None) -> DeliveryReport:
+    """`flask mail send`: one pass over everything due, or forever with --loop."""
+    total = DeliveryReport()
+    while True:
+        report = deliver_due()
+        total.sent += report.sent
+        total.retried += report.retried
+        total.failed += report.failed
+        total.errors += report.errors
+        if report.handled and (report.sent or not report.errors):
+            continue  # more may be due right away
+        if not loop:
+            return total
+        if wait_for_push is not None:
+            wait_for_push(idle_seconds)
+        else:
+            time.sleep(idle_seconds)

@@ -1,0 +1,124 @@
+"""The messages eventhub sends, each built from templates in the recipient's language."""
+
+from __future__ import annotations
+
+import io
+from email.message import EmailMessage
+
+import segno
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from eventhub.calendar.ical import invite_bytes
+from eventhub.mail.outbox import compose, enqueue
+from eventhub.models import Event, Registration
+from eventhub.urls import absolute_event_url, absolute_url, checkin_url, site_organizer
+
+
+def _attach_invite(message: EmailMessage, ics: bytes, method: str) -> None:
+    """The invitation twice: as the calendar alternative clients act on, and as a file."""
+    message.add_alternative(ics.decode("utf-8"), subtype="calendar", params={"method": method})
+    message.add_attachment(
+        ics,
+        maintype="text",
+        subtype="calendar",
+        filename="invite.ics",
+        params={"method": method},
+    )
+
+
+def _invite(event: Event, registration: Registration, method: str) -> bytes:
+    return invite_bytes(
+        event,
+        registration,
+        method=method,
+        event_url=absolute_event_url(event),
+        fallback_organizer=site_organizer(event),
+    )
+
+
+def _qr_png(url: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=5, border=2)
+    return buffer.getvalue()
+
+
+def queue_confirmation(event: Event, registration: Registration, token: str) -> None:
+    """Confirmation with manage link, check-in QR code and METHOD:REQUEST invitation."""
+    manage_url = absolute_url("events.my_registration", token=token)
+    with force_locale(registration.language):
+        subject = _("Registration confirmed: %(title)s", title=event.title)
+    message = compose(
+        to=registration.email,
+        to_name=registration.full_name,
+        subject=subject,
+        template="registration_confirmed",
+        language=registration.language,
+        context={
+            "event": event,
+            "registration": registration,
+            "manage_url": manage_url,
+            "event_url": absolute_event_url(event),
+        },
+    )
+    html_part = message.get_payload()[1]
+    html_part.add_related(
+        _qr_png(checkin_url(event, registration)),
+        "image",
+        "png",
+        cid="<checkin-qr@eventhub>",
+        filename="checkin.png",
+    )
+    _attach_invite(message, _invite(event, registration, "REQUEST"), "REQUEST")
+    enqueue(message, kind="confirmation", event_id=event.id, registration_id=registration.id)
+
+
+def queue_cancellation(event: Event, registration: Registration) -> None:
+    """The attendee cancelled (or was cancelled): METHOD:CANCEL with the same UID."""
+    with force_locale(registration.language):
+        subject = _("Registration cancelled: %(title)s", title=event.title)
+    message = compose(
+        to=registration.email,
+        to_name=registration.full_name,
+        subject=subject,
+        template="registration_cancelled",
+        language=registration.language,
+        context={
+            "event": event,
+            "registration": registration,
+            "event_url": absolute_event_url(event),
+        },
+    )
+    _attach_invite(message, _invite(event, registration, "CANCEL"), "CANCEL")
+    enqueue(message, kind="cancellation", event_id=event.id, registration_id=registration.id)
+
+
+def queue_event_change(event: Event, registration: Registration) -> None:
+    """The event moved or was cancelled: an updated REQUEST, or a CANCEL, to one attendee."""
+    cancelled = event.status == "cancelled"
+    method = "CANCEL" if cancelled else "REQUEST"
+    with force_locale(registration.language):
+        subject = (
+            _("Cancelled: %(title)s", title=event.title)
+            if cancelled
+            else _("Changed: %(title)s", title=event.title)
+        )
+    message = compose(
+        to=registration.email,
+        to_name=registration.full_name,
+        subject=subject,
+        template="event_cancelled" if cancelled else "event_changed",
+        language=registration.language,
+        context={
+            "event": event,
+            "registration": registration,
+            "event_url": absolute_event_url(event),
+        },
+    )
+    _attach_invite(message, _invite(event, registration, method), method)
+    enqueue(
+        message,
+        kind="event_cancelled" if cancelled else "event_changed",
+        event_id=event.id,
+        registration_id=registration.id,
+    )
