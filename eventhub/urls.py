@@ -32,7 +32,7 @@ def site_organizer(event) -> tuple[str, str]:
 def checkin_code(registration) -> str:
     """An unguessable code for the registration's QR, derived rather than stored."""
     key = current_app.config["SECRET_KEY"].encode()
-    message = f"checkin:{registration.id}:{registration.token_hash}".encode()
+    message = f"checkin:{registration.uid}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
 
@@ -41,6 +41,6 @@ def checkin_url(event, registration) -> str:
     return absolute_url(
         "manage.checkin_scan",
         slug=event.slug,
-        registration_id=registration.id,
+        registration_uid=registration.uid,
         code=checkin_code(registration),
     )

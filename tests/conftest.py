@@ -224,3 +224,50 @@ def query_counter(app):
             sa_event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def bulk_registrations(app):
+    """Insert many confirmed registrations directly (for size tests, not for rules)."""
+    import hashlib
+    import uuid
+
+    from sqlalchemy import insert, update
+
+    from eventhub.models import Event, Registration
+    from eventhub.models.base import utcnow
+
+    def factory(event, count: int) -> None:
+        now = utcnow()
+        rows = [
+            {
+                "uid": uuid.uuid4().hex,
+                "event_id": event.id,
+                "status": "confirmed",
+                "first_name": "Bulk",
+                "last_name": f"Person {n}",
+                "email": f"bulk{n}-{event.id}@example.org",
+                "email_normalised": f"bulk{n}-{event.id}@example.org",
+                "organisation": "Muster GmbH",
+                "organisation_type": "company",
+                "search_text": f"bulk person {n}",
+                "job_title": "",
+                "show_in_directory": False,
+                "language": "de",
+                "token_hash": hashlib.sha256(f"{event.id}-{n}".encode()).hexdigest(),
+                "sequence": 0,
+                "source": "web",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n in range(count)
+        ]
+        db.session.execute(insert(Registration), rows)
+        db.session.execute(
+            update(Event)
+            .where(Event.id == event.id)
+            .values(confirmed_count=Event.confirmed_count + count)
+        )
+        db.session.commit()
+
+    return factory

@@ -31,7 +31,7 @@ def _location(event: Event) -> str:
 
 def registration_uid(event: Event, registration) -> str:
     """The UID of one attendee's invitation: requests, updates and cancellations share it."""
-    return f"registration-{event.uid}-{registration.id}@{UID_DOMAIN}"
+    return f"registration-{registration.uid}@{UID_DOMAIN}"
 
 
 def build_vevent(

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from eventhub.database import write_transaction
 from eventhub.events.exchange import event_load_options
 from eventhub.extensions import db
-from eventhub.mail.messages import queue_cancellation, queue_confirmation
+from eventhub.mail.messages import confirmation_row, queue_cancellation
 from eventhub.models import (
     EVENT_FORMATS,
     Event,
@@ -27,6 +27,7 @@ from eventhub.models import (
     event_topics,
 )
 from eventhub.models.base import utcnow
+from eventhub.models.event import new_uid
 
 PUBLIC_STATUSES = ("published", "cancelled")
 
@@ -255,16 +256,38 @@ def register(
     guard = not current_app.config["TESTING_DISABLE_CAPACITY_GUARD"]
     email_key = normalise_email(attendee.email)
     token, token_hash = new_token()
+    registration = Registration(
+        uid=new_uid(),
+        event_id=event_id,
+        status="confirmed",
+        first_name=attendee.first_name,
+        last_name=attendee.last_name,
+        email=attendee.email.strip(),
+        email_normalised=email_key,
+        organisation=attendee.organisation,
+        job_title=attendee.job_title,
+        organisation_type=attendee.organisation_type,
+        show_in_directory=attendee.show_in_directory,
+        language=attendee.language,
+        source=attendee.source,
+        token_hash=token_hash,
+        sequence=0,
+    )
+    refresh_search_text(registration)
+    event = db.session.scalar(
+        select(Event).options(*event_load_options(agenda=False)).where(Event.id == event_id)
+    )
+    if event is None:
+        raise RegistrationRefused("draft")
+    _check_state(event, allow_closed, allow_full=False)  # cheap early answer, re-checked below
+    # Composing the confirmation (templates, QR code, iCal) takes tens of milliseconds:
+    # do it before taking the write lock, which then only covers the checks and inserts.
+    confirmation = confirmation_row(event, registration, token)
+    composed_for = event.sequence
     try:
         with write_transaction(immediate=guard) as session:
             event = session.get(Event, event_id, populate_existing=True)
-            if event is None:
-                raise RegistrationRefused("draft")
-            state = event.registration_state
-            if allow_closed and state == "closed":
-                state = "open"
-            if state not in ("open", "full"):
-                raise RegistrationRefused(state)
+            _check_state(event, allow_closed, allow_full=True)  # full is settled by the claim
             already = session.scalar(
                 select(
                     exists().where(
@@ -280,29 +303,25 @@ def register(
                 _claim_seat(event_id)
             else:
                 _claim_seat_unguarded(event)
-            registration = Registration(
-                event_id=event_id,
-                status="confirmed",
-                first_name=attendee.first_name,
-                last_name=attendee.last_name,
-                email=attendee.email.strip(),
-                email_normalised=email_key,
-                organisation=attendee.organisation,
-                job_title=attendee.job_title,
-                organisation_type=attendee.organisation_type,
-                show_in_directory=attendee.show_in_directory,
-                language=attendee.language,
-                source=attendee.source,
-                token_hash=token_hash,
-            )
-            refresh_search_text(registration)
             session.add(registration)
             session.flush()
+            if event.sequence != composed_for:  # the event changed meanwhile: compose anew
+                confirmation = confirmation_row(event, registration, token)
             # Same transaction: the confirmation exists exactly when the registration does.
-            queue_confirmation(event, registration, token)
+            confirmation.registration_id = registration.id
+            session.add(confirmation)
     except IntegrityError as exc:
         raise RegistrationRefused("duplicate") from exc
     return registration, token
+
+
+def _check_state(event: Event, allow_closed: bool, *, allow_full: bool) -> None:
+    state = event.registration_state
+    if allow_closed and state == "closed":
+        state = "open" if event.seats_left != 0 else "full"
+    if state == "open" or (state == "full" and allow_full):
+        return
+    raise RegistrationRefused(state)
 
 
 def refresh_search_text(registration: Registration) -> None:

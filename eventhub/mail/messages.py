@@ -10,8 +10,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from eventhub.calendar.ical import invite_bytes
-from eventhub.mail.outbox import compose, enqueue
-from eventhub.models import Event, Registration
+from eventhub.mail.outbox import compose, enqueue, outbox_row
+from eventhub.models import Event, OutboxMessage, Registration
 from eventhub.urls import absolute_event_url, absolute_url, checkin_url, site_organizer
 
 
@@ -43,8 +43,9 @@ def _qr_png(url: str) -> bytes:
     return buffer.getvalue()
 
 
-def queue_confirmation(event: Event, registration: Registration, token: str) -> None:
-    """Confirmation with manage link, check-in QR code and METHOD:REQUEST invitation."""
+def confirmation_row(event: Event, registration: Registration, token: str) -> OutboxMessage:
+    """Confirmation with manage link, check-in QR code and METHOD:REQUEST invitation,
+    as an outbox row the caller adds (and gives its registration_id) in its transaction."""
     manage_url = absolute_url("events.my_registration", token=token)
     with force_locale(registration.language):
         subject = _("Registration confirmed: %(title)s", title=event.title)
@@ -70,7 +71,7 @@ def queue_confirmation(event: Event, registration: Registration, token: str) -> 
         filename="checkin.png",
     )
     _attach_invite(message, _invite(event, registration, "REQUEST"), "REQUEST")
-    enqueue(message, kind="confirmation", event_id=event.id, registration_id=registration.id)
+    return outbox_row(message, kind="confirmation", event_id=event.id)
 
 
 def queue_cancellation(event: Event, registration: Registration) -> None:

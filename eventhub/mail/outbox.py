@@ -61,6 +61,20 @@ def enqueue(
     registration_id: int | None = None,
 ) -> OutboxMessage:
     """Add the message to the outbox; it is sent only if the caller's transaction commits."""
+    row = outbox_row(message, kind=kind, event_id=event_id, registration_id=registration_id)
+    db.session.add(row)
+    return row
+
+
+def outbox_row(
+    message: EmailMessage,
+    *,
+    kind: str,
+    event_id: int | None = None,
+    registration_id: int | None = None,
+) -> OutboxMessage:
+    """The outbox row for a message, not yet added to the session (serialising is the
+    expensive part, so callers holding a lock can do it before taking the lock)."""
     domain = current_app.config["BASE_URL"].split("//")[-1].split("/")[0].split(":")[0]
     message_id = make_msgid(idstring=kind, domain=domain or "eventhub.invalid")
     del message["Message-ID"]
@@ -74,5 +88,4 @@ def enqueue(
         event_id=event_id,
         registration_id=registration_id,
     )
-    db.session.add(row)
     return row

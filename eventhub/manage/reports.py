@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import segno
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, select
 
@@ -242,6 +243,15 @@ def checkin_search(event: Event, query: str) -> list[Registration]:
     if query:
         stmt = stmt.where(_matches(query))
     return list(db.session.scalars(stmt.order_by(Registration.last_name).limit(50)))
+
+
+def registration_by_uid_or_404(event: Event, uid: str) -> Registration:
+    registration = db.session.scalar(
+        select(Registration).where(Registration.uid == uid, Registration.event_id == event.id)
+    )
+    if registration is None:
+        abort(404)
+    return registration
 
 
 def checkin_code_matches(registration: Registration, code: str) -> bool:

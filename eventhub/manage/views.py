@@ -369,11 +369,11 @@ def checkin(slug: str):
     )
 
 
-@bp.get("/events/<slug:slug>/checkin/<int:registration_id>/<token:code>")
-def checkin_scan(slug: str, registration_id: int, code: str):
+@bp.get("/events/<slug:slug>/checkin/scan/<token:registration_uid>/<token:code>")
+def checkin_scan(slug: str, registration_uid: str, code: str):
     """Where the QR code on a confirmation leads: the person, ready to be checked in."""
     event = event_or_404(slug)
-    registration = registration_or_404(event, registration_id)
+    registration = reports.registration_by_uid_or_404(event, registration_uid)
     if not reports.checkin_code_matches(registration, code):
         abort(404)
     return render_template(

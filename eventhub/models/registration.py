@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
 from eventhub.models.base import UTCDateTime, utcnow
-from eventhub.models.event import Event
+from eventhub.models.event import Event, new_uid
 
 REGISTRATION_STATUSES = ("confirmed", "cancelled")
 REGISTRATION_SOURCES = ("web", "manual", "api")
@@ -44,6 +44,9 @@ class Registration(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Known before the row is written, so the confirmation (iCal UID, check-in code)
+    # can be composed outside the write lock.
+    uid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uid)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20), default="confirmed")
     first_name: Mapped[str] = mapped_column(String(100))

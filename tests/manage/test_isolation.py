@@ -41,6 +41,7 @@ def url_for_rule(rule, event, registration) -> str:
         "slug": event.slug,
         "registration_id": registration.id,
         "code": "0" * 32,
+        "registration_uid": registration.uid,
         "org_slug": "hwk-leipzig",
         "token": "x" * 43,
     }
@@ -136,6 +137,7 @@ def test_state_changes_need_post_and_csrf(app_factory):
                 k: {
                     "slug": "eigene",
                     "registration_id": 1,
+                    "registration_uid": "x",
                     "code": "0",
                     "org_slug": "ihk-nrw",
                     "token": "x",

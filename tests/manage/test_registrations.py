@@ -103,9 +103,9 @@ def test_checkin_search_qr_and_counts(app, organiser_client, make_event, make_re
 
     with app.test_request_context():
         code = checkin_code(anna)
-    scan = organiser_client.get(f"/manage/events/{event.slug}/checkin/{anna.id}/{code}")
+    scan = organiser_client.get(f"/manage/events/{event.slug}/checkin/scan/{anna.uid}/{code}")
     assert scan.status_code == 200 and "Öztürk" in scan.get_data(as_text=True)
-    wrong = organiser_client.get(f"/manage/events/{event.slug}/checkin/{anna.id}/{'0' * 32}")
+    wrong = organiser_client.get(f"/manage/events/{event.slug}/checkin/scan/{anna.uid}/{'0' * 32}")
     assert wrong.status_code == 404
 
     response = organiser_client.post(
