@@ -98,3 +98,16 @@ class RegistrationForm(FlaskForm):
 def person_data(form) -> dict[str, str]:
     """The person fields of a registration form as plain values for the services."""
     return {name: getattr(form, name).data or "" for name in PERSON_FIELDS}
+
+
+class CorrectionForm(FlaskForm):
+    """What a participant may correct through their private link."""
+
+    first_name = name_field(_l("First name"), _l("Please enter your first name."), "given-name")
+    last_name = name_field(_l("Last name"), _l("Please enter your last name."), "family-name")
+    organisation = line_field(_l("Organisation or company"), "organization")
+    job_title = line_field(_l("Job title"), "organization-title")
+
+
+class CancelForm(FlaskForm):
+    """CSRF token only: the cancel button of the private page."""

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from eventhub.errors import abort_with
 from eventhub.events import bp
-from eventhub.events.forms import RegistrationForm, person_data
+from eventhub.events.forms import CancelForm, CorrectionForm, RegistrationForm, person_data
 from eventhub.events.services import (
     Attendee,
     BadFilter,
     RegistrationRefused,
+    cancel_registration,
     catalogue_page,
     filter_choices,
     parse_filters,
     public_event,
     register,
     registration_by_token,
+    update_registration,
 )
 from eventhub.extensions import limiter
 from eventhub.i18n import current_language
@@ -132,16 +143,46 @@ def privacy():
     return render_template("events/privacy.html")
 
 
-@bp.get("/r/<token:token>")
+@bp.route("/r/<token:token>", methods=["GET", "POST"])
 def my_registration(token: str):
+    """The participant's own registration: see it, correct it, cancel it."""
     registration = registration_by_token(token) or abort(404)
+    form = CorrectionForm(obj=registration)
+    status = 200
+    if request.method == "POST":
+        if registration.status != "confirmed":
+            abort_with(409, _("This registration has been cancelled and cannot be changed."))
+        if form.validate_on_submit():
+            changes = {
+                name: getattr(form, name).data or ""
+                for name in ("first_name", "last_name", "organisation", "job_title")
+            }
+            update_registration(registration.id, **changes)
+            flash(_("Your details have been updated."), "success")
+            return redirect(url_for("events.my_registration", token=token), 303)
+        status = 422
     response = make_response(
         render_template(
             "events/my_registration.html",
             registration=registration,
             event=registration.event,
+            form=form,
+            cancel_form=CancelForm(),
+            token=token,
             just_registered=request.args.get("new") == "1",
-        )
+        ),
+        status,
     )
     response.headers["Cache-Control"] = "private, no-store"  # a personal page
     return response
+
+
+@bp.post("/r/<token:token>/cancel")
+def cancel_my_registration(token: str):
+    registration = registration_by_token(token) or abort(404)
+    if not CancelForm().validate_on_submit():
+        abort(400)
+    if registration.status == "confirmed":
+        cancel_registration(registration.id)
+        flash(_("Your registration is cancelled. Your seat is free for someone else."), "success")
+    return redirect(url_for("events.my_registration", token=token), 303)
