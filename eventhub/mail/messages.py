@@ -123,3 +123,33 @@ def queue_event_change(event: Event, registration: Registration) -> None:
         event_id=event.id,
         registration_id=registration.id,
     )
+
+
+def queue_password_reset(user, token: str) -> None:
+    link = absolute_url("manage.reset_password", token=token)
+    with force_locale(user.language):
+        subject = _("Reset your eventhub password")
+    message = compose(
+        to=user.email,
+        to_name=user.name,
+        subject=subject,
+        template="password_reset",
+        language=user.language,
+        context={"user": user, "link": link},
+    )
+    enqueue(message, kind="password_reset")
+
+
+def queue_invitation(invitation, token: str, invited_by) -> None:
+    link = absolute_url("manage.accept_invitation", token=token)
+    language = getattr(invited_by, "language", "de") or "de"
+    with force_locale(language):
+        subject = _("Invitation to %(name)s on eventhub", name=invitation.organisation.name)
+    message = compose(
+        to=invitation.email,
+        subject=subject,
+        template="invitation",
+        language=language,
+        context={"invitation": invitation, "link": link, "invited_by": invited_by},
+    )
+    enqueue(message, kind="invitation")

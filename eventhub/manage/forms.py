@@ -289,3 +289,19 @@ class ActionForm(FlaskForm):
 
 class CheckInForm(FlaskForm):
     checked_in = BooleanField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = email_field(_l("Please enter your email address."))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 10 characters."),
+        validators=[
+            InputRequired(_l("Please enter your password.")),
+            Length(min=10, max=200, message=_l("Use 10 to 200 characters.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -14,7 +14,16 @@ from eventhub.events.exchange import event_to_dict, notify_attendees, upsert_eve
 from eventhub.events.schema import RESERVED_SLUGS, EventRecord, describe_errors
 from eventhub.events.services import hash_token, new_token
 from eventhub.extensions import db
-from eventhub.models import MEMBERSHIP_ROLES, Event, Invitation, Membership, Organisation, User
+from eventhub.mail.messages import queue_invitation, queue_password_reset
+from eventhub.models import (
+    MEMBERSHIP_ROLES,
+    Event,
+    Invitation,
+    Membership,
+    Organisation,
+    PasswordReset,
+    User,
+)
 from eventhub.models.base import utcnow
 from eventhub.text import slugify
 
@@ -210,16 +219,16 @@ def invite(organisation: Organisation, email: str, role: str, invited_by: User) 
             db.session.add(Membership(user=user, organisation=organisation, role=role))
         return "", True
     token, token_hash = new_token()
-    db.session.add(
-        Invitation(
-            organisation=organisation,
-            email=email,
-            role=role,
-            token_hash=token_hash,
-            invited_by_id=invited_by.id,
-            expires_at=utcnow() + dt.timedelta(days=INVITATION_DAYS),
-        )
+    invitation = Invitation(
+        organisation=organisation,
+        email=email,
+        role=role,
+        token_hash=token_hash,
+        invited_by_id=invited_by.id,
+        expires_at=utcnow() + dt.timedelta(days=INVITATION_DAYS),
     )
+    db.session.add(invitation)
+    queue_invitation(invitation, token, invited_by)
     return token, False
 
 
@@ -272,3 +281,51 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+
+
+# --- password reset ---------------------------------------------------------
+
+RESET_VALIDITY = dt.timedelta(hours=1)
+
+
+@writes
+def request_password_reset(email: str) -> None:
+    """Mail a one-time link if the account exists; the same outward answer either way."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        return
+    token, token_hash = new_token()
+    db.session.add(
+        PasswordReset(user=user, token_hash=token_hash, expires_at=utcnow() + RESET_VALIDITY)
+    )
+    queue_password_reset(user, token)
+
+
+def open_password_reset(token: str) -> PasswordReset | None:
+    if not token or len(token) > 100:
+        return None
+    reset = db.session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == hash_token(token))
+    )
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+        return None
+    return reset
+
+
+@writes
+def reset_password(reset: PasswordReset, password: str) -> User:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    reset = db.session.get(PasswordReset, reset.id, populate_existing=True)
+    if reset.used_at is not None:
+        raise AccountError("used")
+    reset.user.password_hash = generate_password_hash(password, method="scrypt")
+    now = utcnow()
+    # This link and every other open one for the account stop working.
+    for other in db.session.scalars(
+        select(PasswordReset).where(
+            PasswordReset.user_id == reset.user_id, PasswordReset.used_at.is_(None)
+        )
+    ):
+        other.used_at = now
+    return reset.user

@@ -44,10 +44,12 @@ from eventhub.manage.forms import (
     AcceptInvitationForm,
     ActionForm,
     EventForm,
+    ForgotPasswordForm,
     InviteForm,
     LoginForm,
     OrganisationForm,
     RegistrationForm,
+    ResetPasswordForm,
 )
 from eventhub.manage.services import (
     AccountError,
@@ -64,11 +66,18 @@ from eventhub.models.base import utcnow
 from eventhub.text import render_markdown
 from eventhub.urls import absolute_url
 
+PUBLIC_ENDPOINTS = (
+    "manage.login",
+    "manage.accept_invitation",
+    "manage.forgot_password",
+    "manage.reset_password",
+)
+
 
 @bp.before_request
 def require_login():
     """Everything here needs an account, except logging in and accepting an invitation."""
-    if request.endpoint in ("manage.login", "manage.accept_invitation"):
+    if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
@@ -103,6 +112,38 @@ def login():
         return render_template("manage/login.html", form=form), 401
     status = 422 if form.errors else 200
     return render_template("manage/login.html", form=form), status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        # The same answer whether or not the account exists.
+        flash(
+            _(
+                "If an account exists for this address, we have sent a link to reset the "
+                "password. It is valid for one hour."
+            ),
+            "info",
+        )
+        return redirect(url_for("manage.login"), 303)
+    return render_template("manage/forgot_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/reset/<token:token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    reset = services.open_password_reset(token) or abort(404)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(reset, form.password.data)
+        except AccountError:
+            abort(404)
+        flash(_("Your password has been changed. Please log in."), "success")
+        return redirect(url_for("manage.login"), 303)
+    return render_template("manage/reset_password.html", form=form), 422 if form.errors else 200
 
 
 def _safe_next() -> str | None:

@@ -19,6 +19,7 @@ from eventhub.models.organisation import (
     Invitation,
     Membership,
     Organisation,
+    PasswordReset,
     User,
 )
 from eventhub.models.registration import (
@@ -48,6 +49,7 @@ __all__ = [
     "OUTBOX_STATUSES",
     "Organisation",
     "OutboxMessage",
+    "PasswordReset",
     "Registration",
     "Series",
     "Topic",
