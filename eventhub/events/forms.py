@@ -4,8 +4,24 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from eventhub.events.services import PERSON_FIELDS
 from eventhub.models import ORGANISATION_TYPES
@@ -111,3 +127,81 @@ class CorrectionForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     """CSRF token only: the cancel button of the private page."""
+
+
+GROUP_ROWS = 5
+GROUP_MAX = 30
+
+
+class ColleagueForm(Form):
+    """One row of a group registration; an empty row is skipped."""
+
+    first_name = StringField(
+        _l("First name"),
+        filters=[_strip],
+        validators=[Length(max=100, message=TOO_LONG), plain_text],
+    )
+    last_name = StringField(
+        _l("Last name"),
+        filters=[_strip],
+        validators=[Length(max=100, message=TOO_LONG), plain_text],
+    )
+    email = EmailField(
+        _l("Email address"),
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=254, message=TOO_LONG),
+            Email(_l("Please enter a valid email address."), check_deliverability=False),
+        ],
+    )
+    job_title = StringField(
+        _l("Job title"),
+        filters=[_strip],
+        validators=[Length(max=200, message=TOO_LONG), plain_text],
+    )
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(
+            (self.first_name.data, self.last_name.data, self.email.data, self.job_title.data)
+        )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.is_empty:
+            return ok
+        for field in (self.first_name, self.last_name, self.email):
+            if not field.data:
+                field.errors = [*field.errors, _l("Please fill in this field for this person.")]
+                ok = False
+        return ok
+
+
+class GroupRegistrationForm(FlaskForm):
+    """An employer registers several colleagues at once."""
+
+    contact_name = name_field(_l("Your name"), _l("Please enter your name."), "name")
+    contact_email = email_field(_l("Please enter your email address."), _l("Your email address"))
+    organisation = line_field(_l("Organisation or company"), "organization")
+    organisation_type = SelectField(
+        _l("Type of organisation (optional)"), choices=organisation_type_choices, default=""
+    )
+    colleagues = FieldList(FormField(ColleagueForm), min_entries=GROUP_ROWS, max_entries=GROUP_MAX)
+    consent_privacy = BooleanField(
+        _l(
+            "I confirm that my colleagues agree that their details are stored and passed to the "
+            "organisers for this event."
+        ),
+        validators=[DataRequired(_l("Please confirm your colleagues' agreement to register."))],
+    )
+
+    def filled_rows(self) -> list[ColleagueForm]:
+        return [entry.form for entry in self.colleagues if not entry.form.is_empty]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if not self.filled_rows():
+            self.form_errors.append(_l("Please enter at least one person."))
+            return False
+        return ok

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from eventhub.database import write_transaction
 from eventhub.events.exchange import event_load_options
 from eventhub.extensions import db
-from eventhub.mail.messages import confirmation_row, queue_cancellation
+from eventhub.mail.messages import confirmation_row, group_summary_row, queue_cancellation
 from eventhub.models import (
     EVENT_FORMATS,
     Event,
@@ -245,16 +245,103 @@ def register(
 ) -> tuple[Registration, str]:
     """Take a seat for the attendee or raise RegistrationRefused.
 
-    The seat is claimed by a conditional UPDATE of the event's confirmed_count
-    inside a writing transaction (BEGIN IMMEDIATE on SQLite, a row lock on
-    PostgreSQL), so no interleaving of requests can pass capacity. The unique
-    partial index on (event, email) settles concurrent double submits.
     Returns the registration and the raw manage-link token (only ever shown once).
     `allow_closed` lets organisers add people after the registration deadline
     (phone sign-ups); capacity still holds.
     """
+    [(registration, token)] = register_group(event_id, [attendee], allow_closed=allow_closed)
+    return registration, token
+
+
+@dataclass(frozen=True)
+class GroupContact:
+    """Who registered a group (an employer's contact person) and gets the summary."""
+
+    name: str
+    email: str
+    organisation: str = ""
+    language: str = "de"
+
+
+class GroupRefused(RegistrationRefused):
+    """A group registration was refused; `email` names the attendee it is about, if any."""
+
+    def __init__(self, reason: str, email: str = ""):
+        super().__init__(reason)
+        self.email = email
+
+
+def register_group(
+    event_id: int,
+    attendees: list[Attendee],
+    *,
+    allow_closed: bool = False,
+    contact: GroupContact | None = None,
+) -> list[tuple[Registration, str]]:
+    """Register everyone or no one.
+
+    The seats are claimed by one conditional UPDATE of the event's confirmed_count
+    (confirmed_count + n <= capacity) inside a writing transaction (BEGIN IMMEDIATE on
+    SQLite, the row lock on PostgreSQL), so no interleaving of requests can pass
+    capacity. The unique partial index on (event, email) settles concurrent double
+    submits. Each attendee's confirmation, and the contact's summary, is written in
+    the same transaction.
+    """
     guard = not current_app.config["TESTING_DISABLE_CAPACITY_GUARD"]
-    email_key = normalise_email(attendee.email)
+    keys = [normalise_email(a.email) for a in attendees]
+    for index, key in enumerate(keys):
+        if key in keys[:index]:
+            raise GroupRefused("duplicate", attendees[index].email)
+    people = [_new_registration(event_id, a, key) for a, key in zip(attendees, keys, strict=True)]
+    event = db.session.scalar(
+        select(Event).options(*event_load_options(agenda=False)).where(Event.id == event_id)
+    )
+    if event is None:
+        raise RegistrationRefused("draft")
+    _check_state(event, allow_closed, allow_full=False, seats=len(people))  # early answer
+    # Composing confirmations (templates, QR code, iCal) takes tens of milliseconds each:
+    # do it before taking the write lock, which then only covers the checks and inserts.
+    mails = _compose(event, people, contact)
+    composed_for = event.sequence
+    try:
+        with write_transaction(immediate=guard) as session:
+            event = session.get(Event, event_id, populate_existing=True)
+            _check_state(event, allow_closed, allow_full=True, seats=len(people))
+            taken = set(
+                session.scalars(
+                    select(Registration.email_normalised).where(
+                        Registration.event_id == event_id,
+                        Registration.email_normalised.in_(keys),
+                        Registration.status == "confirmed",
+                    )
+                )
+            )
+            if taken:
+                first = next(p for p in people if p.registration.email_normalised in taken)
+                raise GroupRefused("duplicate", first.registration.email)
+            if guard:
+                _claim_seats(event_id, len(people))
+            else:
+                _claim_seats_unguarded(event, len(people))
+            session.add_all(p.registration for p in people)
+            session.flush()
+            if event.sequence != composed_for:  # the event changed meanwhile: compose anew
+                mails = _compose(event, people, contact)
+            for person, row in zip(people, mails, strict=False):
+                row.registration_id = person.registration.id
+            session.add_all(mails)
+    except IntegrityError as exc:
+        raise RegistrationRefused("duplicate") from exc
+    return [(p.registration, p.token) for p in people]
+
+
+@dataclass
+class _Pending:
+    registration: Registration
+    token: str
+
+
+def _new_registration(event_id: int, attendee: Attendee, email_key: str) -> _Pending:
     token, token_hash = new_token()
     registration = Registration(
         uid=new_uid(),
@@ -274,51 +361,22 @@ def register(
         sequence=0,
     )
     refresh_search_text(registration)
-    event = db.session.scalar(
-        select(Event).options(*event_load_options(agenda=False)).where(Event.id == event_id)
-    )
-    if event is None:
-        raise RegistrationRefused("draft")
-    _check_state(event, allow_closed, allow_full=False)  # cheap early answer, re-checked below
-    # Composing the confirmation (templates, QR code, iCal) takes tens of milliseconds:
-    # do it before taking the write lock, which then only covers the checks and inserts.
-    confirmation = confirmation_row(event, registration, token)
-    composed_for = event.sequence
-    try:
-        with write_transaction(immediate=guard) as session:
-            event = session.get(Event, event_id, populate_existing=True)
-            _check_state(event, allow_closed, allow_full=True)  # full is settled by the claim
-            already = session.scalar(
-                select(
-                    exists().where(
-                        Registration.event_id == event_id,
-                        Registration.email_normalised == email_key,
-                        Registration.status == "confirmed",
-                    )
-                )
-            )
-            if already:
-                raise RegistrationRefused("duplicate")
-            if guard:
-                _claim_seat(event_id)
-            else:
-                _claim_seat_unguarded(event)
-            session.add(registration)
-            session.flush()
-            if event.sequence != composed_for:  # the event changed meanwhile: compose anew
-                confirmation = confirmation_row(event, registration, token)
-            # Same transaction: the confirmation exists exactly when the registration does.
-            confirmation.registration_id = registration.id
-            session.add(confirmation)
-    except IntegrityError as exc:
-        raise RegistrationRefused("duplicate") from exc
-    return registration, token
+    return _Pending(registration, token)
 
 
-def _check_state(event: Event, allow_closed: bool, *, allow_full: bool) -> None:
+def _compose(event: Event, people: list[_Pending], contact: GroupContact | None) -> list:
+    mails = [confirmation_row(event, p.registration, p.token) for p in people]
+    if contact is not None:
+        mails.append(group_summary_row(event, [p.registration for p in people], contact))
+    return mails
+
+
+def _check_state(event: Event, allow_closed: bool, *, allow_full: bool, seats: int = 1) -> None:
     state = event.registration_state
     if allow_closed and state == "closed":
-        state = "open" if event.seats_left != 0 else "full"
+        state = "open"
+    if state == "open" and event.seats_left is not None and event.seats_left < seats:
+        state = "full"
     if state == "open" or (state == "full" and allow_full):
         return
     raise RegistrationRefused(state)
@@ -335,29 +393,29 @@ def refresh_search_text(registration: Registration) -> None:
     ).casefold()
 
 
-def _claim_seat(event_id: int) -> None:
+def _claim_seats(event_id: int, seats: int) -> None:
     result = db.session.execute(
         update(Event)
         .where(
             Event.id == event_id,
-            or_(Event.capacity.is_(None), Event.confirmed_count < Event.capacity),
+            or_(Event.capacity.is_(None), Event.confirmed_count + seats <= Event.capacity),
         )
         # updated_at stays: a registration is no change to the event's calendar data.
-        .values(confirmed_count=Event.confirmed_count + 1, updated_at=Event.updated_at)
+        .values(confirmed_count=Event.confirmed_count + seats, updated_at=Event.updated_at)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         raise RegistrationRefused("full")
 
 
-def _claim_seat_unguarded(event: Event) -> None:
+def _claim_seats_unguarded(event: Event, seats: int) -> None:
     # Check-then-write on a value read earlier: the race the guard exists for.
-    if event.capacity is not None and event.confirmed_count >= event.capacity:
+    if event.capacity is not None and event.confirmed_count + seats > event.capacity:
         raise RegistrationRefused("full")
     db.session.execute(
         update(Event)
         .where(Event.id == event.id)
-        .values(confirmed_count=event.confirmed_count + 1, updated_at=Event.updated_at)
+        .values(confirmed_count=event.confirmed_count + seats, updated_at=Event.updated_at)
         .execution_options(synchronize_session=False)
     )
 

@@ -13,13 +13,22 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from eventhub.errors import abort_with
 from eventhub.events import bp
-from eventhub.events.forms import CancelForm, CorrectionForm, RegistrationForm, person_data
+from eventhub.events.forms import (
+    CancelForm,
+    CorrectionForm,
+    GroupRegistrationForm,
+    RegistrationForm,
+    person_data,
+)
 from eventhub.events.services import (
     Attendee,
     BadFilter,
+    GroupContact,
+    GroupRefused,
     RegistrationRefused,
     cancel_registration,
     catalogue_page,
@@ -27,6 +36,7 @@ from eventhub.events.services import (
     parse_filters,
     public_event,
     register,
+    register_group,
     registration_by_token,
     update_registration,
 )
@@ -136,6 +146,86 @@ def register_page(slug: str):
     elif not event.registrations_open:
         refusal = refusal_message(event.registration_state)
     return render_template("events/register.html", event=event, form=form, refusal=refusal), status
+
+
+@bp.route("/events/<slug:slug>/register/group", methods=["GET", "POST"])
+@limiter.limit(_registration_limit, methods=["POST"])
+def register_group_page(slug: str):
+    """An employer registers several colleagues; each gets their own confirmation."""
+    event = public_event(slug) or abort(404)
+    form = GroupRegistrationForm()
+    refusal = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            language = current_language()
+            attendees = [
+                Attendee(
+                    first_name=row.first_name.data,
+                    last_name=row.last_name.data,
+                    email=row.email.data,
+                    job_title=row.job_title.data or "",
+                    organisation=form.organisation.data or "",
+                    organisation_type=form.organisation_type.data or "",
+                    language=language,
+                )
+                for row in form.filled_rows()
+            ]
+            contact = GroupContact(
+                name=form.contact_name.data,
+                email=form.contact_email.data,
+                organisation=form.organisation.data or "",
+                language=language,
+            )
+            try:
+                register_group(event.id, attendees, contact=contact)
+            except GroupRefused as exc:
+                refusal = group_refusal_message(exc, event)
+                status = 409
+            except RegistrationRefused as exc:
+                refusal = refusal_message(exc.reason)
+                if exc.reason == "full":
+                    refusal = _group_full_message(event)
+                status = 409
+            else:
+                flash(
+                    ngettext(
+                        "%(num)d person is registered. Each receives their own confirmation "
+                        "and calendar invitation; you receive a summary.",
+                        "%(num)d people are registered. Each receives their own confirmation "
+                        "and calendar invitation; you receive a summary.",
+                        len(attendees),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("events.event_page", slug=slug), 303)
+        else:
+            status = 422
+    elif not event.registrations_open:
+        refusal = refusal_message(event.registration_state)
+    return render_template(
+        "events/register_group.html", event=event, form=form, refusal=refusal
+    ), status
+
+
+def _group_full_message(event) -> str:
+    fresh = public_event(event.slug)
+    left = fresh.seats_left if fresh else 0
+    return ngettext(
+        "There is only %(num)d seat left: please register fewer people.",
+        "There are only %(num)d seats left: please register fewer people.",
+        left or 0,
+    )
+
+
+def group_refusal_message(error: GroupRefused, event) -> str:
+    if error.reason == "duplicate" and error.email:
+        return _(
+            "%(email)s is listed twice or is already registered for this event. Nobody "
+            "has been registered yet: please correct the list.",
+            email=error.email,
+        )
+    return refusal_message(error.reason)
 
 
 @bp.get("/privacy")

@@ -153,3 +153,23 @@ def queue_invitation(invitation, token: str, invited_by) -> None:
         context={"invitation": invitation, "link": link, "invited_by": invited_by},
     )
     enqueue(message, kind="invitation")
+
+
+def group_summary_row(event: Event, registrations: list[Registration], contact) -> OutboxMessage:
+    """To whoever registered a group: who is registered (each got their own invitation)."""
+    with force_locale(contact.language):
+        subject = _("Group registration confirmed: %(title)s", title=event.title)
+    message = compose(
+        to=contact.email,
+        to_name=contact.name,
+        subject=subject,
+        template="group_summary",
+        language=contact.language,
+        context={
+            "event": event,
+            "registrations": registrations,
+            "contact": contact,
+            "event_url": absolute_event_url(event),
+        },
+    )
+    return outbox_row(message, kind="group_summary", event_id=event.id)
