@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -116,7 +117,34 @@ def mail_send(loop: bool, interval: float) -> None:
         raise click.ClickException(
             "EVENTHUB_SMTP_URL is not set: mail stays in the outbox (see /dev/mailbox)."
         )
-    report = run_worker(loop=loop, idle_seconds=interval)
+    from eventhub.mail.scheduled import run_scheduled
+
+    # The long-running worker also writes digests and day-before lists (every 10 min);
+    # a one-off run only delivers (use `mail scheduled` from cron for those).
+    between = _every(600, run_scheduled, first=True) if loop else None
+    report = run_worker(loop=loop, idle_seconds=interval, between_passes=between)
     click.echo(f"{report.sent} sent, {report.retried} to retry, {report.failed} failed.")
     for error in dict.fromkeys(report.errors):
         click.echo(f"error: {error}", err=True)
+
+
+def _every(seconds: float, job, *, first: bool = False):
+    """Call job at most once per `seconds` (digests and lists from the worker loop)."""
+    last = time.monotonic() - (seconds if first else 0)
+
+    def maybe() -> None:
+        nonlocal last
+        if time.monotonic() - last >= seconds:
+            last = time.monotonic()
+            job()
+
+    return maybe
+
+
+@mail.command("scheduled")
+def mail_scheduled() -> None:
+    """Write the daily digests and day-before attendee lists that are due (cron-friendly)."""
+    from eventhub.mail.scheduled import run_scheduled
+
+    report = run_scheduled()
+    click.echo(f"{report.digests} digests, {report.attendee_lists} attendee lists written.")

@@ -73,6 +73,7 @@ def event_to_dict(event: Event) -> dict[str, Any]:
             for item in event.agenda
         ],
         "funding_note": event.funding_note,
+        "notify_mode": event.notify_mode,
     }
 
 
@@ -208,6 +209,7 @@ def upsert_event(record: EventRecord) -> str:
     event.description = record.description
     event.language = record.language
     event.funding_note = record.funding_note
+    event.notify_mode = record.notify_mode
     event.venue_name = record.venue.name
     event.venue_street = record.venue.street
     event.venue_postcode = record.venue.postcode

@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from eventhub.models import AGENDA_KINDS, EVENT_FORMATS, EVENT_STATUSES, HOST_ROLES
+from eventhub.models import AGENDA_KINDS, EVENT_FORMATS, EVENT_STATUSES, HOST_ROLES, NOTIFY_MODES
 from eventhub.text import has_control_characters
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -136,6 +136,7 @@ class EventRecord(_Strict):
     contact: Contact = Contact()
     agenda: list[AgendaItem] = []
     funding_note: Summary = ""
+    notify_mode: Literal[NOTIFY_MODES] = "digest"  # type: ignore[valid-type]
 
     @model_validator(mode="after")
     def _consistent(self) -> EventRecord:

@@ -15,7 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from eventhub.database import write_transaction
 from eventhub.events.exchange import event_load_options
 from eventhub.extensions import db
-from eventhub.mail.messages import confirmation_row, group_summary_row, queue_cancellation
+from eventhub.mail.messages import (
+    confirmation_row,
+    group_summary_row,
+    new_registrations_row,
+    queue_cancellation,
+)
 from eventhub.models import (
     EVENT_FORMATS,
     Event,
@@ -366,8 +371,11 @@ def _new_registration(event_id: int, attendee: Attendee, email_key: str) -> _Pen
 
 def _compose(event: Event, people: list[_Pending], contact: GroupContact | None) -> list:
     mails = [confirmation_row(event, p.registration, p.token) for p in people]
+    registrations = [p.registration for p in people]
     if contact is not None:
-        mails.append(group_summary_row(event, [p.registration for p in people], contact))
+        mails.append(group_summary_row(event, registrations, contact))
+    if event.notify_mode == "each" and event.contact_email:
+        mails.append(new_registrations_row(event, registrations))
     return mails
 
 

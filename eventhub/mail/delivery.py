@@ -246,10 +246,14 @@ def deliver_due(limit: int = BATCH) -> DeliveryReport:
     return report
 
 
-def run_worker(*, loop: bool, idle_seconds: float = 2.0, wait_for_push=None) -> DeliveryReport:
+def run_worker(
+    *, loop: bool, idle_seconds: float = 2.0, wait_for_push=None, between_passes=None
+) -> DeliveryReport:
     """`flask mail send`: one pass over everything due, or forever with --loop."""
     total = DeliveryReport()
     while True:
+        if between_passes is not None:
+            between_passes()
         report = deliver_due()
         total.sent += report.sent
         total.retried += report.retried

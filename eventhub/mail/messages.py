@@ -6,7 +6,7 @@ import io
 from email.message import EmailMessage
 
 import segno
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from eventhub.calendar.ical import invite_bytes
@@ -173,3 +173,102 @@ def group_summary_row(event: Event, registrations: list[Registration], contact) 
         },
     )
     return outbox_row(message, kind="group_summary", event_id=event.id)
+
+
+def _organiser_language(event: Event) -> str:
+    return event.language if event.language in ("de", "en") else "de"
+
+
+def new_registrations_row(event: Event, registrations: list[Registration]) -> OutboxMessage:
+    """To the event's contact: who just registered (notify_mode "each")."""
+    language = _organiser_language(event)
+    with force_locale(language):
+        subject = ngettext(
+            "New registration for %(title)s",
+            "%(num)d new registrations for %(title)s",
+            len(registrations),
+            title=event.title,
+        )
+    message = compose(
+        to=event.contact_email,
+        to_name=event.contact_name,
+        subject=subject,
+        template="organiser_registrations",
+        language=language,
+        context={
+            "event": event,
+            "registrations": registrations,
+            "digest": False,
+            "workspace_url": absolute_url("manage.event", slug=event.slug),
+            "event_url": absolute_event_url(event),
+        },
+    )
+    return outbox_row(message, kind="organiser_new", event_id=event.id)
+
+
+def queue_digest(event: Event, registrations: list[Registration], total: int) -> None:
+    """The daily summary of new registrations to the event's contact."""
+    language = _organiser_language(event)
+    with force_locale(language):
+        subject = _(
+            "Registrations today for %(title)s: %(num)d new, %(total)d in total",
+            title=event.title,
+            num=len(registrations),
+            total=total,
+        )
+    message = compose(
+        to=event.contact_email,
+        to_name=event.contact_name,
+        subject=subject,
+        template="organiser_registrations",
+        language=language,
+        context={
+            "event": event,
+            "registrations": registrations,
+            "digest": True,
+            "total": total,
+            "workspace_url": absolute_url("manage.event", slug=event.slug),
+            "event_url": absolute_event_url(event),
+        },
+    )
+    enqueue(message, kind="organiser_digest", event_id=event.id)
+
+
+def queue_attendee_list(event: Event, *, to: str, to_name: str, language: str) -> None:
+    """The attendee list with CSV and XLSX attached (on demand, and the day before)."""
+    from eventhub.manage.exports import attendee_csv, attendee_xlsx
+    from eventhub.manage.reports import attendee_rows, event_stats, export_headers
+
+    with force_locale(language):
+        subject = _("Attendee list: %(title)s", title=event.title)
+        headers = export_headers()
+        csv_bytes = b"".join(attendee_csv(attendee_rows(event), headers))
+        xlsx_bytes = b"".join(attendee_xlsx(attendee_rows(event), headers, _("Attendees")))
+        stats = event_stats(event)
+    message = compose(
+        to=to,
+        to_name=to_name,
+        subject=subject,
+        template="attendee_list",
+        language=language,
+        context={
+            "event": event,
+            "stats": stats,
+            "event_url": absolute_event_url(event),
+            "workspace_url": absolute_url("manage.event", slug=event.slug),
+        },
+    )
+    message.add_attachment(
+        csv_bytes,
+        maintype="text",
+        subtype="csv",
+        filename=f"{event.slug}-teilnehmende.csv",
+        params={"charset": "utf-8"},
+    )
+    message.add_attachment(
+        xlsx_bytes,
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=f"{event.slug}-teilnehmende.xlsx",
+    )
+    enqueue(message, kind="attendee_list", event_id=event.id)

@@ -214,6 +214,17 @@ class EventForm(FlaskForm):
     funding_note = TextAreaField(
         _l("Funding note"), validators=[Length(max=1000, message=TOO_LONG)]
     )
+    notify_mode = SelectField(
+        _l("Tell the contact about registrations"),
+        choices=lambda: options(
+            [
+                ("digest", _l("Once a day, if there are new ones")),
+                ("each", _l("For each registration")),
+                ("none", _l("Not at all")),
+            ]
+        ),
+        default="digest",
+    )
     hosts = FieldList(FormField(HostForm), label=_l("Co-hosts, partners and funders"))
     agenda = FieldList(FormField(AgendaItemForm), label=_l("Agenda"))
 

@@ -14,7 +14,7 @@ from eventhub.events.exchange import event_to_dict, notify_attendees, upsert_eve
 from eventhub.events.schema import RESERVED_SLUGS, EventRecord, describe_errors
 from eventhub.events.services import hash_token, new_token
 from eventhub.extensions import db
-from eventhub.mail.messages import queue_invitation, queue_password_reset
+from eventhub.mail.messages import queue_attendee_list, queue_invitation, queue_password_reset
 from eventhub.models import (
     MEMBERSHIP_ROLES,
     Event,
@@ -329,3 +329,9 @@ def reset_password(reset: PasswordReset, password: str) -> User:
     ):
         other.used_at = now
     return reset.user
+
+
+@writes
+def mail_attendee_list(event: Event, user: User, language: str) -> None:
+    """The attendee list (CSV and XLSX attached) to the organiser who asked for it."""
+    queue_attendee_list(event, to=user.email, to_name=user.name, language=language)

@@ -393,6 +393,16 @@ def attendees_pdf(slug: str):
     return _download(body, "application/pdf", f"{event.slug}-unterschriftenliste.pdf")
 
 
+@bp.post("/events/<slug:slug>/send-list")
+def send_attendee_list(slug: str):
+    event = event_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.mail_attendee_list(event, current_user, current_language())
+    flash(_("The attendee list is on its way to %(email)s.", email=current_user.email), "success")
+    return redirect(url_for("manage.event", slug=slug), 303)
+
+
 # --- check-in ---------------------------------------------------------------
 
 

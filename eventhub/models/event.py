@@ -15,6 +15,7 @@ from eventhub.models.organisation import Organisation
 
 EVENT_FORMATS = ("workshop", "fachtagung", "info", "kooperation", "exchange", "networking")
 EVENT_STATUSES = ("draft", "published", "cancelled")
+NOTIFY_MODES = ("each", "digest", "none")
 HOST_ROLES = ("host", "cohost", "partner", "funder")
 AGENDA_KINDS = ("welcome", "talk", "panel", "discussion", "workshop", "break", "networking")
 
@@ -86,6 +87,10 @@ class Event(db.Model):
     # Confirmed registrations, kept in step by the registration service under a
     # lock so "seats left" never needs a COUNT and capacity can be claimed atomically.
     confirmed_count: Mapped[int] = mapped_column(default=0)
+    # How the event's contact hears of registrations: "each", "digest" (daily) or "none".
+    notify_mode: Mapped[str] = mapped_column(String(10), default="digest")
+    digest_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attendee_list_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # iCalendar SEQUENCE: raised with every change attendees must see.
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

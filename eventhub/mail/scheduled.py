@@ -1,0 +1,79 @@
+"""Mail that is due by the clock: daily digests and the attendee list the day before."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from eventhub.database import write_transaction
+from eventhub.extensions import db
+from eventhub.mail.messages import queue_attendee_list, queue_digest
+from eventhub.models import Event, Registration
+from eventhub.models.base import utcnow
+
+
+@dataclass
+class ScheduledReport:
+    digests: int = 0
+    attendee_lists: int = 0
+
+
+def run_scheduled(now: dt.datetime | None = None) -> ScheduledReport:
+    """Write what is due into the outbox; safe to run as often as you like."""
+    now = now or utcnow()
+    report = ScheduledReport()
+    for event_id in db.session.scalars(
+        select(Event.id).where(
+            Event.status == "published", Event.contact_email != "", Event.ends_at > now
+        )
+    ).all():
+        with write_transaction() as session:
+            event = session.get(Event, event_id, populate_existing=True)
+            local_today = now.astimezone(event.tz).date()
+            if event.notify_mode == "digest" and _digest_due(event, now, local_today):
+                report.digests += _send_digest(event, now)
+            tomorrow = local_today + dt.timedelta(days=1)
+            if event.attendee_list_sent_at is None and event.local_starts_at.date() <= tomorrow:
+                queue_attendee_list(
+                    event,
+                    to=event.contact_email,
+                    to_name=event.contact_name,
+                    language=event.language,
+                )
+                event.attendee_list_sent_at = now
+                report.attendee_lists += 1
+    return report
+
+
+def _digest_due(event: Event, now: dt.datetime, local_today: dt.date) -> bool:
+    """Once a day, from 7:00 in the event's zone."""
+    if now.astimezone(event.tz).hour < 7:
+        return False
+    last = event.digest_sent_at
+    return last is None or last.astimezone(event.tz).date() < local_today
+
+
+def _send_digest(event: Event, now: dt.datetime) -> int:
+    since = event.digest_sent_at or event.created_at
+    new = db.session.scalars(
+        select(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == "confirmed",
+            Registration.created_at > since,
+            Registration.created_at <= now,
+        )
+        .order_by(Registration.created_at)
+    ).all()
+    event.digest_sent_at = now
+    if not new:
+        return 0
+    total = db.session.scalar(
+        select(func.count()).where(
+            Registration.event_id == event.id, Registration.status == "confirmed"
+        )
+    )
+    queue_digest(event, list(new), total)
+    return 1
