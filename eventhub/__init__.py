@@ -79,6 +79,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     limiter.init_app(app)
+    from eventhub.mail import wakeup
+
+    wakeup.init_app(app)
 
     from eventhub.models import User
 

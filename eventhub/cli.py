@@ -122,7 +122,11 @@ def mail_send(loop: bool, interval: float) -> None:
     # The long-running worker also writes digests and day-before lists (every 10 min);
     # a one-off run only delivers (use `mail scheduled` from cron for those).
     between = _every(600, run_scheduled, first=True) if loop else None
-    report = run_worker(loop=loop, idle_seconds=interval, between_passes=between)
+    from eventhub.mail.wakeup import wait_for_new_mail
+
+    report = run_worker(
+        loop=loop, idle_seconds=interval, between_passes=between, wait_for_push=wait_for_new_mail
+    )
     click.echo(f"{report.sent} sent, {report.retried} to retry, {report.failed} failed.")
     for error in dict.fromkeys(report.errors):
         click.echo(f"error: {error}", err=True)

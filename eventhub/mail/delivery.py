@@ -247,11 +247,16 @@ def deliver_due(limit: int = BATCH) -> DeliveryReport:
 
 
 def run_worker(
-    *, loop: bool, idle_seconds: float = 2.0, wait_for_push=None, between_passes=None
+    *,
+    loop: bool,
+    idle_seconds: float = 2.0,
+    wait_for_push=None,
+    between_passes=None,
+    until=None,
 ) -> DeliveryReport:
-    """`flask mail send`: one pass over everything due, or forever with --loop."""
+    """`flask mail send`: one pass over everything due, or with --loop until `until()`."""
     total = DeliveryReport()
-    while True:
+    while until is None or not until():
         if between_passes is not None:
             between_passes()
         report = deliver_due()
@@ -267,3 +272,4 @@ def run_worker(
             wait_for_push(idle_seconds)
         else:
             time.sleep(idle_seconds)
+    return total

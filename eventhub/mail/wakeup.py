@@ -1,0 +1,77 @@
+"""Optional Redis wake-up: new outbox rows are announced after commit, so a waiting
+worker sends them within a second. The outbox stays the only source of truth: a lost
+announcement only means the row goes out with the worker's next regular sweep."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from eventhub.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+QUEUE = "eventhub:mail:new"
+_PENDING = "eventhub_new_mail"
+
+
+def _client(url: str):
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def init_app(app: Flask) -> None:
+    """Announce committed outbox rows when EVENTHUB_REDIS_URL is set."""
+    if not app.config.get("REDIS_URL"):
+        return
+    app.extensions["eventhub_redis"] = _client(app.config["REDIS_URL"])
+
+
+@event.listens_for(Session, "after_flush")
+def _collect(session: Session, _context) -> None:
+    new = [obj for obj in session.new if isinstance(obj, OutboxMessage)]
+    if new:
+        session.info.setdefault(_PENDING, []).extend(new)
+
+
+@event.listens_for(Session, "after_commit")
+def _announce(session: Session) -> None:
+    rows = session.info.pop(_PENDING, None)
+    if not rows:
+        return
+    try:
+        client = current_app.extensions.get("eventhub_redis")
+    except RuntimeError:  # no app context (scripts): nothing to announce to
+        return
+    if client is None:
+        return
+    try:
+        client.rpush(QUEUE, *(row.id for row in rows))
+    except Exception as exc:
+        log.warning("could not announce %d new mails to Redis: %s", len(rows), exc)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def wait_for_new_mail(seconds: float) -> None:
+    """Sleep until a new mail is announced or `seconds` pass (the worker's idle wait)."""
+    client = current_app.extensions.get("eventhub_redis")
+    if client is None:
+        import time
+
+        time.sleep(seconds)
+        return
+    try:
+        client.blpop([QUEUE], timeout=max(1, int(seconds)))
+        client.delete(QUEUE)  # one wake-up serves them all: the worker claims by query
+    except Exception as exc:
+        log.warning("Redis wait failed (%s); polling instead", exc)
+        import time
+
+        time.sleep(seconds)
