@@ -82,6 +82,12 @@ def test_find_register_and_download_ics(page, live_server, make_event, axe_check
     [vevent] = vevents(parse_ics(path.read_bytes()))
     assert str(vevent["SUMMARY"]) == "Integration von Geflüchteten in Arbeit und Ausbildung"
 
+    # the private page: correct details, then cancel (the forms pass axe too)
+    page.get_by_label("Organisation oder Unternehmen").fill("Stadtwerke Bottrop GmbH")
+    page.get_by_role("button", name="Änderungen speichern").click()
+    assert page.get_by_text("Ihre Angaben wurden aktualisiert.").is_visible()
+    axe_check(page)
+
     page.goto(live_server + "/events/")
     assert "169 Plätze frei" in page.content()
 
@@ -98,3 +104,25 @@ def test_language_switch_and_keyboard_navigation(page, live_server, make_event, 
     axe_check(page)
     page.get_by_role("link", name="Leipzig gewinnt ausländische Fachkräfte").click()
     assert page.get_by_role("link", name="Register now").is_visible()
+
+
+def test_group_registration_and_password_pages_are_accessible(
+    page, live_server, make_event, axe_check
+):
+    event = make_event(title="Kooperationsgespräch Hamm", capacity=30)
+    page.goto(f"{live_server}/events/{event.slug}")
+    page.get_by_role("link", name="Mehrere Kolleginnen und Kollegen anmelden").click()
+    axe_check(page)
+    page.get_by_label("Ihr Name").fill("Petra Personal")
+    page.get_by_label("Ihre E-Mail-Adresse").fill("personal@stadtwerke.example")
+    person = page.get_by_role("group", name="Person 1")
+    person.get_by_label("Vorname").fill("Ayşe")
+    person.get_by_label("Nachname").fill("Yılmaz")
+    person.get_by_label("E-Mail-Adresse").fill("ayse@stadtwerke.example")
+    page.get_by_label("Ich bestätige", exact=False).check()
+    page.get_by_role("button", name="Alle anmelden").click()
+    page.wait_for_url(f"**/events/{event.slug}")
+    assert "1 Person ist angemeldet" in page.content()
+    assert "29 Plätze frei" in page.content()
+    page.goto(f"{live_server}/manage/password/forgot")
+    axe_check(page)
