@@ -467,6 +467,23 @@ def cancel_registration(registration_id: int) -> Registration:
     return registration
 
 
+def renew_manage_link(registration_id: int) -> str:
+    """Revoke the private link and mail a new one; returns the new raw token."""
+    token, token_hash = new_token()
+    with write_transaction() as session:
+        registration = session.get(Registration, registration_id, populate_existing=True)
+        if registration is None:
+            raise LookupError(registration_id)
+        if registration.status != "confirmed":
+            raise RegistrationRefused("cancelled")
+        registration.token_hash = token_hash
+        session.flush()
+        row = confirmation_row(registration.event, registration, token)
+        row.registration_id = registration.id
+        session.add(row)
+    return token
+
+
 def update_registration(registration_id: int, **changes: str) -> Registration:
     """Correct name, organisation and the like; email changes keep the one-per-person rule."""
     unknown = set(changes) - set(PERSON_FIELDS)

@@ -17,7 +17,15 @@ from eventhub.events.services import escape_like
 from eventhub.extensions import db
 from eventhub.i18n import event_period
 from eventhub.manage.exports import AttendeeRow, SheetInfo
-from eventhub.models import Event, Invitation, Membership, Organisation, Registration, User
+from eventhub.models import (
+    Event,
+    Invitation,
+    Membership,
+    Organisation,
+    OutboxMessage,
+    Registration,
+    User,
+)
 from eventhub.models.base import utcnow
 from eventhub.urls import checkin_code, checkin_url
 
@@ -326,3 +334,15 @@ def open_invitations(organisation: Organisation) -> list[Invitation]:
 
 def all_organisations() -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def failed_mail(event: Event) -> list[OutboxMessage]:
+    """Mail about this event the SMTP server refused for good (shown to its organisers)."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.event_id == event.id, OutboxMessage.status == "failed")
+            .order_by(OutboxMessage.id.desc())
+            .limit(50)
+        )
+    )

@@ -23,6 +23,7 @@ from eventhub.events.services import (
     RegistrationRefused,
     cancel_registration,
     register,
+    renew_manage_link,
     set_checked_in,
     update_registration,
 )
@@ -250,6 +251,7 @@ def event(slug: str):
         listing=listing,
         stats=reports.event_stats(event),
         charts=reports.event_charts(event),
+        failed_mail=reports.failed_mail(event),
         action_form=ActionForm(),
     )
 
@@ -345,6 +347,29 @@ def cancel(slug: str, registration_id: int):
     cancel_registration(registration.id)
     flash(_("The registration has been cancelled and the seat is free again."), "success")
     return redirect(url_for("manage.event", slug=slug), 303)
+
+
+@bp.post("/events/<slug:slug>/registrations/<int:registration_id>/renew-link")
+def renew_link(slug: str, registration_id: int):
+    event = event_or_404(slug)
+    registration = registration_or_404(event, registration_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        renew_manage_link(registration.id)
+    except RegistrationRefused as exc:
+        flash(refusal_message(exc.reason), "error")
+    else:
+        flash(
+            _(
+                "The old private link no longer works; a new one has been mailed to %(email)s.",
+                email=registration.email,
+            ),
+            "success",
+        )
+    return redirect(
+        url_for("manage.edit_registration", slug=slug, registration_id=registration.id), 303
+    )
 
 
 @bp.get("/events/<slug:slug>/registrations/<int:registration_id>/qr.svg")

@@ -167,3 +167,40 @@ def test_dev_mailbox_shows_messages_to_admins_only(app, client, make_event):
     assert "text/calendar (method=REQUEST)" in detail and "invite.ics" in detail
     assert "Auto-Submitted" in detail
     assert "BEGIN:VCALENDAR" in detail
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_auth_is_used(app, client, runner, make_event):
+    """A server that requires AUTH accepts our login (over plain text on loopback here)."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from tests.mail.conftest import Recorder
+
+    recorder = Recorder()
+    seen = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        seen.append((auth_data.login, auth_data.password))
+        ok = auth_data.login == b"eventhub" and auth_data.password == b"s3cr3t:pw"
+        return AuthResult(success=ok)
+
+    port = free_port()
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_require_tls=False,
+        auth_required=True,
+    )
+    controller.start()
+    try:
+        event = make_event()
+        register_many(client, event, 1)
+        app.config["SMTP_URL"] = f"smtp://eventhub:s3cr3t%3Apw@127.0.0.1:{port}"
+        assert "1 sent" in send_mail(runner)
+    finally:
+        controller.stop()
+    assert seen == [(b"eventhub", b"s3cr3t:pw")]
+    assert len(recorder.messages) == 1
