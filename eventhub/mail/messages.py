@@ -43,24 +43,39 @@ def _qr_png(url: str) -> bytes:
     return buffer.getvalue()
 
 
-def confirmation_row(event: Event, registration: Registration, token: str) -> OutboxMessage:
-    """Confirmation with manage link, check-in QR code and METHOD:REQUEST invitation,
-    as an outbox row the caller adds (and gives its registration_id) in its transaction."""
-    manage_url = absolute_url("events.my_registration", token=token)
+def _attendee_mail(
+    event: Event, registration: Registration, *, subject, template: str, **context
+) -> EmailMessage:
+    """A mail to one attendee in the language they registered in.
+
+    `subject` is a callable so it is translated in that language, not the request's.
+    """
     with force_locale(registration.language):
-        subject = _("Registration confirmed: %(title)s", title=event.title)
-    message = compose(
+        subject_text = subject()
+    return compose(
         to=registration.email,
         to_name=registration.full_name,
-        subject=subject,
-        template="registration_confirmed",
+        subject=subject_text,
+        template=template,
         language=registration.language,
         context={
             "event": event,
             "registration": registration,
-            "manage_url": manage_url,
             "event_url": absolute_event_url(event),
+            **context,
         },
+    )
+
+
+def confirmation_row(event: Event, registration: Registration, token: str) -> OutboxMessage:
+    """Confirmation with manage link, check-in QR code and METHOD:REQUEST invitation,
+    as an outbox row the caller adds (and gives its registration_id) in its transaction."""
+    message = _attendee_mail(
+        event,
+        registration,
+        subject=lambda: _("Registration confirmed: %(title)s", title=event.title),
+        template="registration_confirmed",
+        manage_url=absolute_url("events.my_registration", token=token),
     )
     html_part = message.get_payload()[1]
     html_part.add_related(
@@ -76,19 +91,11 @@ def confirmation_row(event: Event, registration: Registration, token: str) -> Ou
 
 def queue_cancellation(event: Event, registration: Registration) -> None:
     """The attendee cancelled (or was cancelled): METHOD:CANCEL with the same UID."""
-    with force_locale(registration.language):
-        subject = _("Registration cancelled: %(title)s", title=event.title)
-    message = compose(
-        to=registration.email,
-        to_name=registration.full_name,
-        subject=subject,
+    message = _attendee_mail(
+        event,
+        registration,
+        subject=lambda: _("Registration cancelled: %(title)s", title=event.title),
         template="registration_cancelled",
-        language=registration.language,
-        context={
-            "event": event,
-            "registration": registration,
-            "event_url": absolute_event_url(event),
-        },
     )
     _attach_invite(message, _invite(event, registration, "CANCEL"), "CANCEL")
     enqueue(message, kind="cancellation", event_id=event.id, registration_id=registration.id)
@@ -98,23 +105,15 @@ def queue_event_change(event: Event, registration: Registration) -> None:
     """The event moved or was cancelled: an updated REQUEST, or a CANCEL, to one attendee."""
     cancelled = event.status == "cancelled"
     method = "CANCEL" if cancelled else "REQUEST"
-    with force_locale(registration.language):
-        subject = (
+    message = _attendee_mail(
+        event,
+        registration,
+        subject=lambda: (
             _("Cancelled: %(title)s", title=event.title)
             if cancelled
             else _("Changed: %(title)s", title=event.title)
-        )
-    message = compose(
-        to=registration.email,
-        to_name=registration.full_name,
-        subject=subject,
+        ),
         template="event_cancelled" if cancelled else "event_changed",
-        language=registration.language,
-        context={
-            "event": event,
-            "registration": registration,
-            "event_url": absolute_event_url(event),
-        },
     )
     _attach_invite(message, _invite(event, registration, method), method)
     enqueue(
