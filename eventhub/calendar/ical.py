@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable
 
-from icalendar import Calendar, vCalAddress, vText
+from icalendar import Calendar, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
 
 from eventhub.calendar.vtimezone import build_vtimezone
@@ -81,14 +81,23 @@ def calendar_bytes(
     name: str,
     method: str = "PUBLISH",
     organizer_for_event=None,
+    refresh: str | None = None,
 ) -> bytes:
-    """A VCALENDAR with one VEVENT per event and the VTIMEZONEs they use."""
+    """A VCALENDAR with one VEVENT per event and the VTIMEZONEs they use.
+
+    With `refresh` (an ISO duration such as PT12H) it is a subscription feed: NAME and
+    REFRESH-INTERVAL (RFC 7986) and X-PUBLISHED-TTL for clients that predate it.
+    """
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
     cal.add("x-wr-calname", vText(single_line(name)))
+    if refresh:
+        cal.add("name", vText(single_line(name)))
+        cal.add("refresh-interval", vDuration.from_ical(refresh), parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", vText(refresh))
     for event in events:
         fallback = organizer_for_event(event) if organizer_for_event else None
         cal.add_component(

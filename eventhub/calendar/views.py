@@ -1,27 +1,100 @@
-"""The .ics of an event."""
+"""The .ics of an event and the public feeds, with conditional GET."""
 
 from __future__ import annotations
 
-from flask import Response, abort
+import hashlib
+from collections import OrderedDict
+from threading import Lock
+
+from flask import Response, abort, request
 
 from eventhub.calendar import bp
+from eventhub.calendar.feeds import REFRESH, feed_events, feed_name, feed_version
 from eventhub.calendar.ical import calendar_bytes
-from eventhub.events.services import public_event
+from eventhub.errors import abort_with
+from eventhub.events.services import BadFilter, parse_filters, public_event
+from eventhub.events.views import filter_message
+from eventhub.i18n import current_language
 from eventhub.urls import absolute_event_url, site_organizer
 
-ICS_MIMETYPE = "text/calendar"
+ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
+CACHE_SIZE = 256
+
+
+class FeedCache:
+    """Built feeds by ETag: a feed is built once per change, not once per request."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.items: OrderedDict[str, bytes] = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self.lock:
+            body = self.items.get(key)
+            if body is not None:
+                self.items.move_to_end(key)
+            return body
+
+    def put(self, key: str, body: bytes) -> None:
+        with self.lock:
+            self.items[key] = body
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+feed_cache = FeedCache(CACHE_SIZE)
+
+
+def ics_response(body: bytes, *, etag: str, last_modified, filename: str | None = None):
+    response = Response(body, content_type=ICS_CONTENT_TYPE)
+    response.set_etag(etag)
+    response.last_modified = last_modified
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response.make_conditional(request)
 
 
 @bp.get("/events/<slug:slug>.ics")
 def event_ics(slug: str):
     event = public_event(slug) or abort(404)
+    etag = hashlib.sha256(
+        f"{event.uid}:{event.sequence}:{event.updated_at.isoformat()}".encode()
+    ).hexdigest()[:32]
+    if request.if_none_match and etag in request.if_none_match:
+        return ics_response(b"", etag=etag, last_modified=event.updated_at)
     body = calendar_bytes(
         [event],
         url_for_event=absolute_event_url,
         name=event.title,
         organizer_for_event=site_organizer,
     )
-    response = Response(body, mimetype=ICS_MIMETYPE)
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
-    return response
+    return ics_response(
+        body, etag=etag, last_modified=event.updated_at, filename=f"{event.slug}.ics"
+    )
+
+
+@bp.get("/calendar.ics")
+def public_feed():
+    """All public events, or any catalogue filter of them, for calendar subscriptions."""
+    try:
+        filters = parse_filters(request.args)
+    except BadFilter as exc:
+        abort_with(400, filter_message(str(exc)))
+    version = feed_version(filters, current_language())
+    if request.if_none_match and version.etag in request.if_none_match:
+        return ics_response(b"", etag=version.etag, last_modified=version.last_modified)
+    body = feed_cache.get(version.etag)
+    if body is None:
+        body = calendar_bytes(
+            feed_events(filters),
+            url_for_event=absolute_event_url,
+            name=feed_name(filters),
+            organizer_for_event=site_organizer,
+            refresh=REFRESH,
+        )
+        feed_cache.put(version.etag, body)
+    return ics_response(body, etag=version.etag, last_modified=version.last_modified)

@@ -98,6 +98,11 @@ def catalogue_select(
         stmt = stmt.where(Event.ends_at <= now).order_by(Event.starts_at.desc(), Event.id)
     else:
         stmt = stmt.where(Event.ends_at > now).order_by(Event.starts_at, Event.id)
+    return apply_filters(stmt, filters).options(*event_load_options(agenda=agenda))
+
+
+def apply_filters(stmt: Select, filters: CatalogueFilters) -> Select:
+    """The catalogue's filters (q, format, region, topic, series, host) on an Event select."""
     if filters.q:
         for word in filters.q.casefold().split()[:8]:
             stmt = stmt.where(Event.search_text.like(f"%{escape_like(word)}%", escape="\\"))
@@ -125,7 +130,7 @@ def catalogue_select(
                 Organisation.slug == filters.host,
             )
         )
-    return stmt.options(*event_load_options(agenda=agenda))
+    return stmt
 
 
 def catalogue_page(filters: CatalogueFilters, *, past: bool = False, agenda: bool = False):
