@@ -13,7 +13,6 @@ from eventhub.models import Event
 from tests.conftest import event_record, in_days
 from tests.ical import parse_ics, vevents
 
-
 BACKSLASH_COMMA = "\\,"
 
 
