@@ -120,6 +120,9 @@ def register_template_helpers(app: Flask) -> None:
     from eventhub.text import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown
+    from eventhub.calendar.links import register_template_globals
+
+    register_template_globals(app)
     app.jinja_env.globals.update(
         event_date=i18n.event_date,
         event_time=i18n.event_time,
