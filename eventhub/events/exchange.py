@@ -183,7 +183,10 @@ def _comparable(data: dict[str, Any]) -> dict[str, Any]:
 def upsert_event(record: EventRecord) -> str:
     """Apply one record; returns 'created', 'updated' or 'unchanged'. Does not commit."""
     event = db.session.scalar(
-        select(Event).options(*event_load_options()).where(Event.slug == record.slug)
+        select(Event)
+        .options(*event_load_options())
+        .where(Event.slug == record.slug)
+        .with_for_update(of=Event)
     )
     new = _normalised(record)
     if event is None:

@@ -315,7 +315,9 @@ def register_group(
     composed_for = event.sequence
     try:
         with write_transaction(immediate=guard) as session:
-            event = session.get(Event, event_id, populate_existing=True)
+            # The row lock orders us after any concurrent change of the event (PostgreSQL;
+            # SQLite already holds the database lock): status and SEQUENCE are current.
+            event = session.get(Event, event_id, populate_existing=True, with_for_update=guard)
             _check_state(event, allow_closed, allow_full=True, seats=len(people))
             taken = set(
                 session.scalars(

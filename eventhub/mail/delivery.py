@@ -184,51 +184,10 @@ def deliver_due(limit: int = BATCH) -> DeliveryReport:
         return report
     try:
         for index, row in enumerate(rows):
-            try:
-                options = () if row.recipient.isascii() else ("SMTPUTF8",)
-                connection.sendmail(sender, [row.recipient], row.message, mail_options=options)
-            except smtplib.SMTPRecipientsRefused as exc:
-                code, text = next(iter(exc.recipients.values()))
-                if code >= 500:
-                    _finish(
-                        row.id,
-                        worker,
-                        status="failed",
-                        attempts=row.attempts + 1,
-                        last_error=f"{code} {text.decode(errors='replace')}",
-                    )
-                    report.failed += 1
-                else:
-                    _retry_later(
-                        row.id, worker, row.attempts + 1, f"{code} {text.decode(errors='replace')}"
-                    )
-                    report.retried += 1
-            except smtplib.SMTPResponseException as exc:
-                reason = f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
-                if exc.smtp_code >= 500:
-                    _finish(
-                        row.id,
-                        worker,
-                        status="failed",
-                        attempts=row.attempts + 1,
-                        last_error=reason,
-                    )
-                    report.failed += 1
-                else:
-                    _retry_later(row.id, worker, row.attempts + 1, reason)
-                    report.retried += 1
-                    if exc.smtp_code == 421:  # the server is closing: give the rest back
-                        for rest in rows[index + 1 :]:
-                            _retry_later(rest.id, worker, rest.attempts, reason)
-                        report.retried += len(rows) - index - 1
-                        break
-            except (OSError, smtplib.SMTPServerDisconnected) as exc:
-                for rest in rows[index:]:
-                    _retry_later(rest.id, worker, rest.attempts + 1, str(exc))
-                report.retried += len(rows) - index
-                report.errors.append(str(exc))
-                break
-            else:
+            if not _still_ours(row.id, worker):
+                continue  # reclaimed by another worker after a long stall: theirs now
+            outcome = _send_one(connection, sender, row)
+            if outcome.status == "sent":
                 _finish(
                     row.id,
                     worker,
@@ -238,12 +197,83 @@ def deliver_due(limit: int = BATCH) -> DeliveryReport:
                     last_error="",
                 )
                 report.sent += 1
+            elif outcome.status == "failed":
+                _finish(
+                    row.id,
+                    worker,
+                    status="failed",
+                    attempts=row.attempts + 1,
+                    last_error=outcome.reason[:2000],
+                )
+                report.failed += 1
+            else:
+                _retry_later(row.id, worker, row.attempts + 1, outcome.reason)
+                report.retried += 1
+            if outcome.stop_batch:
+                # The server or connection is gone: give the rest back, not charging them.
+                for rest in rows[index + 1 :]:
+                    _retry_later(rest.id, worker, rest.attempts, outcome.reason)
+                report.retried += len(rows) - index - 1
+                report.errors.append(outcome.reason)
+                break
     finally:
         try:
             connection.quit()
         except (OSError, smtplib.SMTPException):
             connection.close()
     return report
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: str  # sent, failed (for good), retry
+    reason: str = ""
+    stop_batch: bool = False
+
+
+def _send_one(connection: smtplib.SMTP, sender: str, row) -> _Outcome:
+    """One message; what happened, and whether the connection is still usable."""
+    options = () if row.recipient.isascii() else ("SMTPUTF8",)
+    try:
+        connection.sendmail(sender, [row.recipient], row.message, mail_options=options)
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, text = next(iter(exc.recipients.values()))
+        reason = f"{code} {text.decode(errors='replace')}"
+        if code >= 500:
+            return _Outcome("failed", reason)
+        return _Outcome("retry", reason, stop_batch=code == 421)
+    except smtplib.SMTPSenderRefused as exc:
+        # MAIL FROM refused (530 authentication required, sender rejected): a problem of
+        # our configuration or the server, not of this message. Retry the batch later.
+        reason = f"sender refused: {exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+        return _Outcome("retry", reason, stop_batch=True)
+    except smtplib.SMTPResponseException as exc:
+        reason = f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+        if exc.smtp_code >= 500:
+            return _Outcome("failed", reason)
+        return _Outcome("retry", reason, stop_batch=exc.smtp_code == 421)
+    except smtplib.SMTPNotSupportedError as exc:
+        # e.g. an address that needs SMTPUTF8 and a server without it: this message only.
+        return _Outcome("failed", str(exc))
+    except (OSError, smtplib.SMTPException) as exc:  # connection lost mid-conversation
+        return _Outcome("retry", f"connection lost: {exc}", stop_batch=True)
+    return _Outcome("sent")
+
+
+def _still_ours(row_id: int, worker: str) -> bool:
+    """Renew the claim just before sending; False if another worker has taken the row."""
+    with write_transaction() as session:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == row_id,
+                OutboxMessage.claimed_by == worker,
+                OutboxMessage.status == "sending",
+            )
+            .values(claimed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    return result.rowcount == 1
 
 
 def run_worker(
@@ -257,9 +287,18 @@ def run_worker(
     """`flask mail send`: one pass over everything due, or with --loop until `until()`."""
     total = DeliveryReport()
     while until is None or not until():
-        if between_passes is not None:
-            between_passes()
-        report = deliver_due()
+        try:
+            if between_passes is not None:
+                between_passes()
+            report = deliver_due()
+        except Exception as exc:  # a long-running worker must survive a bad pass
+            if not loop:
+                raise
+            log.exception("mail worker pass failed; retrying after a pause")
+            db.session.rollback()
+            total.errors.append(str(exc))
+            time.sleep(idle_seconds)
+            continue
         total.sent += report.sent
         total.retried += report.retried
         total.failed += report.failed

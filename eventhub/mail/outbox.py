@@ -34,7 +34,9 @@ def compose(
     # Internationalised local parts need SMTPUTF8; everything else stays plain ASCII.
     message = EmailMessage(policy=SMTP if to.isascii() else SMTPUTF8)
     message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = Address(display_name=single_line(to_name), addr_spec=to)
+    local, _at, domain = to.rpartition("@")
+    # username/domain instead of addr_spec: the header parser refuses non-ASCII local parts.
+    message["To"] = Address(display_name=single_line(to_name), username=local, domain=domain)
     message["Subject"] = single_line(subject)
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Auto-Submitted"] = "auto-generated"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -12,6 +13,8 @@ from eventhub.extensions import db
 from eventhub.mail.messages import queue_attendee_list, queue_digest
 from eventhub.models import Event, Registration
 from eventhub.models.base import utcnow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,22 +32,31 @@ def run_scheduled(now: dt.datetime | None = None) -> ScheduledReport:
             Event.status == "published", Event.contact_email != "", Event.ends_at > now
         )
     ).all():
-        with write_transaction() as session:
-            event = session.get(Event, event_id, populate_existing=True)
-            local_today = now.astimezone(event.tz).date()
-            if event.notify_mode == "digest" and _digest_due(event, now, local_today):
-                report.digests += _send_digest(event, now)
-            tomorrow = local_today + dt.timedelta(days=1)
-            if event.attendee_list_sent_at is None and event.local_starts_at.date() <= tomorrow:
-                queue_attendee_list(
-                    event,
-                    to=event.contact_email,
-                    to_name=event.contact_name,
-                    language=event.language,
-                )
-                event.attendee_list_sent_at = now
-                report.attendee_lists += 1
+        try:
+            _run_for_event(event_id, now, report)
+        except Exception:  # one broken event must not stop the others
+            log.exception("scheduled mail for event %s failed", event_id)
+            db.session.rollback()
     return report
+
+
+def _run_for_event(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
+    with write_transaction() as session:
+        # Locked, so two workers running this at once write each mail once (PostgreSQL).
+        event = session.get(Event, event_id, populate_existing=True, with_for_update=True)
+        local_today = now.astimezone(event.tz).date()
+        if event.notify_mode == "digest" and _digest_due(event, now, local_today):
+            report.digests += _send_digest(event, now)
+        tomorrow = local_today + dt.timedelta(days=1)
+        if event.attendee_list_sent_at is None and event.local_starts_at.date() <= tomorrow:
+            queue_attendee_list(
+                event,
+                to=event.contact_email,
+                to_name=event.contact_name,
+                language=event.language,
+            )
+            event.attendee_list_sent_at = now
+            report.attendee_lists += 1
 
 
 def _digest_due(event: Event, now: dt.datetime, local_today: dt.date) -> bool:

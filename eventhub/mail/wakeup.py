@@ -17,17 +17,21 @@ QUEUE = "eventhub:mail:new"
 _PENDING = "eventhub_new_mail"
 
 
-def _client(url: str):
-    import redis
-
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-
-
 def init_app(app: Flask) -> None:
     """Announce committed outbox rows when EVENTHUB_REDIS_URL is set."""
     if not app.config.get("REDIS_URL"):
         return
-    app.extensions["eventhub_redis"] = _client(app.config["REDIS_URL"])
+    import redis
+
+    url = app.config["REDIS_URL"]
+    # Requests announce with tight timeouts: a slow Redis must not slow registrations.
+    app.extensions["eventhub_redis"] = redis.Redis.from_url(
+        url, socket_timeout=0.2, socket_connect_timeout=0.2
+    )
+    # The worker's blocking wait needs a socket that outlives the BLPOP timeout.
+    app.extensions["eventhub_redis_wait"] = redis.Redis.from_url(
+        url, socket_timeout=None, socket_connect_timeout=2
+    )
 
 
 @event.listens_for(Session, "after_flush")
@@ -61,14 +65,14 @@ def _forget(session: Session) -> None:
 
 def wait_for_new_mail(seconds: float) -> None:
     """Sleep until a new mail is announced or `seconds` pass (the worker's idle wait)."""
-    client = current_app.extensions.get("eventhub_redis")
+    client = current_app.extensions.get("eventhub_redis_wait")
     if client is None:
         import time
 
         time.sleep(seconds)
         return
     try:
-        client.blpop([QUEUE], timeout=max(1, int(seconds)))
+        client.blpop([QUEUE], timeout=max(seconds, 0.1))
         client.delete(QUEUE)  # one wake-up serves them all: the worker claims by query
     except Exception as exc:
         log.warning("Redis wait failed (%s); polling instead", exc)

@@ -161,12 +161,15 @@ def set_status(event: Event, status: str) -> Event:
     """Publish, unpublish (draft) or cancel; a cancellation raises SEQUENCE."""
     if status not in ("draft", "published", "cancelled"):
         raise ValueError(status)
+    event = db.session.get(Event, event.id, populate_existing=True, with_for_update=True)
     if event.status == status:
         return event
-    if event.status == "cancelled" or status == "cancelled" or event.status == "published":
+    was = event.status
+    if was == "cancelled" or status == "cancelled" or was == "published":
         event.sequence += 1
     event.status = status
-    if status == "cancelled":
+    if status == "cancelled" or (was == "cancelled" and status == "published"):
+        # A cancellation, or the event is back on: attendees' calendars must follow.
         notify_attendees(event)
     return event
 

@@ -16,7 +16,15 @@ class Recorder:
     def __init__(self):
         self.messages = []
         self.refuse: str | None = None
+        self.refuse_sender: str | None = None
         self.lock = threading.Lock()
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.refuse_sender:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.refuse:
@@ -47,8 +55,8 @@ def smtp_server():
             self.recorder = recorder
             self.controller = None
 
-        def start(self):
-            self.controller = Controller(recorder, hostname="127.0.0.1", port=port)
+        def start(self, **server_kwargs):
+            self.controller = Controller(recorder, hostname="127.0.0.1", port=port, **server_kwargs)
             self.controller.start()
 
         def stop(self):
