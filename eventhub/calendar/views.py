@@ -7,10 +7,12 @@ from collections import OrderedDict
 from threading import Lock
 
 from flask import Response, abort, request
+from flask_babel import gettext as _
 
 from eventhub.calendar import bp
 from eventhub.calendar.feeds import REFRESH, feed_events, feed_name, feed_version
 from eventhub.calendar.ical import calendar_bytes
+from eventhub.calendar.private import feed_by_token, private_events
 from eventhub.errors import abort_with
 from eventhub.events.services import BadFilter, parse_filters, public_event
 from eventhub.events.views import filter_message
@@ -47,12 +49,18 @@ class FeedCache:
 feed_cache = FeedCache(CACHE_SIZE)
 
 
-def ics_response(body: bytes, *, etag: str, last_modified, filename: str | None = None):
+def ics_response(
+    body: bytes, *, etag: str, last_modified, filename: str | None = None, private: bool = False
+):
     response = Response(body, content_type=ICS_CONTENT_TYPE)
     response.set_etag(etag)
     response.last_modified = last_modified
-    response.cache_control.public = True
-    response.cache_control.max_age = 300
+    if private:
+        response.cache_control.private = True
+        response.cache_control.no_store = True
+    else:
+        response.cache_control.public = True
+        response.cache_control.max_age = 300
     if filename:
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response.make_conditional(request)
@@ -98,3 +106,23 @@ def public_feed():
         )
         feed_cache.put(version.etag, body)
     return ics_response(body, etag=version.etag, last_modified=version.last_modified)
+
+
+@bp.get("/feeds/<token:token>.ics")
+def private_feed(token: str):
+    """A participant's own events, for their calendar; the URL is the only credential."""
+    feed = feed_by_token(token) or abort(404)
+    events = private_events(feed)
+    key = repr([(e.uid, e.sequence, e.updated_at.isoformat(), e.status) for e in events])
+    etag = hashlib.sha256(f"{feed.token_hash}:{key}".encode()).hexdigest()[:32]
+    last = max((e.updated_at for e in events), default=None)
+    if request.if_none_match and etag in request.if_none_match:
+        return ics_response(b"", etag=etag, last_modified=last, private=True)
+    body = calendar_bytes(
+        events,
+        url_for_event=absolute_event_url,
+        name=_("My eventhub events"),
+        organizer_for_event=site_organizer,
+        refresh=REFRESH,
+    )
+    return ics_response(body, etag=etag, last_modified=last, private=True)

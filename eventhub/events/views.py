@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from eventhub.calendar.private import feed_token, rotate_feed
 from eventhub.errors import abort_with
 from eventhub.events import bp
 from eventhub.events.forms import (
@@ -42,6 +43,7 @@ from eventhub.events.services import (
 )
 from eventhub.extensions import limiter
 from eventhub.i18n import current_language
+from eventhub.urls import absolute_url
 
 
 def refusal_message(reason: str) -> str:
@@ -251,6 +253,9 @@ def my_registration(token: str):
             flash(_("Your details have been updated."), "success")
             return redirect(url_for("events.my_registration", token=token), 303)
         status = 422
+    feed_url = absolute_url(
+        "calendar.private_feed", token=feed_token(registration.email_normalised)
+    )
     response = make_response(
         render_template(
             "events/my_registration.html",
@@ -259,12 +264,24 @@ def my_registration(token: str):
             form=form,
             cancel_form=CancelForm(),
             token=token,
+            feed_url=feed_url,
+            feed_webcal="webcal://" + feed_url.split("://", 1)[1],
             just_registered=request.args.get("new") == "1",
         ),
         status,
     )
     response.headers["Cache-Control"] = "private, no-store"  # a personal page
     return response
+
+
+@bp.post("/r/<token:token>/feed/rotate")
+def rotate_my_feed(token: str):
+    registration = registration_by_token(token) or abort(404)
+    if not CancelForm().validate_on_submit():
+        abort(400)
+    rotate_feed(registration.email_normalised)
+    flash(_("Your calendar feed has a new address; the old one no longer works."), "success")
+    return redirect(url_for("events.my_registration", token=token), 303)
 
 
 @bp.post("/r/<token:token>/cancel")

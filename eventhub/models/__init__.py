@@ -28,6 +28,7 @@ from eventhub.models.registration import (
     ORGANISATION_TYPES,
     REGISTRATION_SOURCES,
     REGISTRATION_STATUSES,
+    ParticipantFeed,
     Registration,
 )
 
@@ -51,6 +52,7 @@ __all__ = [
     "OUTBOX_STATUSES",
     "Organisation",
     "OutboxMessage",
+    "ParticipantFeed",
     "PasswordReset",
     "Registration",
     "Series",

@@ -74,3 +74,19 @@ class Registration(db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+
+class ParticipantFeed(db.Model):
+    """A participant's private calendar feed of the events they registered for.
+
+    The URL token is derived (HMAC of the address and a version), never stored: the row
+    keeps its SHA-256 for the lookup, and raising `version` revokes the old URL.
+    """
+
+    __tablename__ = "participant_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_normalised: Mapped[str] = mapped_column(String(254), unique=True)
+    version: Mapped[int] = mapped_column(default=1)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -60,6 +60,7 @@ def axe_check():
     axe = Axe()
 
     def check(page) -> None:
+        page.wait_for_load_state("load")  # a click may still be navigating
         results = axe.run(page)
         bad = [
             f"{v['id']} ({v['impact']}): {v['help']} -> "

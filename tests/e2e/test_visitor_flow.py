@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import in_days
 from tests.ical import parse_ics, vevents
@@ -52,8 +53,8 @@ def test_find_register_and_download_ics(page, live_server, make_event, axe_check
     page.get_by_role("link", name="Integration von Geflüchteten in Arbeit und Ausbildung").click()
 
     page.wait_for_url("**/events/*")
-    assert "170 Plätze frei" in page.content()
-    assert page.get_by_text("Stefan Kulozik").is_visible()
+    expect(page.locator("body")).to_contain_text("170 Plätze frei")
+    expect(page.get_by_text("Stefan Kulozik")).to_be_visible()
     axe_check(page)
 
     page.get_by_role("link", name="Jetzt anmelden").click()
@@ -65,14 +66,14 @@ def test_find_register_and_download_ics(page, live_server, make_event, axe_check
     page.get_by_label("E-Mail-Adresse").fill("leyla.oeztuerk@example.org")
     page.get_by_label("Organisation oder Unternehmen").fill("Stadtwerke Bottrop")
     page.get_by_role("button", name="Anmelden").click()
-    assert page.get_by_text("Bitte stimmen Sie der Datenschutzerklärung zu").first.is_visible()
+    expect(page.get_by_text("Bitte stimmen Sie der Datenschutzerklärung zu").first).to_be_visible()
     axe_check(page)
 
     page.get_by_label("Ich bin damit einverstanden", exact=False).check()
     page.get_by_role("button", name="Anmelden").click()
     page.wait_for_url("**/r/*")
-    assert page.get_by_role("heading", name="Sie sind angemeldet").is_visible()
-    assert "Leyla Öztürk" in page.content()
+    expect(page.get_by_role("heading", name="Sie sind angemeldet")).to_be_visible()
+    expect(page.locator("body")).to_contain_text("Leyla Öztürk")
     axe_check(page)
 
     with page.expect_download() as info:
@@ -85,11 +86,11 @@ def test_find_register_and_download_ics(page, live_server, make_event, axe_check
     # the private page: correct details, then cancel (the forms pass axe too)
     page.get_by_label("Organisation oder Unternehmen").fill("Stadtwerke Bottrop GmbH")
     page.get_by_role("button", name="Änderungen speichern").click()
-    assert page.get_by_text("Ihre Angaben wurden aktualisiert.").is_visible()
+    expect(page.get_by_text("Ihre Angaben wurden aktualisiert.")).to_be_visible()
     axe_check(page)
 
     page.goto(live_server + "/events/")
-    assert "169 Plätze frei" in page.content()
+    expect(page.locator("body")).to_contain_text("169 Plätze frei")
 
 
 def test_language_switch_and_keyboard_navigation(page, live_server, make_event, axe_check):
@@ -103,7 +104,7 @@ def test_language_switch_and_keyboard_navigation(page, live_server, make_event, 
     assert page.locator("html").get_attribute("lang") == "en"
     axe_check(page)
     page.get_by_role("link", name="Leipzig gewinnt ausländische Fachkräfte").click()
-    assert page.get_by_role("link", name="Register now").is_visible()
+    expect(page.get_by_role("link", name="Register now")).to_be_visible()
 
 
 def test_group_registration_and_password_pages_are_accessible(
@@ -122,7 +123,7 @@ def test_group_registration_and_password_pages_are_accessible(
     page.get_by_label("Ich bestätige", exact=False).check()
     page.get_by_role("button", name="Alle anmelden").click()
     page.wait_for_url(f"**/events/{event.slug}")
-    assert "1 Person ist angemeldet" in page.content()
-    assert "29 Plätze frei" in page.content()
+    expect(page.locator("body")).to_contain_text("1 Person ist angemeldet")
+    expect(page.locator("body")).to_contain_text("29 Plätze frei")
     page.goto(f"{live_server}/manage/password/forgot")
     axe_check(page)

@@ -1,0 +1,88 @@
+"""Private feeds: one unguessable, rotatable URL per participant address."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from flask import current_app
+from sqlalchemy import select
+
+from eventhub.database import write_transaction
+from eventhub.events.exchange import event_load_options
+from eventhub.events.services import hash_token
+from eventhub.extensions import db
+from eventhub.models import Event, ParticipantFeed, Registration
+
+
+def _token(email_key: str, version: int) -> str:
+    """192 bits derived from the secret key, the address and the feed's version."""
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"feed:{email_key}:{version}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+
+
+def feed_token(email_key: str) -> str:
+    """The address's current feed token, creating the feed on first use."""
+    feed = db.session.scalar(
+        select(ParticipantFeed).where(ParticipantFeed.email_normalised == email_key)
+    )
+    if feed is None:
+        with write_transaction() as session:
+            feed = session.scalar(
+                select(ParticipantFeed).where(ParticipantFeed.email_normalised == email_key)
+            )
+            if feed is None:
+                feed = ParticipantFeed(
+                    email_normalised=email_key,
+                    version=1,
+                    token_hash=hash_token(_token(email_key, 1)),
+                )
+                session.add(feed)
+    return _token(email_key, feed.version)
+
+
+def rotate_feed(email_key: str) -> str:
+    """Revoke the current URL (it answers 404 from now on) and return the new token."""
+    with write_transaction() as session:
+        feed = session.scalar(
+            select(ParticipantFeed)
+            .where(ParticipantFeed.email_normalised == email_key)
+            .with_for_update()
+        )
+        if feed is None:
+            feed = ParticipantFeed(email_normalised=email_key, version=1, token_hash="")
+            session.add(feed)
+        feed.version += 1
+        feed.token_hash = hash_token(_token(email_key, feed.version))
+        version = feed.version
+    return _token(email_key, version)
+
+
+def feed_by_token(token: str) -> ParticipantFeed | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        select(ParticipantFeed).where(ParticipantFeed.token_hash == hash_token(token))
+    )
+
+
+def private_events(feed: ParticipantFeed) -> list[Event]:
+    """Public events this address holds a confirmed registration for; no one else's data."""
+    return list(
+        db.session.scalars(
+            select(Event)
+            .where(
+                Event.status.in_(("published", "cancelled")),
+                Event.id.in_(
+                    select(Registration.event_id).where(
+                        Registration.email_normalised == feed.email_normalised,
+                        Registration.status == "confirmed",
+                    )
+                ),
+            )
+            .options(*event_load_options(agenda=False))
+            .order_by(Event.starts_at)
+        )
+    )
