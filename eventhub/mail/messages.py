@@ -178,57 +178,57 @@ def _organiser_language(event: Event) -> str:
     return event.language if event.language in ("de", "en") else "de"
 
 
-def new_registrations_row(event: Event, registrations: list[Registration]) -> OutboxMessage:
-    """To the event's contact: who just registered (notify_mode "each")."""
+def _registrations_mail(
+    event: Event, registrations: list[Registration], *, subject, total: int | None = None
+) -> EmailMessage:
+    """To the event's contact: who registered (a single notice, or the digest with a total)."""
     language = _organiser_language(event)
     with force_locale(language):
-        subject = ngettext(
-            "New registration for %(title)s",
-            "%(num)d new registrations for %(title)s",
-            len(registrations),
-            title=event.title,
-        )
-    message = compose(
+        subject_text = subject()
+    return compose(
         to=event.contact_email,
         to_name=event.contact_name,
-        subject=subject,
+        subject=subject_text,
         template="organiser_registrations",
         language=language,
         context={
             "event": event,
             "registrations": registrations,
-            "digest": False,
+            "digest": total is not None,
+            "total": total,
             "workspace_url": absolute_url("manage.event", slug=event.slug),
             "event_url": absolute_event_url(event),
         },
+    )
+
+
+def new_registrations_row(event: Event, registrations: list[Registration]) -> OutboxMessage:
+    """To the event's contact: who just registered (notify_mode "each")."""
+    message = _registrations_mail(
+        event,
+        registrations,
+        subject=lambda: ngettext(
+            "New registration for %(title)s",
+            "%(num)d new registrations for %(title)s",
+            len(registrations),
+            title=event.title,
+        ),
     )
     return outbox_row(message, kind="organiser_new", event_id=event.id)
 
 
 def queue_digest(event: Event, registrations: list[Registration], total: int) -> None:
     """The daily summary of new registrations to the event's contact."""
-    language = _organiser_language(event)
-    with force_locale(language):
-        subject = _(
+    message = _registrations_mail(
+        event,
+        registrations,
+        total=total,
+        subject=lambda: _(
             "Registrations today for %(title)s: %(num)d new, %(total)d in total",
             title=event.title,
             num=len(registrations),
             total=total,
-        )
-    message = compose(
-        to=event.contact_email,
-        to_name=event.contact_name,
-        subject=subject,
-        template="organiser_registrations",
-        language=language,
-        context={
-            "event": event,
-            "registrations": registrations,
-            "digest": True,
-            "total": total,
-            "workspace_url": absolute_url("manage.event", slug=event.slug),
-            "event_url": absolute_event_url(event),
-        },
+        ),
     )
     enqueue(message, kind="organiser_digest", event_id=event.id)
 
