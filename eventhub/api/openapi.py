@@ -32,7 +32,8 @@ def _event_schema() -> dict[str, Any]:
 
 
 def _filter_parameters() -> list[dict[str, Any]]:
-    text = {"type": "string", "maxLength": 200}
+    # Control characters are refused with 400, so the document says so.
+    text = {"type": "string", "maxLength": 200, "pattern": "^[^\\x00-\\x1f]*$"}
     params = [
         ("q", "Words that must all occur in title, summary, place, hosts or topics", text),
         ("topic", "Topic slug", text),
@@ -103,6 +104,7 @@ def openapi_document() -> dict[str, Any]:
                             },
                         },
                         "400": ERROR,
+                        "404": {**ERROR, "description": "Page number after the last page"},
                     },
                 }
             },
