@@ -80,6 +80,40 @@ def openapi_document() -> dict[str, Any]:
             "pages": {"type": "integer"},
         },
     }
+    schemas.update(_directory_schemas())
+    paths = {}
+    for name, kind in (("series", "Series"), ("organisations", "Organisation")):
+        paths[f"/{name}"] = {
+            "get": {
+                "summary": f"{kind} entries with public events, paginated",
+                "operationId": f"list{kind}",
+                "parameters": _paging_parameters(),
+                "responses": {
+                    "200": {
+                        "description": f"A page of {name}",
+                        "content": {"application/json": {"schema": _page_of(kind)}},
+                    },
+                    "400": ERROR,
+                    "404": {**ERROR, "description": "Page number after the last page"},
+                },
+            }
+        }
+        paths[f"/{name}/{{slug}}"] = {
+            "get": {
+                "summary": f"One {kind.lower()}",
+                "operationId": f"get{kind}",
+                "parameters": [_slug_parameter()],
+                "responses": {
+                    "200": {
+                        "description": f"The {kind.lower()}",
+                        "content": {
+                            "application/json": {"schema": {"$ref": f"#/components/schemas/{kind}"}}
+                        },
+                    },
+                    "404": ERROR,
+                },
+            }
+        }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -108,6 +142,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            **paths,
             "/events/{slug}": {
                 "get": {
                     "summary": "One public event",
@@ -135,4 +170,75 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "components": {"schemas": schemas},
+    }
+
+
+def _slug_parameter() -> dict[str, Any]:
+    return {
+        "name": "slug",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "maxLength": 120},
+    }
+
+
+def _paging_parameters() -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "page",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 10000},
+        },
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "description": "Items per page",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+        },
+    ]
+
+
+def _page_of(kind: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total", "pages"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{kind}"}},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+            "pages": {"type": "integer"},
+        },
+    }
+
+
+def _directory_schemas() -> dict[str, Any]:
+    links = {
+        "events_url": {"type": "string", "format": "uri"},
+        "feed_url": {"type": "string", "format": "uri"},
+    }
+    return {
+        "Series": {
+            "type": "object",
+            "required": ["slug", "title", "description", "events_url", "feed_url"],
+            "properties": {
+                "slug": {"type": "string"},
+                "title": {"type": "string"},
+                "description": {"type": "string"},
+                **links,
+            },
+        },
+        "Organisation": {
+            "type": "object",
+            "required": ["slug", "name", "kind", "website", "events_url", "feed_url"],
+            "properties": {
+                "slug": {"type": "string"},
+                "name": {"type": "string"},
+                "kind": {"type": "string"},
+                "website": {"type": ["string", "null"]},
+                **links,
+            },
+        },
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import exists, select
 
 from eventhub.api import bp
 from eventhub.api.openapi import openapi_document
@@ -11,7 +12,8 @@ from eventhub.errors import abort_with
 from eventhub.events.exchange import event_to_dict
 from eventhub.events.services import BadFilter, catalogue_page, parse_filters, public_event
 from eventhub.events.views import existing_page, filter_message
-from eventhub.models import Event
+from eventhub.extensions import db
+from eventhub.models import Event, EventHost, Organisation, Series
 
 
 def event_json(event: Event) -> dict:
@@ -54,3 +56,99 @@ def event(slug: str):
 @bp.get("/openapi.json")
 def openapi():
     return openapi_document()
+
+
+def _page_args() -> tuple[int, int]:
+    page_text, limit_text = request.args.get("page", "1"), request.args.get("limit", "50")
+    if not (page_text.isascii() and page_text.isdigit() and 1 <= int(page_text) <= 10_000):
+        abort_with(400, filter_message("page"))
+    if not (limit_text.isascii() and limit_text.isdigit() and 1 <= int(limit_text) <= 100):
+        abort_with(400, _("'limit' must be a whole number from 1 to 100."))
+    return int(page_text), int(limit_text)
+
+
+def _paged(stmt, to_json) -> dict:
+    page_number, limit = _page_args()
+    page = existing_page(db.paginate(stmt, page=page_number, per_page=limit, error_out=False))
+    return {
+        "items": [to_json(item) for item in page.items],
+        "page": page.page,
+        "per_page": page.per_page,
+        "total": page.total,
+        "pages": page.pages,
+    }
+
+
+def series_json(series: Series) -> dict:
+    return {
+        "slug": series.slug,
+        "title": series.title,
+        "description": series.description,
+        "events_url": url_for("api.events", series=series.slug, _external=True),
+        "feed_url": url_for("calendar.public_feed", series=series.slug, _external=True),
+    }
+
+
+def organisation_json(organisation: Organisation) -> dict:
+    return {
+        "slug": organisation.slug,
+        "name": organisation.name,
+        "kind": organisation.kind,
+        "website": organisation.website,
+        "events_url": url_for("api.events", host=organisation.slug, _external=True),
+        "feed_url": url_for("calendar.public_feed", host=organisation.slug, _external=True),
+    }
+
+
+_public = Event.status.in_(("published", "cancelled"))
+
+
+@bp.get("/series")
+def series_list():
+    stmt = (
+        select(Series)
+        .where(exists().where(Event.series_id == Series.id, _public))
+        .order_by(Series.title, Series.id)
+    )
+    return _paged(stmt, series_json)
+
+
+@bp.get("/series/<slug:slug>")
+def series_detail(slug: str):
+    series = db.session.scalar(
+        select(Series).where(
+            Series.slug == slug, exists().where(Event.series_id == Series.id, _public)
+        )
+    )
+    return series_json(series or abort(404))
+
+
+@bp.get("/organisations")
+def organisations():
+    stmt = (
+        select(Organisation)
+        .where(
+            exists().where(
+                EventHost.organisation_id == Organisation.id,
+                EventHost.event_id == Event.id,
+                _public,
+            )
+        )
+        .order_by(Organisation.name, Organisation.id)
+    )
+    return _paged(stmt, organisation_json)
+
+
+@bp.get("/organisations/<slug:slug>")
+def organisation(slug: str):
+    found = db.session.scalar(
+        select(Organisation).where(
+            Organisation.slug == slug,
+            exists().where(
+                EventHost.organisation_id == Organisation.id,
+                EventHost.event_id == Event.id,
+                _public,
+            ),
+        )
+    )
+    return organisation_json(found or abort(404))

@@ -74,3 +74,26 @@ def test_api_responses_match_the_schema(client, make_event):
     # Resolve "#/components/schemas/..." against the document itself.
     resolver_doc = {**document, **page_schema}
     jsonschema.validate(client.get("/api/v1/events").get_json(), resolver_doc)
+
+
+def test_series_and_organisations(client, make_event):
+    make_event(
+        series="fachkraefte-reihe",
+        hosts=[{"name": "Regionalverband Ruhr", "slug": "rvr", "role": "host"}],
+    )
+    make_event(
+        status="draft",
+        series="geheim",
+        hosts=[{"name": "Nur Entwurf", "slug": "entwurf", "role": "host"}],
+    )
+    series = client.get("/api/v1/series").get_json()
+    assert [s["slug"] for s in series["items"]] == ["fachkraefte-reihe"]
+    assert series["items"][0]["feed_url"].endswith("/calendar.ics?series=fachkraefte-reihe")
+    assert client.get("/api/v1/series/fachkraefte-reihe").get_json()["slug"] == "fachkraefte-reihe"
+    assert client.get("/api/v1/series/geheim").status_code == 404
+    organisations = client.get("/api/v1/organisations?limit=1").get_json()
+    assert organisations["per_page"] == 1 and organisations["total"] == 1
+    assert organisations["items"][0]["name"] == "Regionalverband Ruhr"
+    assert client.get("/api/v1/organisations/entwurf").status_code == 404
+    assert client.get("/api/v1/organisations?limit=500").status_code == 400
+    assert client.get("/api/v1/organisations?page=2&limit=1").status_code == 404
