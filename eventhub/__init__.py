@@ -51,11 +51,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def _derive_config(app: Flask) -> None:
     cfg = app.config
-    cfg.setdefault(
-        "SQLALCHEMY_DATABASE_URI", cfg.get("DATABASE_URL") or "sqlite:///eventhub.sqlite3"
+    cfg["SQLALCHEMY_DATABASE_URI"] = (
+        cfg.get("DATABASE_URL")
+        or cfg.get("SQLALCHEMY_DATABASE_URI")
+        or "sqlite:///eventhub.sqlite3"
     )
-    if cfg.get("DATABASE_URL"):
-        cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
     cfg.setdefault("RATELIMIT_STORAGE_URI", cfg.get("REDIS_URL") or "memory://")
     cfg["BASE_URL"] = str(cfg["BASE_URL"]).rstrip("/")
     if cfg["BASE_URL"].startswith("https://"):

@@ -10,7 +10,14 @@ from eventhub.api import bp
 from eventhub.api.openapi import openapi_document
 from eventhub.errors import abort_with
 from eventhub.events.exchange import event_to_dict
-from eventhub.events.services import BadFilter, catalogue_page, parse_filters, public_event
+from eventhub.events.services import (
+    MAX_PAGE,
+    BadFilter,
+    catalogue_page,
+    parse_filters,
+    parse_int,
+    public_event,
+)
 from eventhub.events.views import existing_page, filter_message
 from eventhub.extensions import db
 from eventhub.models import Event, EventHost, Organisation, Series
@@ -59,12 +66,13 @@ def openapi():
 
 
 def _page_args() -> tuple[int, int]:
-    page_text, limit_text = request.args.get("page", "1"), request.args.get("limit", "50")
-    if not (page_text.isascii() and page_text.isdigit() and 1 <= int(page_text) <= 10_000):
+    page = parse_int(request.args.get("page", "1"), 1, MAX_PAGE)
+    if page is None:
         abort_with(400, filter_message("page"))
-    if not (limit_text.isascii() and limit_text.isdigit() and 1 <= int(limit_text) <= 100):
+    limit = parse_int(request.args.get("limit", "50"), 1, 100)
+    if limit is None:
         abort_with(400, _("'limit' must be a whole number from 1 to 100."))
-    return int(page_text), int(limit_text)
+    return page, limit
 
 
 def _paged(stmt, to_json) -> dict:

@@ -79,10 +79,21 @@ def parse_filters(args) -> CatalogueFilters:
         values[name] = value
     if values["format"] and values["format"] not in EVENT_FORMATS:
         raise BadFilter("format")
-    page_text = args.get("page", "1")
-    if not re.fullmatch(r"[0-9]{1,5}", page_text) or not 1 <= int(page_text) <= 10_000:
+    page = parse_int(args.get("page", "1"), 1, MAX_PAGE)
+    if page is None:
         raise BadFilter("page")
-    return CatalogueFilters(**values, page=int(page_text))
+    return CatalogueFilters(**values, page=page)
+
+
+MAX_PAGE = 10_000
+
+
+def parse_int(text: str, low: int, high: int) -> int | None:
+    """A whole number in [low, high] from a query string (ASCII digits only), else None."""
+    if not re.fullmatch(r"[0-9]{1,6}", text):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
 
 
 def escape_like(value: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -13,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, select
 
 from eventhub.events.forms import organisation_type_choices
-from eventhub.events.services import escape_like
+from eventhub.events.services import MAX_PAGE, escape_like, parse_int
 from eventhub.extensions import db
 from eventhub.i18n import event_period
 from eventhub.manage.exports import AttendeeRow, SheetInfo
@@ -90,8 +89,7 @@ def registration_listing(event: Event, args) -> Listing:
     sort = args.get("sort", "name")
     if sort not in SORTS:
         sort = "name"
-    page_text = args.get("page", "1")
-    page = int(page_text) if re.fullmatch(r"[1-9][0-9]{0,4}", page_text) else 1
+    page = parse_int(args.get("page", "1"), 1, MAX_PAGE) or 1
     stmt = select(Registration).where(Registration.event_id == event.id)
     if status == "checked_in":
         stmt = stmt.where(Registration.checked_in_at.is_not(None))
