@@ -38,7 +38,8 @@ def _filter_parameters() -> list[dict[str, Any]]:
         ("q", "Words that must all occur in title, summary, place, hosts or topics", text),
         ("topic", "Topic slug", text),
         ("region", "Region name as shown on the event", text),
-        ("format", "Event format", {"type": "string", "enum": list(EVENT_FORMATS)}),
+        # "" is what the catalogue's "All" sends: no filter.
+        ("format", "Event format", {"type": "string", "enum": ["", *EVENT_FORMATS]}),
         ("series", "Series slug", text),
         ("host", "Slug of a host or co-host organisation", text),
         ("page", "Page number, from 1", {"type": "integer", "minimum": 1, "maximum": 10000}),
