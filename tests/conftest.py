@@ -271,3 +271,27 @@ def bulk_registrations(app):
         db.session.commit()
 
     return factory
+
+
+def run_together(app, job, count: int = 2) -> list[Exception]:
+    """Run `job` in `count` threads released at the same moment, each in its own app
+    context; returns what they raised."""
+    import threading
+
+    barrier = threading.Barrier(count)
+    errors: list[Exception] = []
+
+    def worker():
+        with app.app_context():
+            barrier.wait()
+            try:
+                job()
+            except Exception as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +13,7 @@ from sqlalchemy import select
 from eventhub.events.services import Attendee, RegistrationRefused, cancel_registration, register
 from eventhub.extensions import db
 from eventhub.models import Event, Registration
-from tests.conftest import event_record, in_days
+from tests.conftest import event_record, in_days, run_together
 from tests.ical import parse_ics, vevents
 
 
@@ -29,18 +28,7 @@ def test_concurrent_cancels_free_one_seat(app_factory):
         first, _ = register(event.id, Attendee("A", "A", "a@example.org"))
         register(event.id, Attendee("B", "B", "b@example.org"))
         registration_id, event_id = first.id, event.id
-    barrier = threading.Barrier(8)
-
-    def cancel():
-        with app.app_context():
-            barrier.wait()
-            cancel_registration(registration_id)
-
-    threads = [threading.Thread(target=cancel) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert run_together(app, lambda: cancel_registration(registration_id), 8) == []
     with app.app_context():
         assert db.session.scalar(select(Event.confirmed_count)) == 1
         register(event_id, Attendee("C", "C", "c@example.org"))

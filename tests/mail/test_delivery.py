@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
@@ -12,6 +11,7 @@ from eventhub.extensions import db
 from eventhub.mail.delivery import deliver_due, smtp_settings
 from eventhub.models import OutboxMessage
 from eventhub.models.base import utcnow
+from tests.conftest import run_together
 from tests.mail.conftest import free_port, send_mail
 
 
@@ -115,23 +115,12 @@ def test_two_workers_deliver_every_row_once(mail_app, client, smtp_server, make_
     event = make_event(capacity=None)
     register_many(client, event, 120)
     db.session.rollback()
-    barrier = threading.Barrier(2)
-    errors = []
 
-    def worker():
-        with mail_app.app_context():
-            barrier.wait()
-            try:
-                while deliver_due(limit=7).handled:
-                    pass
-            except Exception as exc:
-                errors.append(exc)
+    def drain():
+        while deliver_due(limit=7).handled:
+            pass
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together(mail_app, drain)
     assert errors == []
     ids = Counter(m["Message-ID"] for m in smtp_server.messages)
     assert len(ids) == 120 and set(ids.values()) == {1}

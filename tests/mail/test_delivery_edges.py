@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 from sqlalchemy import func, select
@@ -10,7 +9,7 @@ from sqlalchemy import func, select
 from eventhub.extensions import db
 from eventhub.mail.scheduled import run_scheduled
 from eventhub.models import OutboxMessage
-from tests.conftest import in_days
+from tests.conftest import in_days, run_together
 from tests.mail.conftest import send_mail
 
 
@@ -84,22 +83,7 @@ def test_event_back_on_after_cancellation_sends_requests(app, make_event, make_r
 def test_two_schedulers_write_each_list_once(app, make_event, make_registration):
     for _ in range(4):
         make_registration(make_event(starts=in_days(1, 10), notify_mode="none"))
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def scheduler():
-        with app.app_context():
-            barrier.wait()
-            try:
-                run_scheduled()
-            except Exception as exc:
-                errors.append(exc)
-
-    threads = [threading.Thread(target=scheduler) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together(app, run_scheduled)
     db.session.rollback()
     lists = db.session.scalar(select(func.count()).where(OutboxMessage.kind == "attendee_list"))
     assert errors == [] and lists == 4
