@@ -15,6 +15,8 @@ class Config:
     RATELIMIT_ENABLED = True
     PROXY_COUNT = 0  # reverse proxies in front of the app whose X-Forwarded-* to trust
     REGISTRATION_RATELIMIT = "30 per minute"
+    # Creating or cancelling registrations through the organiser API, per token.
+    API_WRITE_RATELIMIT = "120 per minute"
 
     # Request size limits: registration forms are small, nothing uploads files.
     MAX_CONTENT_LENGTH = 256 * 1024

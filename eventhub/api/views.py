@@ -75,7 +75,8 @@ def _page_args() -> tuple[int, int]:
     return page, limit
 
 
-def _paged(stmt, to_json) -> dict:
+def paged_json(stmt, to_json) -> dict:
+    """One page of `stmt` as {items, page, per_page, total, pages} (?page=, ?limit=)."""
     page_number, limit = _page_args()
     page = existing_page(db.paginate(stmt, page=page_number, per_page=limit, error_out=False))
     return {
@@ -118,7 +119,7 @@ def series_list():
         .where(exists().where(Event.series_id == Series.id, _public))
         .order_by(Series.title, Series.id)
     )
-    return _paged(stmt, series_json)
+    return paged_json(stmt, series_json)
 
 
 @bp.get("/series/<slug:slug>")
@@ -144,7 +145,7 @@ def organisations():
         )
         .order_by(Organisation.name, Organisation.id)
     )
-    return _paged(stmt, organisation_json)
+    return paged_json(stmt, organisation_json)
 
 
 @bp.get("/organisations/<slug:slug>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, exists, select
+from sqlalchemy import ColumnElement, Select, exists, select
 
 from eventhub.events.exchange import event_load_options
 from eventhub.extensions import db
@@ -36,17 +36,26 @@ def my_organisations() -> list[Organisation]:
     )
 
 
+def managed_by(organisation_ids) -> ColumnElement[bool]:
+    """Condition on Event: one of these organisations hosts or co-hosts it.
+
+    Partners and funders are named on the event but do not manage it. The one rule for
+    the workspace (a user's organisations) and the API (a token's organisation).
+    """
+    return exists().where(
+        EventHost.event_id == Event.id,
+        EventHost.role.in_(MANAGING_ROLES),
+        EventHost.organisation_id.in_(organisation_ids),
+    )
+
+
 def managed_events() -> Select:
     """Events the current user may manage, as a select to filter and order further."""
     stmt = select(Event)
     if not current_user.is_admin:
         stmt = stmt.where(
-            exists().where(
-                EventHost.event_id == Event.id,
-                EventHost.role.in_(MANAGING_ROLES),
-                EventHost.organisation_id.in_(
-                    select(Membership.organisation_id).where(Membership.user_id == current_user.id)
-                ),
+            managed_by(
+                select(Membership.organisation_id).where(Membership.user_id == current_user.id)
             )
         )
     return stmt

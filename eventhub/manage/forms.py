@@ -253,6 +253,20 @@ class InviteForm(FlaskForm):
     )
 
 
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("Name of the key"),
+        description=_l("What uses it, e.g. \"CRM\" or \"Website sign-up form\"."),
+        filters=[_strip],
+        validators=[
+            InputRequired(_l("Please name the key.")),
+            Length(max=100, message=TOO_LONG),
+            plain_text,
+        ],
+    )
+    can_write = BooleanField(_l("May also create and cancel registrations"), default=False)
+
+
 class AcceptInvitationForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[Length(max=200, message=TOO_LONG), plain_text])
     password = PasswordField(

@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from eventhub.api.tokens import create_token, organisation_tokens, revoke_token
 from eventhub.events.forms import person_data
 from eventhub.events.services import (
     Attendee,
@@ -44,6 +45,7 @@ from eventhub.manage.exports import attendee_csv, attendee_xlsx, sign_in_sheet_p
 from eventhub.manage.forms import (
     AcceptInvitationForm,
     ActionForm,
+    ApiTokenForm,
     EventForm,
     ForgotPasswordForm,
     InviteForm,
@@ -502,46 +504,74 @@ def report(slug: str):
 # --- organisations ------------------------------------------------------------
 
 
+def _organisation_page(organisation, status: int = 200, **overrides):
+    role = membership_role(organisation.id)
+    context = {
+        "organisation": organisation,
+        "role": role,
+        "members": reports.members(organisation),
+        "invitations": reports.open_invitations(organisation),
+        "form": InviteForm(formdata=None),
+        "invitation_link": None,
+        "token_form": ApiTokenForm(formdata=None),
+        "tokens": organisation_tokens(organisation) if role == "owner" else [],
+        "new_token": None,
+        **overrides,
+    }
+    return render_template("manage/organisation.html", **context), status
+
+
+def _owned_by_me_or_404(org_slug: str):
+    """The organisation if the current user is one of its owners (or a site admin)."""
+    organisation = owned_organisation_or_404(org_slug)
+    if membership_role(organisation.id) != "owner":
+        abort(404)
+    return organisation
+
+
 @bp.get("/organisations/<slug:org_slug>")
 def organisation(org_slug: str):
-    organisation = owned_organisation_or_404(org_slug)
-    return render_template(
-        "manage/organisation.html",
-        organisation=organisation,
-        role=membership_role(organisation.id),
-        members=reports.members(organisation),
-        invitations=reports.open_invitations(organisation),
-        form=InviteForm(),
-        invitation_link=None,
-    )
+    return _organisation_page(owned_organisation_or_404(org_slug))
 
 
 @bp.post("/organisations/<slug:org_slug>/invite")
 def invite_colleague(org_slug: str):
-    organisation = owned_organisation_or_404(org_slug)
-    if membership_role(organisation.id) != "owner":
-        abort(404)
+    organisation = _owned_by_me_or_404(org_slug)
     form = InviteForm()
-    link = None
-    status = 200
-    if form.validate_on_submit():
-        token, added = invite(organisation, form.email.data, form.role.data, current_user)
-        if added:
-            flash(_("%(email)s now belongs to the organisation.", email=form.email.data), "success")
-            return redirect(url_for("manage.organisation", org_slug=org_slug), 303)
-        link = absolute_url("manage.accept_invitation", token=token)
-        flash(_("Invitation created. Send this link to your colleague."), "success")
-    else:
-        status = 422
-    return render_template(
-        "manage/organisation.html",
-        organisation=organisation,
-        role="owner",
-        members=reports.members(organisation),
-        invitations=reports.open_invitations(organisation),
-        form=form,
-        invitation_link=link,
-    ), status
+    if not form.validate_on_submit():
+        return _organisation_page(organisation, 422, form=form)
+    token, added = invite(organisation, form.email.data, form.role.data, current_user)
+    if added:
+        flash(_("%(email)s now belongs to the organisation.", email=form.email.data), "success")
+        return redirect(url_for("manage.organisation", org_slug=org_slug), 303)
+    flash(_("Invitation created. Send this link to your colleague."), "success")
+    return _organisation_page(
+        organisation, invitation_link=absolute_url("manage.accept_invitation", token=token)
+    )
+
+
+@bp.post("/organisations/<slug:org_slug>/api-tokens")
+def create_api_token(org_slug: str):
+    organisation = _owned_by_me_or_404(org_slug)
+    form = ApiTokenForm()
+    if not form.validate_on_submit():
+        return _organisation_page(organisation, 422, token_form=form)
+    _token, raw = create_token(
+        organisation, form.name.data, can_write=form.can_write.data, created_by=current_user
+    )
+    flash(_("The API key has been created. Copy it now: it is shown only once."), "success")
+    return _organisation_page(organisation, 201, new_token=raw)
+
+
+@bp.post("/organisations/<slug:org_slug>/api-tokens/<int:token_id>/revoke")
+def revoke_api_token(org_slug: str, token_id: int):
+    organisation = _owned_by_me_or_404(org_slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not revoke_token(organisation, token_id):
+        abort(404)
+    flash(_("The API key has been revoked. Requests with it are refused from now on."), "success")
+    return redirect(url_for("manage.organisation", org_slug=org_slug, _anchor="api-heading"), 303)
 
 
 @bp.route("/invitations/<token:token>", methods=["GET", "POST"])

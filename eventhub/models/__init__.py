@@ -17,6 +17,7 @@ from eventhub.models.mail import OUTBOX_STATUSES, OutboxMessage
 from eventhub.models.organisation import (
     MEMBERSHIP_ROLES,
     ORGANISATION_KINDS,
+    ApiToken,
     Invitation,
     Membership,
     Organisation,
@@ -45,6 +46,7 @@ __all__ = [
     "REGISTRATION_SOURCES",
     "REGISTRATION_STATUSES",
     "AgendaItem",
+    "ApiToken",
     "Event",
     "EventHost",
     "Invitation",

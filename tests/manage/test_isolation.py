@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
+from eventhub.api.tokens import create_token
 from eventhub.extensions import db
+from eventhub.models import ApiToken, Event, Organisation
 from tests.manage.conftest import hosted_by, log_in
 
 # Routes that do not belong to an event or organisation, with what A may see there.
@@ -33,7 +36,13 @@ def two_organisations(app, make_organiser, make_event, make_registration):
     )
     mine = make_event(title="Meine Veranstaltung", hosts=hosted_by("ihk-nrw"))
     db.session.commit()
+    hwk = db.session.scalar(select(Organisation).where(Organisation.slug == "hwk-leipzig"))
+    create_token(hwk, "Geheimes CRM", can_write=True, created_by=None)
     return theirs, registration, mine
+
+
+def their_token() -> ApiToken:
+    return db.session.scalar(select(ApiToken).where(ApiToken.name == "Geheimes CRM"))
 
 
 def manage_routes(app):
@@ -50,6 +59,7 @@ def url_for_rule(rule, event, registration) -> str:
         "registration_uid": registration.uid,
         "org_slug": "hwk-leipzig",
         "token": "x" * 43,
+        "token_id": their_token().id,
     }
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 
@@ -65,7 +75,8 @@ def test_every_workspace_route_hides_other_organisations(app, client, two_organi
                 url, method=method, data={"action": "publish", "checked_in": "1"}
             )
             body = response.get_data(as_text=True)
-            assert "Vertraulich" not in body and "Geheime Veranstaltung" not in body, url
+            for secret in ("Vertraulich", "Geheime Veranstaltung", "Geheimes CRM"):
+                assert secret not in body, url
             if rule.endpoint in OPEN_TO_ANY_ORGANISER:
                 continue
             assert response.status_code == 404, (method, url, response.status_code)
@@ -79,6 +90,7 @@ def test_every_workspace_route_hides_other_organisations(app, client, two_organi
     db.session.refresh(registration)
     assert theirs.status == "published" and registration.status == "confirmed"
     assert registration.checked_in_at is None
+    assert their_token().revoked_at is None
 
 
 def test_dashboard_lists_only_own_events(client, two_organisations):
@@ -119,6 +131,8 @@ def test_state_changes_need_post_and_csrf(app_factory):
             )
         )
         db.session.commit()
+        own = db.session.scalar(select(Organisation).where(Organisation.slug == "ihk-nrw"))
+        own_token_id = create_token(own, "CRM", can_write=True, created_by=None)[0].id
     client = app.test_client()
     login_page = client.get("/manage/login").get_data(as_text=True)
     token = login_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
@@ -147,6 +161,7 @@ def test_state_changes_need_post_and_csrf(app_factory):
                     "code": "0",
                     "org_slug": "ihk-nrw",
                     "token": "x",
+                    "token_id": own_token_id,
                 }[k]
                 for k in rule.arguments
             },
@@ -156,8 +171,7 @@ def test_state_changes_need_post_and_csrf(app_factory):
         assert response.status_code in (400, 404), (url, response.status_code)
     assert client.get("/manage/events/eigene/status").status_code == 405
     with app.app_context():
-        from sqlalchemy import select
-
-        from eventhub.models import Event
-
+        assert db.session.get(ApiToken, own_token_id).revoked_at is None
+        assert db.session.scalar(select(func.count(ApiToken.id))) == 1
+    with app.app_context():
         assert db.session.scalar(select(Event.status).where(Event.slug == "eigene")) == "draft"

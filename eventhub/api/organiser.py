@@ -1,0 +1,256 @@
+"""Organiser endpoints of the JSON API, authenticated with an organisation's API token.
+
+A token sees the events its organisation hosts or co-hosts (the workspace's rule) and
+their registrations; anything else answers 404, so nobody learns what exists. Creating
+and cancelling go through the same services as the registration form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+
+from flask import current_app, g, request, url_for
+from flask_babel import gettext as _
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from eventhub.api import bp
+from eventhub.api.schema import RegistrationIn, field_errors
+from eventhub.api.tokens import ApiClient, client_from_header
+from eventhub.api.views import event_json, paged_json
+from eventhub.errors import abort_with
+from eventhub.events.exchange import event_load_options
+from eventhub.events.services import (
+    Attendee,
+    RegistrationRefused,
+    cancel_registration,
+    register,
+)
+from eventhub.events.views import refusal_message
+from eventhub.extensions import db, limiter
+from eventhub.manage.access import managed_by
+from eventhub.models import REGISTRATION_STATUSES, Event, Registration
+
+REALM = 'Bearer realm="eventhub"'
+
+
+def api_error(status: int, message: str, headers: dict | None = None, **extra):
+    return {"error": {"status": status, "message": message, **extra}}, status, headers or {}
+
+
+def _client() -> ApiClient:
+    return g.api_client
+
+
+def organiser_api(*, write: bool = False):
+    """Require `Authorization: Bearer <token>`; `write` also requires a read-write token."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            client = client_from_header(request.headers.get("Authorization"))
+            if client is None:
+                invalid = "Authorization" in request.headers
+                return api_error(
+                    401,
+                    _("An API token is required. Send it as 'Authorization: Bearer <token>'.")
+                    if not invalid
+                    else _("The API token is not valid or has been revoked."),
+                    {"WWW-Authenticate": REALM + (', error="invalid_token"' if invalid else "")},
+                )
+            if write and not client.can_write:
+                return api_error(
+                    403,
+                    _("This API token may only read. Create a token that may also write."),
+                    {"WWW-Authenticate": REALM + ', error="insufficient_scope"'},
+                )
+            g.api_client = client
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+@bp.after_request
+def private_answers(response):
+    """Answers that depend on the token are never kept by shared caches."""
+    if request.path.startswith("/api/v1/organiser/"):
+        response.headers["Cache-Control"] = "private, no-store"
+        response.vary.add("Authorization")
+    return response
+
+
+def _write_limit() -> str:
+    return current_app.config["API_WRITE_RATELIMIT"]
+
+
+def _token_key() -> str:
+    # Per token, not per address: an integration behind one NAT is one caller.
+    header = request.headers.get("Authorization", "")
+    return "api:" + hashlib.sha256(header.encode()).hexdigest()[:32]
+
+
+def _managed_event(slug: str) -> Event:
+    event = db.session.scalar(
+        select(Event).where(Event.slug == slug, managed_by([_client().organisation_id]))
+    )
+    if event is None:
+        abort_with(404, _not_yours())
+    return event
+
+
+def _registration(event: Event, registration_id: int) -> Registration:
+    registration = db.session.scalar(
+        select(Registration).where(
+            Registration.id == registration_id, Registration.event_id == event.id
+        )
+    )
+    if registration is None:
+        abort_with(404, _not_yours())
+    return registration
+
+
+def _not_yours() -> str:
+    return _("Not found, or not an event of your organisation.")
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def registration_json(registration: Registration, event_slug: str) -> dict:
+    return {
+        "id": registration.id,
+        "uid": registration.uid,
+        "event": event_slug,
+        "status": registration.status,
+        "first_name": registration.first_name,
+        "last_name": registration.last_name,
+        "email": registration.email,
+        "organisation": registration.organisation,
+        "job_title": registration.job_title,
+        "organisation_type": registration.organisation_type,
+        "language": registration.language,
+        "show_in_directory": registration.show_in_directory,
+        "source": registration.source,
+        "created_at": _iso(registration.created_at),
+        "updated_at": _iso(registration.updated_at),
+        "cancelled_at": _iso(registration.cancelled_at),
+        "checked_in_at": _iso(registration.checked_in_at),
+        "url": url_for(
+            "api.organiser_registration",
+            slug=event_slug,
+            registration_id=registration.id,
+            _external=True,
+        ),
+    }
+
+
+def _parse_since(text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text) if len(text) <= 40 else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        abort_with(
+            400,
+            _(
+                "'updated_since' must be a date and time with offset, "
+                "e.g. 2026-11-23T09:00:00+01:00."
+            ),
+        )
+    return moment.astimezone(dt.UTC)
+
+
+@bp.get("/organiser/events")
+@organiser_api()
+def organiser_events():
+    """Every event the token's organisation hosts or co-hosts, drafts included, newest first."""
+    stmt = (
+        select(Event)
+        .where(managed_by([_client().organisation_id]))
+        .options(*event_load_options())
+        .order_by(Event.starts_at.desc(), Event.id.desc())
+    )
+
+    def to_json(event: Event) -> dict:
+        data = event_json(event)
+        data["confirmed_count"] = event.confirmed_count
+        data["registrations_url"] = url_for(
+            "api.organiser_registrations", slug=event.slug, _external=True
+        )
+        return data
+
+    return paged_json(stmt, to_json)
+
+
+@bp.get("/organiser/events/<slug:slug>/registrations")
+@organiser_api()
+def organiser_registrations(slug: str):
+    event = _managed_event(slug)
+    stmt = select(Registration).where(Registration.event_id == event.id)
+    status = request.args.get("status")
+    if status is not None:
+        if status not in REGISTRATION_STATUSES:
+            abort_with(400, _("'status' must be 'confirmed' or 'cancelled'."))
+        stmt = stmt.where(Registration.status == status)
+    since = _parse_since(request.args.get("updated_since"))
+    if since is not None:
+        stmt = stmt.where(Registration.updated_at >= since)
+    return paged_json(stmt.order_by(Registration.id), lambda r: registration_json(r, slug))
+
+
+@bp.post("/organiser/events/<slug:slug>/registrations")
+@limiter.limit(_write_limit, key_func=_token_key)
+@organiser_api(write=True)
+def organiser_register(slug: str):
+    event = _managed_event(slug)
+    if not request.is_json:
+        return api_error(
+            415, _("Please send the registration as JSON (Content-Type: application/json).")
+        )
+    try:
+        data = RegistrationIn.model_validate_json(request.get_data())
+    except ValidationError as exc:
+        if any(p["type"] == "json_invalid" for p in exc.errors()):
+            return api_error(400, _("The request body is not valid JSON."))
+        return api_error(422, _("Some fields are missing or not valid."), fields=field_errors(exc))
+    attendee = Attendee(
+        first_name=data.first_name,
+        last_name=data.last_name,
+        email=data.email,
+        organisation=data.organisation,
+        job_title=data.job_title,
+        organisation_type=data.organisation_type,
+        show_in_directory=data.show_in_directory,
+        language=data.language,
+        source="api",
+    )
+    try:
+        registration, _token = register(event.id, attendee, allow_closed=data.allow_after_deadline)
+    except RegistrationRefused as exc:
+        return api_error(409, refusal_message(exc.reason), reason=exc.reason)
+    body = registration_json(registration, slug)
+    return body, 201, {"Location": body["url"]}
+
+
+@bp.get("/organiser/events/<slug:slug>/registrations/<int:registration_id>")
+@organiser_api()
+def organiser_registration(slug: str, registration_id: int):
+    event = _managed_event(slug)
+    return registration_json(_registration(event, registration_id), slug)
+
+
+@bp.delete("/organiser/events/<slug:slug>/registrations/<int:registration_id>")
+@limiter.limit(_write_limit, key_func=_token_key)
+@organiser_api(write=True)
+def organiser_cancel(slug: str, registration_id: int):
+    """Cancel a registration (frees the seat, mails the participant); repeating it is harmless."""
+    event = _managed_event(slug)
+    registration = cancel_registration(_registration(event, registration_id).id)
+    return registration_json(registration, slug)

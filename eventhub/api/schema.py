@@ -1,0 +1,107 @@
+"""Request bodies of the organiser API, validated with pydantic (strict JSON types).
+
+Validation errors are turned into one message per field in the caller's language
+(Accept-Language), the same wording the registration form uses where it can.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
+
+from eventhub.models import ORGANISATION_TYPES
+from eventhub.text import has_control_characters, single_line
+
+
+def _line(value: str) -> str:
+    value = single_line(value)
+    if has_control_characters(value):
+        raise PydanticCustomError("control_characters", "contains control characters")
+    return value
+
+
+def _required(value: str) -> str:
+    if not value:
+        raise PydanticCustomError("blank", "must not be blank")
+    return value
+
+
+def _email(value: str) -> str:
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise PydanticCustomError("email", "not a valid email address") from exc
+    return value
+
+
+Name = Annotated[
+    str, Field(min_length=1, max_length=100), AfterValidator(_line), AfterValidator(_required)
+]
+Line = Annotated[str, Field(max_length=200), AfterValidator(_line)]
+
+
+class RegistrationIn(BaseModel):
+    """A registration sent by an organiser's other system (CRM, own sign-up form)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, title="NewRegistration")
+
+    first_name: Name
+    last_name: Name
+    email: Annotated[
+        str, Field(min_length=1, max_length=254), AfterValidator(_line), AfterValidator(_email)
+    ]
+    organisation: Line = ""
+    job_title: Line = ""
+    organisation_type: Literal["", *ORGANISATION_TYPES] = ""  # type: ignore[valid-type]
+    language: Literal["de", "en"] = Field(
+        "de", description="Language of the confirmation mail and calendar invite"
+    )
+    show_in_directory: bool = Field(
+        False, description="The person agreed to be listed in the participant directory"
+    )
+    allow_after_deadline: bool = Field(
+        False,
+        description=(
+            "Accept the registration after the registration deadline, as organisers may "
+            "in the workspace. Capacity always holds."
+        ),
+    )
+
+
+def field_errors(error: ValidationError) -> dict[str, str]:
+    """The first problem of each field, worded for people, in the request's language."""
+    messages: dict[str, str] = {}
+    for problem in error.errors():
+        field = ".".join(str(part) for part in problem["loc"]) or "body"
+        messages.setdefault(field, _message(problem))
+    return messages
+
+
+def _message(problem: dict) -> str:
+    kind = problem["type"]
+    context = problem.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind in ("string_too_short", "blank"):
+        return _("This field must not be empty.")
+    if kind == "string_too_long":
+        return _("Please use at most %(max)d characters.", max=context.get("max_length", 0))
+    if kind == "string_type":
+        return _("Please send text here.")
+    if kind == "bool_type":
+        return _("Please send true or false here.")
+    if kind == "literal_error":
+        return _("Please use one of: %(values)s.", values=context.get("expected", ""))
+    if kind == "extra_forbidden":
+        return _("This field is not known.")
+    if kind == "email":
+        return _("Please enter a valid email address.")
+    if kind == "control_characters":
+        return _("Please remove control characters from this field.")
+    if kind in ("model_type", "model_attributes_type"):
+        return _("The request body must be a JSON object.")
+    return problem["msg"]
