@@ -6,8 +6,10 @@ from typing import Any
 
 from flask import current_app
 
+from eventhub.api.schema import RegistrationIn
 from eventhub.events.schema import EventRecord
-from eventhub.models import EVENT_FORMATS
+from eventhub.events.services import REFUSAL_REASONS
+from eventhub.models import EVENT_FORMATS, ORGANISATION_TYPES, REGISTRATION_STATUSES
 
 
 def _event_schema() -> dict[str, Any]:
@@ -66,22 +68,29 @@ def openapi_document() -> dict[str, Any]:
             "error": {
                 "type": "object",
                 "required": ["status", "message"],
-                "properties": {"status": {"type": "integer"}, "message": {"type": "string"}},
+                "properties": {
+                    "status": {"type": "integer"},
+                    "message": {
+                        "type": "string",
+                        "description": "For people, in the language of Accept-Language",
+                    },
+                    "reason": {
+                        "type": "string",
+                        "description": "Why a registration was refused (409)",
+                        "enum": list(REFUSAL_REASONS),
+                    },
+                    "fields": {
+                        "type": "object",
+                        "description": "One message per invalid field (422)",
+                        "additionalProperties": {"type": "string"},
+                    },
+                },
             }
         },
     }
-    schemas["EventPage"] = {
-        "type": "object",
-        "required": ["items", "page", "per_page", "total", "pages"],
-        "properties": {
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
-            "page": {"type": "integer"},
-            "per_page": {"type": "integer"},
-            "total": {"type": "integer"},
-            "pages": {"type": "integer"},
-        },
-    }
+    schemas["EventPage"] = _page_of("Event")
     schemas.update(_directory_schemas())
+    schemas.update(_organiser_schemas(schemas["Event"]))
     paths = {}
     for name, kind in (("series", "Series"), ("organisations", "Organisation")):
         paths[f"/{name}"] = {
@@ -120,7 +129,10 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "eventhub API",
             "version": "1.0.0",
-            "description": "Public events of eventhub as JSON.",
+            "description": (
+                "Public events of eventhub as JSON, and (with an organisation's API key) "
+                "the registrations of that organisation's events."
+            ),
         },
         "servers": [{"url": current_app.config["BASE_URL"] + "/api/v1"}],
         "paths": {
@@ -148,14 +160,7 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "One public event",
                     "operationId": "getEvent",
-                    "parameters": [
-                        {
-                            "name": "slug",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string", "maxLength": 120},
-                        }
-                    ],
+                    "parameters": [_slug_parameter()],
                     "responses": {
                         "200": {
                             "description": "The event",
@@ -169,8 +174,21 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            **_organiser_paths(),
         },
-        "components": {"schemas": schemas},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "apiToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": (
+                        "An organisation's API key, created by an owner of the organisation "
+                        "in the workspace (Organisation → API access)."
+                    ),
+                }
+            },
+        },
     }
 
 
@@ -243,3 +261,196 @@ def _directory_schemas() -> dict[str, Any]:
             },
         },
     }
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _organiser_schemas(event: dict[str, Any]) -> dict[str, Any]:
+    managed = {
+        **event,
+        "properties": {
+            **event["properties"],
+            "confirmed_count": {"type": "integer", "minimum": 0},
+            "registrations_url": {"type": "string", "format": "uri"},
+        },
+        "required": sorted({*event["required"], "confirmed_count", "registrations_url"}),
+    }
+    text = {"type": "string"}
+    moment = {"type": ["string", "null"], "format": "date-time"}
+    registration = {
+        "type": "object",
+        "required": [
+            "id",
+            "uid",
+            "event",
+            "status",
+            "first_name",
+            "last_name",
+            "email",
+            "source",
+            "created_at",
+            "updated_at",
+            "url",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "uid": {"type": "string", "description": "Stable id, also in the calendar invite"},
+            "event": {"type": "string", "description": "Slug of the event"},
+            "status": {"type": "string", "enum": list(REGISTRATION_STATUSES)},
+            "first_name": text,
+            "last_name": text,
+            "email": text,
+            "organisation": text,
+            "job_title": text,
+            "organisation_type": {"type": "string", "enum": ["", *ORGANISATION_TYPES]},
+            "language": text,
+            "show_in_directory": {"type": "boolean"},
+            "source": {"type": "string", "enum": ["web", "manual", "api"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "cancelled_at": moment,
+            "checked_in_at": moment,
+            "url": {"type": "string", "format": "uri"},
+        },
+    }
+    new = RegistrationIn.model_json_schema()
+    new["description"] = (
+        "Text fields are single lines; control characters are refused (422). "
+        "The participant gets the same confirmation mail and calendar invite as "
+        "after registering on the site."
+    )
+    return {
+        "ManagedEvent": managed,
+        "ManagedEventPage": _page_of("ManagedEvent"),
+        "Registration": registration,
+        "RegistrationPage": _page_of("Registration"),
+        "NewRegistration": new,
+    }
+
+
+def _organiser_paths() -> dict[str, Any]:
+    error = _json(_ref("Error"), "Error")
+    guarded = {
+        "401": {**error, "description": "No API key, or an unknown or revoked one"},
+        "404": {**error, "description": "No such event or registration of your organisation"},
+    }
+    writing = {
+        **guarded,
+        "403": {**error, "description": "The API key may only read"},
+        "429": {**error, "description": "Too many writes with this key; try again later"},
+    }
+    security = [{"apiToken": []}]
+    registration_id = {
+        "name": "registration_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+    one = f"{_ORGANISER}/{{slug}}/registrations/{{registration_id}}"
+    return {
+        _ORGANISER: {
+            "get": {
+                "summary": "Events your organisation hosts or co-hosts, drafts included",
+                "operationId": "listManagedEvents",
+                "security": security,
+                "parameters": _paging_parameters(),
+                "responses": {
+                    "200": _json(_ref("ManagedEventPage"), "A page of events, newest first"),
+                    "400": error,
+                    **guarded,
+                },
+            }
+        },
+        f"{_ORGANISER}/{{slug}}/registrations": {
+            "get": {
+                "summary": "Registrations of one of your events, oldest first",
+                "operationId": "listRegistrations",
+                "security": security,
+                "parameters": [
+                    _slug_parameter(),
+                    *_paging_parameters(),
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": list(REGISTRATION_STATUSES)},
+                    },
+                    {
+                        "name": "updated_since",
+                        "in": "query",
+                        "required": False,
+                        "description": (
+                            "Only registrations created or changed at or after this moment "
+                            "(ISO 8601 with offset), for syncing another system"
+                        ),
+                        "schema": {"type": "string", "format": "date-time"},
+                    },
+                ],
+                "responses": {
+                    "200": _json(_ref("RegistrationPage"), "A page of registrations"),
+                    "400": error,
+                    **guarded,
+                },
+            },
+            "post": {
+                "summary": "Register a person for one of your events",
+                "description": (
+                    "Same rules as the registration form: never over capacity, one active "
+                    "registration per email address, closed after the deadline unless "
+                    "allow_after_deadline is true."
+                ),
+                "operationId": "createRegistration",
+                "security": security,
+                "parameters": [_slug_parameter()],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("NewRegistration")}},
+                },
+                "responses": {
+                    "201": {
+                        **_json(_ref("Registration"), "Registered; a confirmation is mailed"),
+                        "headers": {
+                            "Location": {
+                                "description": "URL of the new registration",
+                                "schema": {"type": "string", "format": "uri"},
+                            }
+                        },
+                    },
+                    "400": {**error, "description": "The body is not valid JSON"},
+                    **writing,
+                    "409": {**error, "description": "Refused: full, closed, duplicate, ..."},
+                    "415": {**error, "description": "The body is not JSON"},
+                    "422": {**error, "description": "Fields missing or not valid"},
+                },
+            },
+        },
+        one: {
+            "get": {
+                "summary": "One registration",
+                "operationId": "getRegistration",
+                "security": security,
+                "parameters": [_slug_parameter(), registration_id],
+                "responses": {"200": _json(_ref("Registration"), "The registration"), **guarded},
+            },
+            "delete": {
+                "summary": "Cancel a registration (frees the seat, mails the participant)",
+                "description": "Cancelling a cancelled registration changes nothing.",
+                "operationId": "cancelRegistration",
+                "security": security,
+                "parameters": [_slug_parameter(), registration_id],
+                "responses": {
+                    "200": _json(_ref("Registration"), "The cancelled registration"),
+                    **writing,
+                },
+            },
+        },
+    }
+
+
+_ORGANISER = "/organiser/events"

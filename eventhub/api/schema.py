@@ -18,10 +18,11 @@ from eventhub.text import has_control_characters, single_line
 
 
 def _line(value: str) -> str:
-    value = single_line(value)
+    # Checked before whitespace is collapsed, so the document's pattern says exactly
+    # what is refused; tabs and line breaks become single spaces.
     if has_control_characters(value):
         raise PydanticCustomError("control_characters", "contains control characters")
-    return value
+    return single_line(value)
 
 
 def _required(value: str) -> str:
@@ -38,10 +39,47 @@ def _email(value: str) -> str:
     return value
 
 
+# What has_control_characters() refuses, as regex source for the OpenAPI document: C0/C1
+# controls except tab and line breaks, and private use. Lone surrogates (also refused)
+# cannot be written in a pattern that UTF-8 regex engines accept, so they are left out.
+_REFUSED = (
+    r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\uf8ff"
+    r"\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+)
+_PLAIN = f"^[^{_REFUSED}]*$"
+# ... and at least one character that is not white space.
+_FILLED = f"^[^{_REFUSED}]*[^{_REFUSED}\\s][^{_REFUSED}]*$"
+
+
+def _documented(pattern: str) -> dict:
+    # Validation stays in the functions above; the pattern tells clients (and
+    # schemathesis) what passes.
+    return {"pattern": pattern}
+
+
 Name = Annotated[
-    str, Field(min_length=1, max_length=100), AfterValidator(_line), AfterValidator(_required)
+    str,
+    Field(min_length=1, max_length=100, json_schema_extra=_documented(_FILLED)),
+    AfterValidator(_line),
+    AfterValidator(_required),
 ]
-Line = Annotated[str, Field(max_length=200), AfterValidator(_line)]
+Line = Annotated[
+    str, Field(max_length=200, json_schema_extra=_documented(_PLAIN)), AfterValidator(_line)
+]
+Email = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=254,
+        description=(
+            "An address that can receive mail; special-use domains such as .test, "
+            ".invalid or .localhost are refused (422)."
+        ),
+        json_schema_extra={"format": "email"},
+    ),
+    AfterValidator(_line),
+    AfterValidator(_email),
+]
 
 
 class RegistrationIn(BaseModel):
@@ -51,9 +89,7 @@ class RegistrationIn(BaseModel):
 
     first_name: Name
     last_name: Name
-    email: Annotated[
-        str, Field(min_length=1, max_length=254), AfterValidator(_line), AfterValidator(_email)
-    ]
+    email: Email
     organisation: Line = ""
     job_title: Line = ""
     organisation_type: Literal["", *ORGANISATION_TYPES] = ""  # type: ignore[valid-type]

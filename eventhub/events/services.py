@@ -71,12 +71,14 @@ def parse_filters(args) -> CatalogueFilters:
     """Read filters from a query string; raises BadFilter with a reason code."""
     values = {}
     for name in ("q", "topic", "region", "format", "series", "host"):
-        value = " ".join(args.get(name, "").split())
-        if len(value) > 200:
+        raw = args.get(name, "")
+        # Checked before whitespace is collapsed: tabs, newlines and the separators
+        # \x1c-\x1f are control characters too (as the OpenAPI document says).
+        if len(raw) > 200:
             raise BadFilter("too_long")
-        if any(ord(ch) < 32 for ch in value):
+        if any(ord(ch) < 32 for ch in raw):
             raise BadFilter("invalid")
-        values[name] = value
+        values[name] = " ".join(raw.split())
     if values["format"] and values["format"] not in EVENT_FORMATS:
         raise BadFilter("format")
     page = parse_int(args.get("page", "1"), 1, MAX_PAGE)

@@ -256,7 +256,7 @@ class InviteForm(FlaskForm):
 class ApiTokenForm(FlaskForm):
     name = StringField(
         _l("Name of the key"),
-        description=_l("What uses it, e.g. \"CRM\" or \"Website sign-up form\"."),
+        description=_l('What uses it, e.g. "CRM" or "Website sign-up form".'),
         filters=[_strip],
         validators=[
             InputRequired(_l("Please name the key.")),
