@@ -14,6 +14,7 @@ from eventhub.events.exchange import event_load_options
 from eventhub.events.services import hash_token
 from eventhub.extensions import db
 from eventhub.models import Event, ParticipantFeed, Registration
+from eventhub.urls import absolute_url
 
 
 def _token(email_key: str, version: int) -> str:
@@ -68,7 +69,17 @@ def feed_by_token(token: str) -> ParticipantFeed | None:
     )
 
 
+def feed_links(email_key: str) -> dict[str, str]:
+    """The address's feed as https and webcal:// URL (for the page's subscribe links)."""
+    url = absolute_url("calendar.private_feed", token=feed_token(email_key))
+    return {"feed_url": url, "feed_webcal": "webcal://" + url.split("://", 1)[1]}
+
+
 def private_events(feed: ParticipantFeed) -> list[Event]:
+    return registered_events(feed.email_normalised)
+
+
+def registered_events(email_key: str) -> list[Event]:
     """Public events this address holds a confirmed registration for; no one else's data."""
     return list(
         db.session.scalars(
@@ -77,7 +88,7 @@ def private_events(feed: ParticipantFeed) -> list[Event]:
                 Event.status.in_(("published", "cancelled")),
                 Event.id.in_(
                     select(Registration.event_id).where(
-                        Registration.email_normalised == feed.email_normalised,
+                        Registration.email_normalised == email_key,
                         Registration.status == "confirmed",
                     )
                 ),

@@ -15,7 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from eventhub.calendar.private import feed_token, rotate_feed
+from eventhub.calendar.private import feed_links, rotate_feed
 from eventhub.errors import abort_with
 from eventhub.events import bp
 from eventhub.events.forms import (
@@ -43,7 +43,6 @@ from eventhub.events.services import (
 )
 from eventhub.extensions import limiter
 from eventhub.i18n import current_language
-from eventhub.urls import absolute_url
 
 
 def refusal_message(reason: str) -> str:
@@ -253,9 +252,6 @@ def my_registration(token: str):
             flash(_("Your details have been updated."), "success")
             return redirect(url_for("events.my_registration", token=token), 303)
         status = 422
-    feed_url = absolute_url(
-        "calendar.private_feed", token=feed_token(registration.email_normalised)
-    )
     response = make_response(
         render_template(
             "events/my_registration.html",
@@ -264,8 +260,7 @@ def my_registration(token: str):
             form=form,
             cancel_form=CancelForm(),
             token=token,
-            feed_url=feed_url,
-            feed_webcal="webcal://" + feed_url.split("://", 1)[1],
+            **feed_links(registration.email_normalised),
             just_registered=request.args.get("new") == "1",
         ),
         status,

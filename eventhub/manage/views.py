@@ -18,11 +18,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from eventhub.api.tokens import create_token, organisation_tokens, revoke_token
+from eventhub.calendar.private import feed_links, registered_events, rotate_feed
 from eventhub.events.forms import person_data
 from eventhub.events.services import (
     Attendee,
     RegistrationRefused,
     cancel_registration,
+    normalise_email,
     register,
     renew_manage_link,
     set_checked_in,
@@ -499,6 +501,30 @@ def report(slug: str):
         breakdown=reports.attendance_breakdown(event),
         period=event_period(event.starts_at, event.ends_at, event.timezone),
     )
+
+
+# --- own account --------------------------------------------------------------
+
+
+@bp.get("/account")
+def account():
+    """The signed-in person's own page: their private calendar feed and registrations."""
+    email_key = normalise_email(current_user.email)
+    return render_template(
+        "manage/account.html",
+        events=registered_events(email_key),
+        rotate_url=url_for("manage.rotate_account_feed"),
+        **feed_links(email_key),
+    )
+
+
+@bp.post("/account/feed/rotate")
+def rotate_account_feed():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    rotate_feed(normalise_email(current_user.email))
+    flash(_("Your calendar feed has a new address; the old one no longer works."), "success")
+    return redirect(url_for("manage.account", _anchor="feed-heading"), 303)
 
 
 # --- organisations ------------------------------------------------------------

@@ -17,6 +17,8 @@ OPEN_TO_ANY_ORGANISER = {
     "manage.dashboard",
     "manage.new_event",
     "manage.forgot_password",
+    "manage.account",  # the signed-in person's own registrations and feed
+    "manage.rotate_account_feed",
 }
 
 
