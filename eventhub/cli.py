@@ -1,4 +1,4 @@
-"""flask commands: init-db, demo, users, events."""
+"""flask commands: init-db, demo, users, events, mail, api-keys."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy import select
 
+from eventhub.api.tokens import create_token, organisation_tokens, revoke_token
 from eventhub.events.exchange import export_events, import_events, load_demo
+from eventhub.extensions import db
 from eventhub.manage.services import AccountError, create_user
+from eventhub.models import Organisation
 
 
 def register_cli(app: Flask) -> None:
@@ -23,6 +27,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(events)
     app.cli.add_command(mail)
+    app.cli.add_command(api_keys)
 
 
 @click.command("init-db")
@@ -152,3 +157,46 @@ def mail_scheduled() -> None:
 
     report = run_scheduled()
     click.echo(f"{report.digests} digests, {report.attendee_lists} attendee lists written.")
+
+
+api_keys = AppGroup("api-keys", help="API keys of organisations (for the organiser API).")
+
+
+def _organisation(slug: str):
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if organisation is None:
+        raise click.ClickException(f"no organisation '{slug}'")
+    return organisation
+
+
+@api_keys.command("create")
+@click.option("--org", "org_slug", required=True, help="Slug of the organisation.")
+@click.option("--name", required=True, help="What uses the key, e.g. 'CRM'.")
+@click.option("--write", is_flag=True, help="May also create and cancel registrations.")
+def api_keys_create(org_slug: str, name: str, write: bool) -> None:
+    """Create a key and print it (it is shown only this once)."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise click.ClickException("the name must have 1 to 100 characters")
+    _token, raw = create_token(_organisation(org_slug), name, can_write=write, created_by=None)
+    click.echo(raw)
+
+
+@api_keys.command("list")
+@click.option("--org", "org_slug", required=True, help="Slug of the organisation.")
+def api_keys_list(org_slug: str) -> None:
+    """The organisation's active keys: id, start of the key, rights, name, last use."""
+    for token in organisation_tokens(_organisation(org_slug)):
+        rights = "read-write" if token.can_write else "read"
+        used = token.last_used_at.isoformat(timespec="seconds") if token.last_used_at else "never"
+        click.echo(f"{token.id}\t{token.prefix}…\t{rights}\t{token.name}\t{used}")
+
+
+@api_keys.command("revoke")
+@click.option("--org", "org_slug", required=True, help="Slug of the organisation.")
+@click.argument("key_id", type=int)
+def api_keys_revoke(org_slug: str, key_id: int) -> None:
+    """Revoke a key by the id `list` shows; requests with it get 401 from now on."""
+    if not revoke_token(_organisation(org_slug), key_id):
+        raise click.ClickException(f"'{org_slug}' has no active key {key_id}")
+    click.echo(f"Revoked key {key_id}.")

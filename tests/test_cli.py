@@ -154,3 +154,26 @@ def test_import_rejects_a_file_that_is_not_json(runner, app, tmp_path):
     result = runner.invoke(args=["events", "import", str(path)])
     assert result.exit_code != 0
     assert "not valid UTF-8 JSON" in result.output
+
+
+def test_api_keys_create_list_revoke(runner, app, make_event, client):
+    event = make_event(hosts=[{"name": "IHK NRW", "slug": "ihk-nrw", "role": "host"}])
+    created = runner.invoke(
+        args=["api-keys", "create", "--org", "ihk-nrw", "--name", "CRM", "--write"]
+    )
+    assert created.exit_code == 0, created.output
+    raw = created.output.strip()
+    headers = {"Authorization": f"Bearer {raw}"}
+    path = f"/api/v1/organiser/events/{event.slug}/registrations"
+    assert client.get(path, headers=headers).status_code == 200
+    listed = runner.invoke(args=["api-keys", "list", "--org", "ihk-nrw"])
+    key_id, prefix, rights, name, _used = listed.output.strip().split("\t")
+    assert (prefix, rights, name) == (raw[:10] + "…", "read-write", "CRM")
+    assert raw not in listed.output
+    revoked = runner.invoke(args=["api-keys", "revoke", "--org", "ihk-nrw", key_id])
+    assert revoked.exit_code == 0
+    assert client.get(path, headers=headers).status_code == 401
+    again = runner.invoke(args=["api-keys", "revoke", "--org", "ihk-nrw", key_id])
+    assert again.exit_code == 1 and "no active key" in again.output
+    missing = runner.invoke(args=["api-keys", "create", "--org", "nope", "--name", "X"])
+    assert missing.exit_code == 1 and "no organisation 'nope'" in missing.output
