@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from eventhub.config import Config
 from eventhub.extensions import babel, csrf, db, limiter, login_manager, migrate
-from eventhub.routing import SlugConverter, TokenConverter
+from eventhub.routing import IdConverter, SlugConverter, TokenConverter
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.url_map.converters["slug"] = SlugConverter
     app.url_map.converters["token"] = TokenConverter
+    app.url_map.converters["id"] = IdConverter
     app.config.from_object(Config)
     app.config.from_prefixed_env("EVENTHUB")
     if test_config is not None:
@@ -66,10 +67,12 @@ def _derive_config(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from eventhub.database import configure_engines
+    from eventhub.events import changes
     from eventhub.i18n import select_locale, select_timezone
 
     db.init_app(app)
     configure_engines(app)
+    changes.watch()
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

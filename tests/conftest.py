@@ -19,6 +19,7 @@ from eventhub.events.exchange import upsert_event
 from eventhub.events.schema import EventRecord
 from eventhub.events.services import Attendee, register
 from eventhub.extensions import db
+from eventhub.models.event import EVENTS_COUNTER, ChangeCounter
 
 PG_URL = os.environ.get("EVENTHUB_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -86,6 +87,10 @@ def app_factory(backend, tmp_path, request):
             else:
                 tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
                 db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                # The rows the migration (and create_all) start every database with.
+                db.session.execute(
+                    ChangeCounter.__table__.insert(), [{"name": EVENTS_COUNTER, "value": 0}]
+                )
                 db.session.commit()
         created.append(app)
         return app

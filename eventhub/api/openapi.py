@@ -10,6 +10,7 @@ from eventhub.api.schema import RegistrationIn
 from eventhub.events.schema import EventRecord
 from eventhub.events.services import REFUSAL_REASONS
 from eventhub.models import EVENT_FORMATS, ORGANISATION_TYPES, REGISTRATION_STATUSES
+from eventhub.routing import MAX_ID
 
 
 def _event_schema() -> dict[str, Any]:
@@ -350,7 +351,7 @@ def _organiser_paths() -> dict[str, Any]:
         "name": "registration_id",
         "in": "path",
         "required": True,
-        "schema": {"type": "integer", "minimum": 1},
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     }
     one = f"{_ORGANISER}/{{slug}}/registrations/{{registration_id}}"
     return {

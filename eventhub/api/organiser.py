@@ -239,14 +239,14 @@ def organiser_register(slug: str):
     return body, 201, {"Location": body["url"]}
 
 
-@bp.get("/organiser/events/<slug:slug>/registrations/<int:registration_id>")
+@bp.get("/organiser/events/<slug:slug>/registrations/<id:registration_id>")
 @organiser_api()
 def organiser_registration(slug: str, registration_id: int):
     event = _managed_event(slug)
     return registration_json(_registration(event, registration_id), slug)
 
 
-@bp.delete("/organiser/events/<slug:slug>/registrations/<int:registration_id>")
+@bp.delete("/organiser/events/<slug:slug>/registrations/<id:registration_id>")
 @limiter.limit(_write_limit, key_func=_token_key)
 @organiser_api(write=True)
 def organiser_cancel(slug: str, registration_id: int):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, or_, select
 
+from eventhub.events.changes import memo
 from eventhub.events.exchange import event_load_options
 from eventhub.events.services import CatalogueFilters, apply_filters
 from eventhub.extensions import db
@@ -64,6 +65,19 @@ def feed_version(filters: CatalogueFilters, language: str) -> FeedVersion:
         last = last.replace(tzinfo=dt.UTC)
     key = repr((sorted(filters.active.items()), language, count, last, sequences, ids))
     return FeedVersion(hashlib.sha256(key.encode()).hexdigest()[:32], last)
+
+
+# How long a worker trusts a feed's version without the counter moving: events leave the
+# window as time passes, which no write announces.
+VERSION_TTL_SECONDS = 60
+
+
+def current_feed_version(filters: CatalogueFilters, language: str) -> FeedVersion:
+    """feed_version(), recomputed only after an event change or VERSION_TTL_SECONDS."""
+    key = (tuple(sorted(filters.active.items())), language)
+    return memo("feed_versions", VERSION_TTL_SECONDS).get(
+        key, lambda: feed_version(filters, language)
+    )
 
 
 def feed_name(filters: CatalogueFilters) -> str:

@@ -10,7 +10,7 @@ from flask import Response, abort, request
 from flask_babel import gettext as _
 
 from eventhub.calendar import bp
-from eventhub.calendar.feeds import REFRESH, feed_events, feed_name, feed_version
+from eventhub.calendar.feeds import REFRESH, current_feed_version, feed_events, feed_name
 from eventhub.calendar.ical import calendar_bytes
 from eventhub.calendar.private import feed_by_token, private_events
 from eventhub.errors import abort_with
@@ -92,7 +92,7 @@ def public_feed():
         filters = parse_filters(request.args)
     except BadFilter as exc:
         abort_with(400, filter_message(str(exc)))
-    version = feed_version(filters, current_language())
+    version = current_feed_version(filters, current_language())
     if request.if_none_match and version.etag in request.if_none_match:
         return ics_response(b"", etag=version.etag, last_modified=version.last_modified)
     body = feed_cache.get(version.etag)

@@ -61,7 +61,7 @@ def _parts(raw: bytes) -> list[dict]:
     return parts
 
 
-@bp.get("/<int:message_id>")
+@bp.get("/<id:message_id>")
 def message(message_id: int):
     row = db.get_or_404(OutboxMessage, message_id)
     parsed = message_from_bytes(row.message, policy=policy.default)
@@ -69,7 +69,7 @@ def message(message_id: int):
     return render_template("mail/message.html", row=row, headers=headers, parts=_parts(row.message))
 
 
-@bp.get("/<int:message_id>/part/<int:number>")
+@bp.get("/<id:message_id>/part/<int:number>")
 def part(message_id: int, number: int):
     """One part as a download (attachments, the invite, the HTML body in a sandbox)."""
     row = db.get_or_404(OutboxMessage, message_id)

@@ -315,7 +315,7 @@ def add_registration(slug: str):
     ), status
 
 
-@bp.route("/events/<slug:slug>/registrations/<int:registration_id>", methods=["GET", "POST"])
+@bp.route("/events/<slug:slug>/registrations/<id:registration_id>", methods=["GET", "POST"])
 def edit_registration(slug: str, registration_id: int):
     event = event_or_404(slug)
     registration = registration_or_404(event, registration_id)
@@ -342,7 +342,7 @@ def edit_registration(slug: str, registration_id: int):
     ), status
 
 
-@bp.post("/events/<slug:slug>/registrations/<int:registration_id>/cancel")
+@bp.post("/events/<slug:slug>/registrations/<id:registration_id>/cancel")
 def cancel(slug: str, registration_id: int):
     event = event_or_404(slug)
     registration = registration_or_404(event, registration_id)
@@ -353,7 +353,7 @@ def cancel(slug: str, registration_id: int):
     return redirect(url_for("manage.event", slug=slug), 303)
 
 
-@bp.post("/events/<slug:slug>/registrations/<int:registration_id>/renew-link")
+@bp.post("/events/<slug:slug>/registrations/<id:registration_id>/renew-link")
 def renew_link(slug: str, registration_id: int):
     event = event_or_404(slug)
     registration = registration_or_404(event, registration_id)
@@ -376,7 +376,7 @@ def renew_link(slug: str, registration_id: int):
     )
 
 
-@bp.get("/events/<slug:slug>/registrations/<int:registration_id>/qr.svg")
+@bp.get("/events/<slug:slug>/registrations/<id:registration_id>/qr.svg")
 def registration_qr(slug: str, registration_id: int):
     event = event_or_404(slug)
     registration = registration_or_404(event, registration_id)
@@ -467,7 +467,7 @@ def checkin_scan(slug: str, registration_uid: str, code: str):
     )
 
 
-@bp.post("/events/<slug:slug>/checkin/<int:registration_id>")
+@bp.post("/events/<slug:slug>/checkin/<id:registration_id>")
 def checkin_toggle(slug: str, registration_id: int):
     event = event_or_404(slug)
     registration = registration_or_404(event, registration_id)
@@ -589,7 +589,7 @@ def create_api_token(org_slug: str):
     return _organisation_page(organisation, 201, new_token=raw)
 
 
-@bp.post("/organisations/<slug:org_slug>/api-tokens/<int:token_id>/revoke")
+@bp.post("/organisations/<slug:org_slug>/api-tokens/<id:token_id>/revoke")
 def revoke_api_token(org_slug: str, token_id: int):
     organisation = _owned_by_me_or_404(org_slug)
     if not ActionForm().validate_on_submit():

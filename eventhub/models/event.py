@@ -6,7 +6,17 @@ import datetime as dt
 import uuid
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
@@ -184,3 +194,22 @@ class AgendaItem(db.Model):
     speakers: Mapped[list[dict]] = mapped_column(JSON, default=list)
 
     event: Mapped[Event] = relationship(back_populates="agenda")
+
+
+class ChangeCounter(db.Model):
+    """Counters raised in the same transaction as a change, so every worker's caches
+    can tell in one primary-key read whether what they hold is still current."""
+
+    __tablename__ = "change_counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+EVENTS_COUNTER = "events"
+
+
+@sa_event.listens_for(ChangeCounter.__table__, "after_create")
+def _first_counters(table, connection, **_kw) -> None:
+    """Databases made with create_all (tests, benchmarks) get the row the migration adds."""
+    connection.execute(table.insert(), [{"name": EVENTS_COUNTER, "value": 0}])

@@ -177,3 +177,10 @@ def test_state_changes_need_post_and_csrf(app_factory):
         assert db.session.scalar(select(func.count(ApiToken.id))) == 1
     with app.app_context():
         assert db.session.scalar(select(Event.status).where(Event.slug == "eigene")) == "draft"
+
+
+def test_ids_beyond_32_bits_are_404(organiser_client, make_event):
+    event = make_event(hosts=hosted_by("ihk-nrw"))
+    for tail in ("99999999999999999999", "2147483648", "0"):
+        response = organiser_client.get(f"/manage/events/{event.slug}/registrations/{tail}")
+        assert response.status_code == 404, tail

@@ -1,0 +1,143 @@
+"""The events change counter: raised in the transaction of every change to public event
+data, read by caches (feeds, catalogue filter options) in every worker.
+
+Writing an event, its hosts, agenda, topics, series or an organisation through the ORM
+raises the counter before the flush, so the new value commits (or rolls back) with the
+change itself. Seat counts and mail bookkeeping do not count: they are written with
+Core UPDATEs or listed in BOOKKEEPING, and no cached page shows them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from threading import Lock
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import event as sa_event
+from sqlalchemy import inspect, select, update
+from sqlalchemy.orm import Session
+
+from eventhub.extensions import db
+from eventhub.models import AgendaItem, Event, EventHost, Organisation, Series, Topic
+from eventhub.models.event import EVENTS_COUNTER, ChangeCounter
+
+WATCHED = (Event, EventHost, AgendaItem, Series, Topic, Organisation)
+BOOKKEEPING = frozenset({"confirmed_count", "digest_sent_at", "attendee_list_sent_at"})
+
+_counter = ChangeCounter.__table__
+_read = select(_counter.c.value).where(_counter.c.name == EVENTS_COUNTER)
+_raise = (
+    update(_counter).where(_counter.c.name == EVENTS_COUNTER).values(value=_counter.c.value + 1)
+)
+
+
+# A worker re-reads the counter at most this often; changes committed by the worker itself
+# are seen at once. Feeds tell shared caches max-age=300, so a second is well inside that.
+GENERATION_TRUST_SECONDS = 1.0
+_RAISED = "eventhub_events_counter_raised"
+_local_commits = [0]  # raised by this process's commits that moved the counter
+
+
+def events_generation() -> int | None:
+    """The current value of the counter (one primary-key read); None without the row."""
+    return db.session.execute(_read).scalar_one_or_none()
+
+
+def recent_events_generation() -> int | None:
+    """events_generation(), read from the database at most once a second per worker."""
+    state = current_app.extensions.setdefault("eventhub_generation", [None, -1.0, -1])
+    value, read_at, seen_commits = state
+    now = time.monotonic()
+    if seen_commits == _local_commits[0] and 0 <= now - read_at < GENERATION_TRUST_SECONDS:
+        return value
+    commits = _local_commits[0]
+    value = events_generation()
+    state[:] = [value, now, commits]
+    return value
+
+
+def _changes_public_data(session: Session) -> bool:
+    for obj in session.new:
+        if isinstance(obj, WATCHED):
+            return True
+    for obj in session.deleted:
+        if isinstance(obj, WATCHED):
+            return True
+    for obj in session.dirty:
+        if not isinstance(obj, WATCHED):
+            continue
+        if not isinstance(obj, Event):
+            if session.is_modified(obj):
+                return True
+            continue
+        for attribute in inspect(obj).attrs:
+            if attribute.key not in BOOKKEEPING and attribute.history.has_changes():
+                return True
+    return False
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    if _changes_public_data(session):
+        # On the connection, not session.execute: no autoflush from inside a flush.
+        session.connection().execute(_raise)
+        session.info[_RAISED] = True
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_RAISED, False):
+        _local_commits[0] += 1
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_RAISED, None)
+
+
+def watch() -> None:
+    """Install the listeners once per process (create_app may run many times)."""
+    for name, listener in (
+        ("before_flush", _before_flush),
+        ("after_commit", _after_commit),
+        ("after_rollback", _after_rollback),
+    ):
+        if not sa_event.contains(Session, name, listener):
+            sa_event.listen(Session, name, listener)
+
+
+class GenerationMemo:
+    """Values computed from public event data, reused while the events counter stands
+    still, and for at most `ttl` seconds for what also depends on the clock (feeds drop
+    events that ended long ago). One primary-key read replaces the computation."""
+
+    def __init__(self, ttl: float, size: int = 512):
+        self.ttl = ttl
+        self.size = size
+        self.items: OrderedDict[Hashable, tuple[int, float, Any]] = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        generation = recent_events_generation()  # first: a later change only recomputes
+        if generation is None:  # a database without the counter row: never trust a memo
+            return compute()
+        now = time.monotonic()
+        with self.lock:
+            hit = self.items.get(key)
+        if hit is not None and hit[0] == generation and hit[1] > now:
+            return hit[2]
+        value = compute()
+        with self.lock:
+            self.items[key] = (generation, now + self.ttl, value)
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
+def memo(name: str, ttl: float) -> GenerationMemo:
+    """The app's memo of that name (per app, so test apps on other databases never mix)."""
+    memos = current_app.extensions.setdefault("eventhub_memos", {})
+    if name not in memos:
+        memos[name] = GenerationMemo(ttl)
+    return memos[name]
