@@ -127,7 +127,11 @@ def register_template_helpers(app: Flask) -> None:
     from eventhub.calendar.links import register_template_globals
 
     register_template_globals(app)
+    from eventhub.events.labels import format_name, role_name
+
     app.jinja_env.globals.update(
+        format_name=format_name,
+        role_name=role_name,
         event_date=i18n.event_date,
         event_time=i18n.event_time,
         event_period=i18n.event_period,

@@ -13,6 +13,7 @@ from sqlalchemy import Select, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from eventhub.database import write_transaction
+from eventhub.events.changes import memo
 from eventhub.events.exchange import event_load_options
 from eventhub.extensions import db
 from eventhub.mail.messages import (
@@ -156,7 +157,17 @@ def catalogue_page(filters: CatalogueFilters, *, past: bool = False, agenda: boo
 
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
-    """Values offered in the catalogue's filter form, from public events only."""
+    """Values offered in the catalogue's filter form, from public events only.
+
+    Four queries over all public events, so kept per worker until an event changes.
+    """
+    return memo("filter_choices", FILTER_CHOICES_TTL_SECONDS).get("all", _filter_choices)
+
+
+FILTER_CHOICES_TTL_SECONDS = 600  # nothing here depends on the clock; a bound for safety
+
+
+def _filter_choices() -> dict[str, list[tuple[str, str]]]:
     public = Event.status.in_(PUBLIC_STATUSES)
     topics = db.session.execute(
         select(Topic.slug, Topic.name)

@@ -38,6 +38,7 @@ from eventhub.events.forms import (
     organisation_type_choices,
     plain_text,
 )
+from eventhub.events.labels import FORMAT_LABELS
 from eventhub.events.schema import SLUG_PATTERN
 from eventhub.models import AGENDA_KINDS
 
@@ -50,16 +51,7 @@ def _strip(value):
 
 
 def format_choices():
-    return options(
-        [
-            ("workshop", _l("Workshop")),
-            ("fachtagung", _l("Expert conference")),
-            ("info", _l("Information event")),
-            ("kooperation", _l("Cooperation talk")),
-            ("exchange", _l("Exchange of experience")),
-            ("networking", _l("Networking")),
-        ]
-    )
+    return options(FORMAT_LABELS.items())
 
 
 def role_choices():

@@ -192,3 +192,22 @@ def test_pages_run_a_fixed_number_of_queries(
 
 def test_healthz(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_filter_options_follow_event_changes_in_other_workers(app_factory):
+    from eventhub.events.exchange import upsert_event
+    from eventhub.events.schema import EventRecord
+    from eventhub.extensions import db
+    from tests.conftest import event_record
+
+    writer, reader = app_factory(), app_factory()  # two processes' apps, one database
+    with writer.app_context():
+        upsert_event(EventRecord.model_validate(event_record()))
+        db.session.commit()
+    client = reader.test_client()
+    assert '<option value="Sachsen"' not in client.get("/events/").get_data(as_text=True)
+    saxony = event_record(venue={"name": "Messe", "city": "Leipzig", "region": "Sachsen"})
+    with writer.app_context():
+        upsert_event(EventRecord.model_validate(saxony))
+        db.session.commit()
+    assert '<option value="Sachsen"' in client.get("/events/").get_data(as_text=True)
