@@ -119,7 +119,6 @@ def main() -> None:
         env = {
             "EVENTHUB_DATABASE_URL": url,
             "EVENTHUB_SECRET_KEY": "bench",
-            "EVENTHUB_RATELIMIT_ENABLED": "false",
             "EVENTHUB_BASE_URL": "http://127.0.0.1",
         }
         app_port, bare_port = free_port(), free_port()
