@@ -8,11 +8,13 @@ import hmac
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from eventhub.database import write_transaction
 from eventhub.events.exchange import event_load_options
-from eventhub.events.services import hash_token
+from eventhub.events.services import hash_token, normalise_email
 from eventhub.extensions import db
+from eventhub.mail.messages import queue_private_feed
 from eventhub.models import Event, ParticipantFeed, Registration
 from eventhub.urls import absolute_url
 
@@ -30,17 +32,22 @@ def feed_token(email_key: str) -> str:
         select(ParticipantFeed).where(ParticipantFeed.email_normalised == email_key)
     )
     if feed is None:
-        with write_transaction() as session:
-            feed = session.scalar(
+        try:
+            with write_transaction() as session:
+                feed = session.scalar(
+                    select(ParticipantFeed).where(ParticipantFeed.email_normalised == email_key)
+                )
+                if feed is None:
+                    feed = ParticipantFeed(
+                        email_normalised=email_key,
+                        version=1,
+                        token_hash=hash_token(_token(email_key, 1)),
+                    )
+                    session.add(feed)
+        except IntegrityError:  # a concurrent first visit created it (PostgreSQL)
+            feed = db.session.scalar(
                 select(ParticipantFeed).where(ParticipantFeed.email_normalised == email_key)
             )
-            if feed is None:
-                feed = ParticipantFeed(
-                    email_normalised=email_key,
-                    version=1,
-                    token_hash=hash_token(_token(email_key, 1)),
-                )
-                session.add(feed)
     return _token(email_key, feed.version)
 
 
@@ -97,3 +104,12 @@ def registered_events(email_key: str) -> list[Event]:
             .order_by(Event.starts_at)
         )
     )
+
+
+def send_private_feed(email: str, language: str) -> None:
+    """Mail the address its private feed and the events it is registered for."""
+    email_key = normalise_email(email)
+    links = feed_links(email_key)
+    events = registered_events(email_key)
+    with write_transaction():
+        queue_private_feed(email, language, events=events, **links)

@@ -139,6 +139,21 @@ def queue_password_reset(user, token: str) -> None:
     enqueue(message, kind="password_reset")
 
 
+def queue_private_feed(
+    email: str, language: str, *, events: list[Event], feed_url: str, feed_webcal: str
+) -> None:
+    with force_locale(language):
+        subject = _("Your eventhub calendar feed")
+    message = compose(
+        to=email,
+        subject=subject,
+        template="private_feed",
+        language=language,
+        context={"events": events, "feed_url": feed_url, "feed_webcal": feed_webcal},
+    )
+    enqueue(message, kind="private_feed")
+
+
 def queue_invitation(invitation, token: str, invited_by) -> None:
     link = absolute_url("manage.accept_invitation", token=token)
     language = getattr(invited_by, "language", "de") or "de"

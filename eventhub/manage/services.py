@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -248,6 +249,16 @@ def open_invitation(token: str) -> Invitation | None:
 
 @writes
 def accept_invitation(invitation: Invitation, *, name: str, password: str) -> User:
+    """Create the invited account. An address that has an account already is refused:
+    the link is shown to the inviting owner too, and accepting it must never set the
+    password of someone else's account."""
+    if db.session.scalar(select(User.id).where(User.email == invitation.email)) is not None:
+        raise AccountError(
+            _(
+                "An account with this email address exists already. Log in with it; an "
+                "owner of the organisation can then add you directly."
+            )
+        )
     user, _created = create_user(email=invitation.email, password=password, name=name)
     if (
         db.session.scalar(

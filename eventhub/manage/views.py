@@ -18,13 +18,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from eventhub.api.tokens import create_token, organisation_tokens, revoke_token
-from eventhub.calendar.private import feed_links, registered_events, rotate_feed
+from eventhub.calendar.private import send_private_feed
 from eventhub.events.forms import person_data
 from eventhub.events.services import (
     Attendee,
     RegistrationRefused,
     cancel_registration,
-    normalise_email,
     register,
     renew_manage_link,
     set_checked_in,
@@ -508,23 +507,23 @@ def report(slug: str):
 
 @bp.get("/account")
 def account():
-    """The signed-in person's own page: their private calendar feed and registrations."""
-    email_key = normalise_email(current_user.email)
-    return render_template(
-        "manage/account.html",
-        events=registered_events(email_key),
-        rotate_url=url_for("manage.rotate_account_feed"),
-        **feed_links(email_key),
-    )
+    """The signed-in person's own page. Their registrations and private feed are sent to
+    the account's address, not shown: nothing proves that whoever made the account
+    reads that mailbox (an invitation link is shown to the inviting owner too)."""
+    return render_template("manage/account.html", form=ActionForm())
 
 
-@bp.post("/account/feed/rotate")
-def rotate_account_feed():
+@bp.post("/account/feed")
+@limiter.limit("5 per hour", key_func=lambda: f"account-feed:{current_user.id}")
+def send_account_feed():
     if not ActionForm().validate_on_submit():
         abort(400)
-    rotate_feed(normalise_email(current_user.email))
-    flash(_("Your calendar feed has a new address; the old one no longer works."), "success")
-    return redirect(url_for("manage.account", _anchor="feed-heading"), 303)
+    send_private_feed(current_user.email, current_user.language or current_language())
+    flash(
+        _("We have sent the link to your calendar feed to %(email)s.", email=current_user.email),
+        "success",
+    )
+    return redirect(url_for("manage.account"), 303)
 
 
 # --- organisations ------------------------------------------------------------

@@ -1,39 +1,65 @@
-"""An organiser's own account page: their registrations and private calendar feed."""
+"""An account's own page: the private calendar feed is mailed to the account's address."""
 
 from __future__ import annotations
 
+import re
+from email import message_from_bytes, policy
+
+from sqlalchemy import select
+
+from eventhub.extensions import db
+from eventhub.models import OutboxMessage
 from tests.calendar.test_private_feed import feed_path, register
 from tests.ical import parse_ics, vevents
 
 
-def test_account_page_shows_my_events_and_my_private_feed(organiser_client, make_event):
+def mail_text(mail: OutboxMessage) -> str:
+    parsed = message_from_bytes(mail.message, policy=policy.default)
+    return parsed.get_body(preferencelist=("plain",)).get_content()
+
+
+def mailed_feed_path() -> str:
+    db.session.rollback()
+    mail = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == "private_feed")
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    assert mail is not None and mail.recipient == "orga@ihk.example"
+    text = mail_text(mail)
+    assert "webcal://eventhub.test/feeds/" in text
+    return re.search(r"http://eventhub\.test(/feeds/[A-Za-z0-9_-]+\.ics)", text).group(1)
+
+
+def test_the_feed_link_goes_to_the_accounts_mailbox_not_the_page(organiser_client, make_event):
     mine = make_event(title="Fachtagung Bottrop")
     theirs = make_event(title="Fremde Veranstaltung")
     link = register(organiser_client, mine, "Orga@IHK.example")  # other spelling, same person
     register(organiser_client, theirs, "jemand@example.org")
 
-    page = organiser_client.get("/manage/account")
-    assert page.status_code == 200
-    html = page.get_data(as_text=True)
-    assert "Fachtagung Bottrop" in html and "Fremde Veranstaltung" not in html
-    path = feed_path(organiser_client, "/manage/account")
-    # The same feed the participant's private link offers.
-    assert path == feed_path(organiser_client, link)
+    page = organiser_client.get("/manage/account").get_data(as_text=True)
+    # Whoever made the account need not read its mailbox: nothing personal on the page.
+    assert "/feeds/" not in page and "Fachtagung Bottrop" not in page
+    sent = organiser_client.post("/manage/account/feed")
+    assert sent.status_code == 303
+    assert "orga@ihk.example" in organiser_client.get("/manage/account").get_data(as_text=True)
+
+    path = mailed_feed_path()
+    assert path == feed_path(organiser_client, link)  # the feed the private link offers
     feed = organiser_client.get(path)
     assert {str(v["SUMMARY"]) for v in vevents(parse_ics(feed.data))} == {"Fachtagung Bottrop"}
+    db.session.rollback()
+    mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "private_feed"))
+    text = mail_text(mail)
+    assert "Fachtagung Bottrop" in text and "Fremde Veranstaltung" not in text
 
 
-def test_rotating_from_the_account_revokes_the_old_address(organiser_client, make_event):
-    register(organiser_client, make_event(), "orga@ihk.example")
-    old = feed_path(organiser_client, "/manage/account")
-    response = organiser_client.post("/manage/account/feed/rotate")
-    assert response.status_code == 303
-    new = feed_path(organiser_client, "/manage/account")
-    assert new != old
-    assert organiser_client.get(old).status_code == 404
-    assert organiser_client.get(new).status_code == 200
-
-
-def test_account_without_registrations(organiser_client):
-    html = organiser_client.get("/manage/account").get_data(as_text=True)
-    assert "Sie sind mit dieser E-Mail-Adresse für keine Veranstaltung angemeldet." in html
+def test_sending_needs_a_post_with_csrf_and_an_account(client, organiser_client):
+    assert organiser_client.get("/manage/account/feed").status_code == 405
+    organiser_client.post("/manage/logout")
+    anonymous = organiser_client.post("/manage/account/feed")
+    assert anonymous.status_code == 302
+    db.session.rollback()
+    assert (
+        db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "private_feed")) is None
+    )

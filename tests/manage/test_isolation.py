@@ -18,7 +18,7 @@ OPEN_TO_ANY_ORGANISER = {
     "manage.new_event",
     "manage.forgot_password",
     "manage.account",  # the signed-in person's own registrations and feed
-    "manage.rotate_account_feed",
+    "manage.send_account_feed",
 }
 
 

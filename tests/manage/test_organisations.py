@@ -95,3 +95,27 @@ def test_admin_creates_organisations(client, make_organiser):
 
 def test_non_admins_do_not_see_the_admin_page(organiser_client):
     assert organiser_client.get("/manage/admin/organisations").status_code == 404
+
+
+def test_an_old_invitation_cannot_take_over_an_account_made_since(client, make_organiser):
+    """The link is shown to the inviting owner too: accepting it for an address that has
+    an account by now must not set that account's password (or log anyone in as it)."""
+    make_organiser("chefin@ihk.example", "ihk-nrw")
+    log_in(client, "chefin@ihk.example")
+    response = client.post(
+        "/manage/organisations/ihk-nrw/invite",
+        data={"email": "opfer@firma.example", "role": "organiser"},
+    )
+    link = re.search(r"<code>(http[^<]+)</code>", response.get_data(as_text=True)).group(1)
+    client.post("/manage/logout")
+    make_organiser("opfer@firma.example", "andere-kammer")  # the account arrives elsewhere
+
+    taken = client.post(
+        link.removeprefix("http://eventhub.test"),
+        data={"name": "Angreifer", "password": "neues-passwort-123"},
+    )
+    assert taken.status_code == 422
+    assert "existiert bereits" in taken.get_data(as_text=True)
+    assert client.get("/manage/").status_code == 302  # not logged in
+    assert log_in(client, "opfer@firma.example", "neues-passwort-123").status_code == 401
+    assert log_in(client, "opfer@firma.example").status_code == 303  # old password works
