@@ -2,8 +2,8 @@
 data, read by caches (feeds, catalogue filter options) in every worker.
 
 Writing an event, its hosts, agenda, topics, series or an organisation through the ORM
-raises the counter before the flush, so the new value commits (or rolls back) with the
-change itself. Seat counts and mail bookkeeping do not count: they are written with
+marks the session; right before COMMIT the counter is raised in the same transaction, so
+the new value commits (or rolls back) with the change itself. Seat counts and mail bookkeeping do not count: they are written with
 Core UPDATEs or listed in BOOKKEEPING, and no cached page shows them.
 """
 
@@ -37,6 +37,7 @@ _raise = (
 # A worker re-reads the counter at most this often; changes committed by the worker itself
 # are seen at once. Feeds tell shared caches max-age=300, so a second is well inside that.
 GENERATION_TRUST_SECONDS = 1.0
+_PENDING = "eventhub_events_changed"
 _RAISED = "eventhub_events_counter_raised"
 _local_commits = [0]  # raised by this process's commits that moved the counter
 
@@ -81,7 +82,16 @@ def _changes_public_data(session: Session) -> bool:
 
 def _before_flush(session: Session, _context, _instances) -> None:
     if _changes_public_data(session):
-        # On the connection, not session.execute: no autoflush from inside a flush.
+        session.info[_PENDING] = True
+
+
+def _before_commit(session: Session) -> None:
+    # The counter is raised last, right before COMMIT, so its row lock (PostgreSQL) is the
+    # last one a transaction takes and is held only for the commit: taken at the first
+    # flush it would order against the events' FOR UPDATE locks and could deadlock.
+    session.flush()
+    if session.info.pop(_PENDING, False):
+        # On the connection, not session.execute: nothing to autoflush, no ORM overhead.
         session.connection().execute(_raise)
         session.info[_RAISED] = True
 
@@ -91,16 +101,25 @@ def _after_commit(session: Session) -> None:
         _local_commits[0] += 1
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_RAISED, None)
+def _after_transaction_end(session: Session, transaction) -> None:
+    # Only when the outermost transaction ends: a savepoint rolled back (one bad record of
+    # an import) must not forget the changes of the records before it.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+        session.info.pop(_RAISED, None)
+
+
+def _has_uncommitted_changes(session: Session) -> bool:
+    return bool(session.info.get(_PENDING) or session.info.get(_RAISED))
 
 
 def watch() -> None:
     """Install the listeners once per process (create_app may run many times)."""
     for name, listener in (
         ("before_flush", _before_flush),
+        ("before_commit", _before_commit),
         ("after_commit", _after_commit),
-        ("after_rollback", _after_rollback),
+        ("after_transaction_end", _after_transaction_end),
     ):
         if not sa_event.contains(Session, name, listener):
             sa_event.listen(Session, name, listener)
@@ -118,7 +137,7 @@ class GenerationMemo:
         self.lock = Lock()
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        generation = recent_events_generation()  # first: a later change only recomputes
+        generation = recent_events_generation()
         if generation is None:  # a database without the counter row: never trust a memo
             return compute()
         now = time.monotonic()
@@ -126,7 +145,14 @@ class GenerationMemo:
             hit = self.items.get(key)
         if hit is not None and hit[0] == generation and hit[1] > now:
             return hit[2]
+        # Store under the counter as this request's own transaction sees it, read before
+        # computing: the shared value may be newer than the snapshot compute() reads
+        # (SQLite keeps one snapshot per transaction), which would pin old data under it.
+        session = db.session()
+        generation = events_generation()
         value = compute()
+        if generation is None or _has_uncommitted_changes(session):
+            return value  # computed from changes that may still roll back
         with self.lock:
             self.items[key] = (generation, now + self.ttl, value)
             self.items.move_to_end(key)

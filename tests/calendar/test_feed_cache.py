@@ -112,3 +112,80 @@ def test_a_change_by_another_process_is_seen_within_a_second(app, client, make_e
     monkeypatch.setattr(changes.time, "monotonic", lambda: later)
     changed = client.get("/calendar.ics", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and b"Nachher" in changed.data
+
+
+def test_a_rolled_back_savepoint_does_not_hide_earlier_changes(app, make_event):
+    """Imports apply each record in a savepoint; one refused must not lose the others'."""
+    from eventhub.database import write_transaction
+
+    first, second = make_event(title="Eins"), make_event(title="Zwei")
+    start = counter()
+    with write_transaction() as session:
+        session.get(Event, first.id).title = "Eins, geändert"
+        session.flush()
+        try:
+            with session.begin_nested():
+                session.get(Event, second.id).title = "verworfen"
+                session.flush()
+                raise RuntimeError("refused record")
+        except RuntimeError:
+            pass
+    assert counter() == start + 1
+
+
+def test_the_counter_lock_is_taken_last(app_factory, backend):
+    """PostgreSQL: a long event edit must not hold the counter while it waits for another
+    event's row lock (taken at the first flush, that ordering deadlocked with set_status)."""
+    import threading
+
+    if backend != "postgresql":
+        return  # SQLite serialises writers with BEGIN IMMEDIATE; no row locks to order
+    from eventhub.database import write_transaction
+    from eventhub.manage.services import set_status
+
+    app = app_factory()
+    with app.app_context():
+        for slug in ("event-a", "event-b"):
+            upsert_event(EventRecord.model_validate(event_record(slug=slug)))
+        db.session.commit()
+
+    edited = threading.Event()
+    other_done = threading.Event()
+    errors: list[Exception] = []
+
+    def long_edit():
+        with app.app_context():
+            try:
+                with write_transaction() as session:
+                    a = session.scalar(select(Event).where(Event.slug == "event-a"))
+                    a.title = "A neu"
+                    session.flush()
+                    edited.set()
+                    other_done.wait(10)  # the other transaction must finish meanwhile
+                    b = session.scalar(
+                        select(Event).where(Event.slug == "event-b").with_for_update()
+                    )
+                    b.title = "B neu"
+            except Exception as exc:
+                errors.append(exc)
+
+    def cancel_b():
+        with app.app_context():
+            edited.wait(10)
+            try:
+                b = db.session.scalar(select(Event).where(Event.slug == "event-b"))
+                set_status(b, "cancelled")
+            except Exception as exc:
+                errors.append(exc)
+            finally:
+                other_done.set()
+
+    threads = [threading.Thread(target=long_edit), threading.Thread(target=cancel_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    with app.app_context():
+        titles = dict(db.session.execute(select(Event.slug, Event.status)).all())
+        assert titles == {"event-a": "published", "event-b": "cancelled"}
