@@ -338,8 +338,22 @@ def _organiser_schemas(event: dict[str, Any]) -> dict[str, Any]:
 def _organiser_paths() -> dict[str, Any]:
     error = _json(_ref("Error"), "Error")
     guarded = {
-        "401": {**error, "description": "No API key, or an unknown or revoked one"},
-        "404": {**error, "description": "No such event or registration of your organisation"},
+        "401": {
+            **error,
+            "description": "No API key, or an unknown or revoked one",
+            "headers": {
+                "WWW-Authenticate": {
+                    "description": 'Bearer realm="eventhub", with error="invalid_token" '
+                    "when a key was sent",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        "404": {
+            **error,
+            "description": "No such event or registration of your organisation, or a page "
+            "number after the last page",
+        },
     }
     writing = {
         **guarded,
@@ -426,6 +440,7 @@ def _organiser_paths() -> dict[str, Any]:
                     "400": {**error, "description": "The body is not valid JSON"},
                     **writing,
                     "409": {**error, "description": "Refused: full, closed, duplicate, ..."},
+                    "413": {**error, "description": "The body is larger than 256 KiB"},
                     "415": {**error, "description": "The body is not JSON"},
                     "422": {**error, "description": "Fields missing or not valid"},
                 },

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from eventhub.api import bp
 from eventhub.api.schema import RegistrationIn, field_errors
-from eventhub.api.tokens import ApiClient, client_from_header
+from eventhub.api.tokens import ApiClient, bearer_token, client_from_header
 from eventhub.api.views import event_json, paged_json
 from eventhub.errors import abort_with
 from eventhub.events.exchange import event_load_options
@@ -88,9 +88,10 @@ def _write_limit() -> str:
 
 
 def _token_key() -> str:
-    # Per token, not per address: an integration behind one NAT is one caller.
-    header = request.headers.get("Authorization", "")
-    return "api:" + hashlib.sha256(header.encode()).hexdigest()[:32]
+    # Per key, not per address: an integration behind one NAT is one caller. The token is
+    # parsed as for authentication, so "bearer", "BEARER" or extra spaces share a bucket.
+    raw = bearer_token(request.headers.get("Authorization")) or ""
+    return "api:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 def _managed_event(slug: str) -> Event:
@@ -154,7 +155,9 @@ def _parse_since(text: str | None) -> dt.datetime | None:
         return None
     try:
         moment = dt.datetime.fromisoformat(text) if len(text) <= 40 else None
-    except ValueError:
+        if moment is not None and moment.tzinfo is not None:
+            moment = moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 near the offset
         moment = None
     if moment is None or moment.tzinfo is None:
         abort_with(
@@ -164,7 +167,7 @@ def _parse_since(text: str | None) -> dt.datetime | None:
                 "e.g. 2026-11-23T09:00:00+01:00."
             ),
         )
-    return moment.astimezone(dt.UTC)
+    return moment
 
 
 @bp.get("/organiser/events")

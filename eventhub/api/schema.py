@@ -40,21 +40,26 @@ def _email(value: str) -> str:
 
 
 # What has_control_characters() refuses, as regex source for the OpenAPI document: C0/C1
-# controls except tab and line breaks, and private use. Lone surrogates (also refused)
-# cannot be written in a pattern that UTF-8 regex engines accept, so they are left out.
+# controls except tab and line breaks, and private use. The supplementary private-use
+# planes are written as the characters themselves (JSON carries them as surrogate pairs),
+# which Python's re and ECMA-262 with the u flag (JSON Schema validators such as ajv)
+# read alike. Lone surrogates are refused too but cannot be written into a pattern.
 _REFUSED = (
     r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\uf8ff"
-    r"\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+    f"{chr(0xF0000)}-{chr(0xFFFFD)}{chr(0x100000)}-{chr(0x10FFFD)}"
 )
 _PLAIN = f"^[^{_REFUSED}]*$"
 # ... and at least one character that is not white space.
 _FILLED = f"^[^{_REFUSED}]*[^{_REFUSED}\\s][^{_REFUSED}]*$"
 
 
+_REFUSED_TOO = "Control characters and private-use characters are refused (422)."
+
+
 def _documented(pattern: str) -> dict:
     # Validation stays in the functions above; the pattern tells clients (and
     # schemathesis) what passes.
-    return {"pattern": pattern}
+    return {"pattern": pattern, "description": _REFUSED_TOO}
 
 
 Name = Annotated[

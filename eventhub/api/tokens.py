@@ -8,16 +8,20 @@ short prefix to tell keys apart, and when it was last used. Revoked tokens answe
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from eventhub.database import write_transaction
 from eventhub.events.services import hash_token
 from eventhub.extensions import db
 from eventhub.models import ApiToken, Organisation, User
 from eventhub.models.base import utcnow
+
+logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "eh_"  # noqa: S105 - a marker, not a secret
 SHOWN_PREFIX = 10
@@ -70,6 +74,17 @@ def revoke_token(organisation: Organisation, token_id: int) -> bool:
     return result.rowcount == 1
 
 
+def bearer_token(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer eh_…` header, if it has that shape."""
+    if not header:
+        return None
+    scheme, _, raw = header.strip().partition(" ")
+    raw = raw.strip()
+    if scheme.lower() != "bearer" or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    return raw
+
+
 @dataclass(frozen=True)
 class ApiClient:
     """Who is calling: the token and the organisation it acts for."""
@@ -81,11 +96,8 @@ class ApiClient:
 
 def client_from_header(header: str | None) -> ApiClient | None:
     """The caller named by an `Authorization: Bearer …` header with an active token."""
-    if not header:
-        return None
-    scheme, _, raw = header.partition(" ")
-    raw = raw.strip()
-    if scheme.lower() != "bearer" or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
+    raw = bearer_token(header)
+    if raw is None:
         return None
     token = db.session.scalar(
         select(ApiToken).where(
@@ -103,10 +115,14 @@ def _note_use(token_id: int, last_used_at: dt.datetime | None) -> None:
     now = utcnow()
     if last_used_at is not None and now - last_used_at < LAST_USED_RESOLUTION:
         return
-    with write_transaction() as session:
-        session.execute(
-            update(ApiToken)
-            .where(ApiToken.id == token_id)
-            .values(last_used_at=now)
-            .execution_options(synchronize_session=False)
-        )
+    try:
+        with write_transaction() as session:
+            session.execute(
+                update(ApiToken)
+                .where(ApiToken.id == token_id)
+                .values(last_used_at=now)
+                .execution_options(synchronize_session=False)
+            )
+    except OperationalError:
+        # Bookkeeping only: a busy database must not fail the request it belongs to.
+        logger.warning("could not record the use of API key %s", token_id, exc_info=True)

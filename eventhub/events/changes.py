@@ -3,8 +3,9 @@ data, read by caches (feeds, catalogue filter options) in every worker.
 
 Writing an event, its hosts, agenda, topics, series or an organisation through the ORM
 marks the session; right before COMMIT the counter is raised in the same transaction, so
-the new value commits (or rolls back) with the change itself. Seat counts and mail bookkeeping do not count: they are written with
-Core UPDATEs or listed in BOOKKEEPING, and no cached page shows them.
+the new value commits (or rolls back) with the change itself. Seat counts and mail
+bookkeeping do not count: they are written with Core UPDATEs or listed in BOOKKEEPING,
+and no cached page shows them.
 """
 
 from __future__ import annotations

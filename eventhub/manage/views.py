@@ -556,7 +556,13 @@ def _owned_by_me_or_404(org_slug: str):
 
 @bp.get("/organisations/<slug:org_slug>")
 def organisation(org_slug: str):
-    return _organisation_page(owned_organisation_or_404(org_slug))
+    organisation = owned_organisation_or_404(org_slug)
+    # A new key is shown once, on the page the creation redirected to (so reloading
+    # does not create another); it leaves the session with this request.
+    new_key = session.pop("new_api_key", None)
+    if new_key and new_key.get("org") == organisation.slug:
+        return _organisation_page(organisation, new_token=new_key["token"])
+    return _organisation_page(organisation)
 
 
 @bp.post("/organisations/<slug:org_slug>/invite")
@@ -584,8 +590,9 @@ def create_api_token(org_slug: str):
     _token, raw = create_token(
         organisation, form.name.data, can_write=form.can_write.data, created_by=current_user
     )
+    session["new_api_key"] = {"org": organisation.slug, "token": raw}
     flash(_("The API key has been created. Copy it now: it is shown only once."), "success")
-    return _organisation_page(organisation, 201, new_token=raw)
+    return redirect(url_for("manage.organisation", org_slug=org_slug, _anchor="api-heading"), 303)
 
 
 @bp.post("/organisations/<slug:org_slug>/api-tokens/<id:token_id>/revoke")

@@ -157,6 +157,8 @@ def test_list_registrations_paginated_filtered_and_isolated(
         ("status=waiting", "'status'"),
         ("updated_since=yesterday", "'updated_since'"),
         ("updated_since=2026-11-23T09:00:00", "'updated_since'"),  # no offset
+        ("updated_since=0001-01-01T00:00:00%2B01:00", "'updated_since'"),  # overflowed: 500
+        ("updated_since=9999-12-31T23:59:59-01:00", "'updated_since'"),
         ("limit=0", "'limit'"),
         ("limit=101", "'limit'"),
         ("page=0", "page number"),
@@ -390,6 +392,13 @@ def test_write_rate_limit_per_token(app_factory):
         for n in range(3)
     ]
     assert codes == [201, 201, 429]
+    # Another spelling of the same key's header is the same caller.
+    respelled = client.post(
+        path,
+        json={**PERSON, "email": "p9@example.org"},
+        headers={"Authorization": f"bearer  {raw}"},
+    )
+    assert respelled.status_code == 429
     limited = client.post(path, json=PERSON, headers=bearer(raw))
     assert limited.is_json and limited.get_json()["error"]["status"] == 429
     assert client.post(path, json=PERSON, headers=bearer(other)).status_code == 201
