@@ -30,7 +30,7 @@ from eventhub.events.services import (
 )
 from eventhub.events.views import refusal_message
 from eventhub.extensions import db, limiter
-from eventhub.manage.access import managed_by
+from eventhub.manage.access import managed_by, registration_or_404
 from eventhub.models import REGISTRATION_STATUSES, Event, Registration
 
 REALM = 'Bearer realm="eventhub"'
@@ -101,17 +101,6 @@ def _managed_event(slug: str) -> Event:
     if event is None:
         abort_with(404, _not_yours())
     return event
-
-
-def _registration(event: Event, registration_id: int) -> Registration:
-    registration = db.session.scalar(
-        select(Registration).where(
-            Registration.id == registration_id, Registration.event_id == event.id
-        )
-    )
-    if registration is None:
-        abort_with(404, _not_yours())
-    return registration
 
 
 def _not_yours() -> str:
@@ -223,17 +212,7 @@ def organiser_register(slug: str):
         if any(p["type"] == "json_invalid" for p in exc.errors()):
             return api_error(400, _("The request body is not valid JSON."))
         return api_error(422, _("Some fields are missing or not valid."), fields=field_errors(exc))
-    attendee = Attendee(
-        first_name=data.first_name,
-        last_name=data.last_name,
-        email=data.email,
-        organisation=data.organisation,
-        job_title=data.job_title,
-        organisation_type=data.organisation_type,
-        show_in_directory=data.show_in_directory,
-        language=data.language,
-        source="api",
-    )
+    attendee = Attendee(**data.model_dump(exclude={"allow_after_deadline"}), source="api")
     try:
         registration, _token = register(event.id, attendee, allow_closed=data.allow_after_deadline)
     except RegistrationRefused as exc:
@@ -246,7 +225,7 @@ def organiser_register(slug: str):
 @organiser_api()
 def organiser_registration(slug: str, registration_id: int):
     event = _managed_event(slug)
-    return registration_json(_registration(event, registration_id), slug)
+    return registration_json(registration_or_404(event, registration_id, _not_yours()), slug)
 
 
 @bp.delete("/organiser/events/<slug:slug>/registrations/<id:registration_id>")
@@ -255,5 +234,5 @@ def organiser_registration(slug: str, registration_id: int):
 def organiser_cancel(slug: str, registration_id: int):
     """Cancel a registration (frees the seat, mails the participant); repeating it is harmless."""
     event = _managed_event(slug)
-    registration = cancel_registration(_registration(event, registration_id).id)
+    registration = cancel_registration(registration_or_404(event, registration_id, _not_yours()).id)
     return registration_json(registration, slug)

@@ -6,6 +6,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, exists, select
 
+from eventhub.errors import abort_with
 from eventhub.events.exchange import event_load_options
 from eventhub.extensions import db
 from eventhub.models import Event, EventHost, Membership, Organisation, Registration
@@ -71,13 +72,18 @@ def event_or_404(slug: str) -> Event:
     return event
 
 
-def registration_or_404(event: Event, registration_id: int) -> Registration:
+def registration_or_404(
+    event: Event, registration_id: int, message: str | None = None
+) -> Registration:
+    """A registration of that event, else 404 (with `message` if given)."""
     registration = db.session.scalar(
         select(Registration).where(
             Registration.id == registration_id, Registration.event_id == event.id
         )
     )
     if registration is None:
+        if message:
+            abort_with(404, message)
         abort(404)
     return registration
 
