@@ -90,6 +90,9 @@ def _before_commit(session: Session) -> None:
     # The counter is raised last, right before COMMIT, so its row lock (PostgreSQL) is the
     # last one a transaction takes and is held only for the commit: taken at the first
     # flush it would order against the events' FOR UPDATE locks and could deadlock.
+    # SQLAlchemy fires this for a savepoint's release too; only the real COMMIT counts.
+    if session.in_nested_transaction():
+        return
     session.flush()
     if session.info.pop(_PENDING, False):
         # On the connection, not session.execute: nothing to autoflush, no ORM overhead.
@@ -98,6 +101,8 @@ def _before_commit(session: Session) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     if session.info.pop(_RAISED, False):
         _local_commits[0] += 1
 

@@ -133,6 +133,28 @@ def test_a_rolled_back_savepoint_does_not_hide_earlier_changes(app, make_event):
     assert counter() == start + 1
 
 
+def test_changes_inside_savepoints_count_once_at_the_real_commit(app, make_event):
+    """A released savepoint is no commit: it must neither raise the counter early nor
+    let a rolled-back outer savepoint take an earlier change's raise with it."""
+    from eventhub.database import write_transaction
+
+    first, second = make_event(title="Eins"), make_event(title="Zwei")
+    start = counter()
+    with write_transaction() as session:
+        session.get(Event, first.id).title = "Eins, geändert"
+        session.flush()
+        try:
+            with session.begin_nested():  # rolled back below ...
+                with session.begin_nested():  # ... around one that is released
+                    session.get(Event, second.id).title = "verworfen"
+                raise RuntimeError("refused")
+        except RuntimeError:
+            pass
+    assert counter() == start + 1
+    db.session.rollback()
+    assert db.session.get(Event, first.id).title == "Eins, geändert"
+
+
 def test_the_counter_lock_is_taken_last(app_factory, backend):
     """PostgreSQL: a long event edit must not hold the counter while it waits for another
     event's row lock (taken at the first flush, that ordering deadlocked with set_status)."""
@@ -157,9 +179,9 @@ def test_the_counter_lock_is_taken_last(app_factory, backend):
         with app.app_context():
             try:
                 with write_transaction() as session:
-                    a = session.scalar(select(Event).where(Event.slug == "event-a"))
-                    a.title = "A neu"
-                    session.flush()
+                    with session.begin_nested():  # as `events import` does per record
+                        a = session.scalar(select(Event).where(Event.slug == "event-a"))
+                        a.title = "A neu"
                     edited.set()
                     other_done.wait(10)  # the other transaction must finish meanwhile
                     b = session.scalar(
