@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventhub.database import writes
@@ -252,14 +253,21 @@ def accept_invitation(invitation: Invitation, *, name: str, password: str) -> Us
     """Create the invited account. An address that has an account already is refused:
     the link is shown to the inviting owner too, and accepting it must never set the
     password of someone else's account."""
-    if db.session.scalar(select(User.id).where(User.email == invitation.email)) is not None:
-        raise AccountError(
-            _(
-                "An account with this email address exists already. Log in with it; an "
-                "owner of the organisation can then add you directly."
-            )
+    exists = AccountError(
+        _(
+            "An account with this email address exists already. Log in with it; an "
+            "owner of the organisation can then add you directly."
         )
-    user, _created = create_user(email=invitation.email, password=password, name=name)
+    )
+    if db.session.scalar(select(User.id).where(User.email == invitation.email)) is not None:
+        raise exists
+    user, created = create_user(email=invitation.email, password=password, name=name)
+    if not created:  # committed since the check (PostgreSQL): roll the update back
+        raise exists
+    try:
+        db.session.flush()  # created at the same moment elsewhere: the unique email refuses
+    except IntegrityError as error:
+        raise exists from error
     if (
         db.session.scalar(
             select(Membership).where(

@@ -537,7 +537,6 @@ def _organisation_page(organisation, status: int = 200, **overrides):
         "members": reports.members(organisation),
         "invitations": reports.open_invitations(organisation),
         "form": InviteForm(formdata=None),
-        "invitation_link": None,
         "token_form": ApiTokenForm(formdata=None),
         "tokens": organisation_tokens(organisation) if role == "owner" else [],
         "new_token": None,
@@ -571,14 +570,20 @@ def invite_colleague(org_slug: str):
     form = InviteForm()
     if not form.validate_on_submit():
         return _organisation_page(organisation, 422, form=form)
-    token, added = invite(organisation, form.email.data, form.role.data, current_user)
+    _token, added = invite(organisation, form.email.data, form.role.data, current_user)
     if added:
         flash(_("%(email)s now belongs to the organisation.", email=form.email.data), "success")
         return redirect(url_for("manage.organisation", org_slug=org_slug), 303)
-    flash(_("Invitation created. Send this link to your colleague."), "success")
-    return _organisation_page(
-        organisation, invitation_link=absolute_url("manage.accept_invitation", token=token)
+    # The link goes only to the invited mailbox: shown here, the inviting owner could
+    # accept it and own an account under someone else's address.
+    flash(
+        _(
+            "Invitation sent to %(email)s. The link in it is valid for 14 days and works once.",
+            email=form.email.data,
+        ),
+        "success",
     )
+    return redirect(url_for("manage.organisation", org_slug=org_slug), 303)
 
 
 @bp.post("/organisations/<slug:org_slug>/api-tokens")
