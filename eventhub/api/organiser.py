@@ -7,6 +7,7 @@ and cancelling go through the same services as the registration form.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -34,6 +35,8 @@ from eventhub.manage.access import managed_by, registration_or_404
 from eventhub.models import REGISTRATION_STATUSES, Event, Registration
 
 REALM = 'Bearer realm="eventhub"'
+# What of the request body describes the person (the rest steers the request).
+ATTENDEE_FIELDS = {f.name for f in dataclasses.fields(Attendee)} - {"source"}
 
 
 def api_error(status: int, message: str, headers: dict | None = None, **extra):
@@ -212,7 +215,8 @@ def organiser_register(slug: str):
         if any(p["type"] == "json_invalid" for p in exc.errors()):
             return api_error(400, _("The request body is not valid JSON."))
         return api_error(422, _("Some fields are missing or not valid."), fields=field_errors(exc))
-    attendee = Attendee(**data.model_dump(exclude={"allow_after_deadline"}), source="api")
+    person = data.model_dump(include=ATTENDEE_FIELDS)
+    attendee = Attendee(**person, source="api")
     try:
         registration, _token = register(event.id, attendee, allow_closed=data.allow_after_deadline)
     except RegistrationRefused as exc:

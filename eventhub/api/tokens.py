@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from eventhub.database import write_transaction
+from eventhub.database import SQLITE_BUSY_TIMEOUT_MS, write_transaction
 from eventhub.events.services import hash_token
 from eventhub.extensions import db
 from eventhub.models import ApiToken, Organisation, User
@@ -28,6 +28,7 @@ SHOWN_PREFIX = 10
 # Recording every request would turn reads into writes; once in this interval is enough
 # to tell an owner whether a key is still in use.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
+LAST_USED_WAIT_MS = 200
 
 
 def create_token(
@@ -112,17 +113,30 @@ def client_from_header(header: str | None) -> ApiClient | None:
 
 
 def _note_use(token_id: int, last_used_at: dt.datetime | None) -> None:
+    """Record when the key was last used: bookkeeping on its own short-lived connection
+    that waits at most LAST_USED_WAIT_MS for a lock, so a busy database neither fails
+    nor stalls the request it belongs to."""
     now = utcnow()
     if last_used_at is not None and now - last_used_at < LAST_USED_RESOLUTION:
         return
+    # End the request's read transaction first, so a thread never holds two pooled
+    # connections at once (twenty threads each waiting for a second one starve the pool).
+    db.session.commit()
+    statement = update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
     try:
-        with write_transaction() as session:
-            session.execute(
-                update(ApiToken)
-                .where(ApiToken.id == token_id)
-                .values(last_used_at=now)
-                .execution_options(synchronize_session=False)
-            )
+        with db.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            try:
+                if sqlite:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {LAST_USED_WAIT_MS}")
+                else:
+                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {LAST_USED_WAIT_MS}")
+                connection.execute(statement)
+                connection.commit()
+            finally:
+                connection.rollback()
+                if sqlite:  # the pooled connection goes back with the usual patience
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+                    connection.commit()
     except OperationalError:
-        # Bookkeeping only: a busy database must not fail the request it belongs to.
         logger.warning("could not record the use of API key %s", token_id, exc_info=True)

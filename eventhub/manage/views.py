@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import (
     Response,
     abort,
@@ -539,10 +541,30 @@ def _organisation_page(organisation, status: int = 200, **overrides):
         "form": InviteForm(formdata=None),
         "token_form": ApiTokenForm(formdata=None),
         "tokens": organisation_tokens(organisation) if role == "owner" else [],
+        "form_nonce": _new_form_nonce() if role == "owner" else "",
         "new_token": None,
         **overrides,
     }
     return render_template("manage/organisation.html", **context), status
+
+
+FORM_NONCES = "api_key_form_nonces"
+
+
+def _new_form_nonce() -> str:
+    """A one-time value for the key form, so sending the same form twice cannot create
+    a second key (the key is shown in the POST's answer, which a reload would repeat)."""
+    nonce = secrets.token_urlsafe(16)
+    session[FORM_NONCES] = [*session.get(FORM_NONCES, [])[-4:], nonce]
+    return nonce
+
+
+def _use_form_nonce(nonce: str) -> bool:
+    nonces = session.get(FORM_NONCES, [])
+    if not nonce or nonce not in nonces:
+        return False
+    session[FORM_NONCES] = [n for n in nonces if n != nonce]
+    return True
 
 
 def _owned_by_me_or_404(org_slug: str):
@@ -555,13 +577,7 @@ def _owned_by_me_or_404(org_slug: str):
 
 @bp.get("/organisations/<slug:org_slug>")
 def organisation(org_slug: str):
-    organisation = owned_organisation_or_404(org_slug)
-    # A new key is shown once, on the page the creation redirected to (so reloading
-    # does not create another); it leaves the session with this request.
-    new_key = session.pop("new_api_key", None)
-    if new_key and new_key.get("org") == organisation.slug:
-        return _organisation_page(organisation, new_token=new_key["token"])
-    return _organisation_page(organisation)
+    return _organisation_page(owned_organisation_or_404(org_slug))
 
 
 @bp.post("/organisations/<slug:org_slug>/invite")
@@ -592,12 +608,22 @@ def create_api_token(org_slug: str):
     form = ApiTokenForm()
     if not form.validate_on_submit():
         return _organisation_page(organisation, 422, token_form=form)
+    if not _use_form_nonce(request.form.get("nonce", "")):
+        # The same form sent again (reload, back button): the key exists already.
+        flash(
+            _(
+                "This form was sent before and its key has been created. If you did not copy "
+                "the key, revoke it below and create a new one."
+            ),
+            "error",
+        )
+        return _organisation_page(organisation, 409)
     _token, raw = create_token(
         organisation, form.name.data, can_write=form.can_write.data, created_by=current_user
     )
-    session["new_api_key"] = {"org": organisation.slug, "token": raw}
     flash(_("The API key has been created. Copy it now: it is shown only once."), "success")
-    return redirect(url_for("manage.organisation", org_slug=org_slug, _anchor="api-heading"), 303)
+    # Shown in this response only (no-store), never kept in the session cookie.
+    return _organisation_page(organisation, 201, new_token=raw)
 
 
 @bp.post("/organisations/<slug:org_slug>/api-tokens/<id:token_id>/revoke")

@@ -13,19 +13,28 @@ from tests.manage.conftest import hosted_by, log_in
 TOKEN = re.compile(r"eh_[A-Za-z0-9_-]{43}")
 
 
+def nonce(html: str) -> str:
+    return re.search(r'name="nonce" value="([^"]+)"', html).group(1)
+
+
 def test_owner_creates_uses_and_revokes_a_key(organiser_client, make_event):
     event = make_event(hosts=hosted_by("ihk-nrw"))
     page = organiser_client.get("/manage/organisations/ihk-nrw")
     assert "API-Zugang" in page.get_data(as_text=True)
 
-    created = organiser_client.post(
-        "/manage/organisations/ihk-nrw/api-tokens", data={"name": "CRM", "can_write": "y"}
-    )
-    assert created.status_code == 303  # reloading the page cannot create a second key
-    html = organiser_client.get(created.headers["Location"]).get_data(as_text=True)
+    form = {"name": "CRM", "can_write": "y", "nonce": nonce(page.get_data(as_text=True))}
+    created = organiser_client.post("/manage/organisations/ihk-nrw/api-tokens", data=form)
+    assert created.status_code == 201
+    html = created.get_data(as_text=True)
     [raw] = set(TOKEN.findall(html))
     assert "nur einmal angezeigt" in html
     assert html.count('id="csrf_token"') <= 1
+    assert raw not in created.headers.get("Set-Cookie", "")  # never in the session cookie
+    # Sending the same form again (reload) creates nothing and shows no key.
+    again = organiser_client.post("/manage/organisations/ihk-nrw/api-tokens", data=form)
+    assert again.status_code == 409 and not TOKEN.search(again.get_data(as_text=True))
+    db.session.rollback()
+    assert len(db.session.scalars(select(ApiToken)).all()) == 1
 
     again = organiser_client.get("/manage/organisations/ihk-nrw").get_data(as_text=True)
     assert raw not in again
@@ -60,8 +69,10 @@ def test_a_key_needs_a_name(organiser_client):
 
 def test_read_only_key_by_default(organiser_client, make_event):
     make_event(hosts=hosted_by("ihk-nrw"))
-    organiser_client.post("/manage/organisations/ihk-nrw/api-tokens", data={"name": "Statistik"})
-    html = organiser_client.get("/manage/organisations/ihk-nrw").get_data(as_text=True)
+    page = organiser_client.get("/manage/organisations/ihk-nrw").get_data(as_text=True)
+    html = organiser_client.post(
+        "/manage/organisations/ihk-nrw/api-tokens", data={"name": "Statistik", "nonce": nonce(page)}
+    ).get_data(as_text=True)
     assert TOKEN.search(html)
     db.session.rollback()
     assert db.session.scalar(select(ApiToken)).can_write is False
