@@ -12,13 +12,11 @@ from eventhub.errors import abort_with
 from eventhub.events.exchange import event_to_dict
 from eventhub.events.services import (
     MAX_PAGE,
-    BadFilter,
     catalogue_page,
-    parse_filters,
     parse_int,
     public_event,
 )
-from eventhub.events.views import existing_page, filter_message
+from eventhub.events.views import existing_page, filter_message, filters_or_400
 from eventhub.extensions import db
 from eventhub.models import Event, EventHost, Organisation, Series
 
@@ -37,10 +35,7 @@ def event_json(event: Event) -> dict:
 
 @bp.get("/events")
 def events():
-    try:
-        filters = parse_filters(request.args)
-    except BadFilter as exc:
-        abort_with(400, filter_message(str(exc)))
+    filters = filters_or_400()
     when = request.args.get("when", "upcoming")
     if when not in ("upcoming", "past"):
         abort_with(400, _("'when' must be 'upcoming' or 'past'."))

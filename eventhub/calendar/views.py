@@ -13,9 +13,8 @@ from eventhub.calendar import bp
 from eventhub.calendar.feeds import REFRESH, current_feed_version, feed_events, feed_name
 from eventhub.calendar.ical import calendar_bytes
 from eventhub.calendar.private import feed_by_token, private_events
-from eventhub.errors import abort_with
-from eventhub.events.services import BadFilter, parse_filters, public_event
-from eventhub.events.views import filter_message
+from eventhub.events.services import public_event
+from eventhub.events.views import filters_or_400
 from eventhub.i18n import current_language
 from eventhub.urls import absolute_event_url, site_organizer
 
@@ -88,10 +87,7 @@ def event_ics(slug: str):
 @bp.get("/calendar.ics")
 def public_feed():
     """All public events, or any catalogue filter of them, for calendar subscriptions."""
-    try:
-        filters = parse_filters(request.args)
-    except BadFilter as exc:
-        abort_with(400, filter_message(str(exc)))
+    filters = filters_or_400()
     version = current_feed_version(filters, current_language())
     if request.if_none_match and version.etag in request.if_none_match:
         return ics_response(b"", etag=version.etag, last_modified=version.last_modified)

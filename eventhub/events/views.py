@@ -69,7 +69,8 @@ def filter_message(reason: str) -> str:
     }[reason]
 
 
-def _filters_or_400():
+def filters_or_400():
+    """The catalogue filters of the query string, or a 400 that says what is wrong."""
     try:
         return parse_filters(request.args)
     except BadFilter as exc:
@@ -90,7 +91,7 @@ def _registration_limit() -> str:
 @bp.get("/")
 @bp.get("/events/")
 def catalogue():
-    filters = _filters_or_400()
+    filters = filters_or_400()
     page = existing_page(catalogue_page(filters))
     return render_template(
         "events/catalogue.html",
@@ -103,7 +104,7 @@ def catalogue():
 
 @bp.get("/events/archive")
 def archive():
-    filters = _filters_or_400()
+    filters = filters_or_400()
     page = existing_page(catalogue_page(filters, past=True))
     return render_template(
         "events/catalogue.html",
