@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from eventhub.api import bp
 from eventhub.api.openapi import openapi_document
@@ -12,13 +12,15 @@ from eventhub.errors import abort_with
 from eventhub.events.exchange import event_to_dict
 from eventhub.events.services import (
     MAX_PAGE,
+    ORGANISATIONS_WITH_PUBLIC_EVENTS,
+    SERIES_WITH_PUBLIC_EVENTS,
     catalogue_page,
     parse_int,
     public_event,
 )
 from eventhub.events.views import existing_page, filter_message, filters_or_400
 from eventhub.extensions import db
-from eventhub.models import Event, EventHost, Organisation, Series
+from eventhub.models import Event, Organisation, Series
 
 
 def event_json(event: Event) -> dict:
@@ -104,26 +106,15 @@ def organisation_json(organisation: Organisation) -> dict:
     }
 
 
-_public = Event.status.in_(("published", "cancelled"))
-
-
 @bp.get("/series")
 def series_list():
-    stmt = (
-        select(Series)
-        .where(exists().where(Event.series_id == Series.id, _public))
-        .order_by(Series.title, Series.id)
-    )
+    stmt = select(Series).where(SERIES_WITH_PUBLIC_EVENTS).order_by(Series.title, Series.id)
     return paged_json(stmt, series_json)
 
 
 @bp.get("/series/<slug:slug>")
 def series_detail(slug: str):
-    series = db.session.scalar(
-        select(Series).where(
-            Series.slug == slug, exists().where(Event.series_id == Series.id, _public)
-        )
-    )
+    series = db.session.scalar(select(Series).where(Series.slug == slug, SERIES_WITH_PUBLIC_EVENTS))
     return series_json(series or abort(404))
 
 
@@ -131,13 +122,7 @@ def series_detail(slug: str):
 def organisations():
     stmt = (
         select(Organisation)
-        .where(
-            exists().where(
-                EventHost.organisation_id == Organisation.id,
-                EventHost.event_id == Event.id,
-                _public,
-            )
-        )
+        .where(ORGANISATIONS_WITH_PUBLIC_EVENTS)
         .order_by(Organisation.name, Organisation.id)
     )
     return paged_json(stmt, organisation_json)
@@ -146,13 +131,6 @@ def organisations():
 @bp.get("/organisations/<slug:slug>")
 def organisation(slug: str):
     found = db.session.scalar(
-        select(Organisation).where(
-            Organisation.slug == slug,
-            exists().where(
-                EventHost.organisation_id == Organisation.id,
-                EventHost.event_id == Event.id,
-                _public,
-            ),
-        )
+        select(Organisation).where(Organisation.slug == slug, ORGANISATIONS_WITH_PUBLIC_EVENTS)
     )
     return organisation_json(found or abort(404))

@@ -156,6 +156,18 @@ def catalogue_page(filters: CatalogueFilters, *, past: bool = False, agenda: boo
     )
 
 
+# Series and organisations the public may see: those with a published or cancelled event
+# (for organisations in any role: host, co-host, partner, funder).
+SERIES_WITH_PUBLIC_EVENTS = exists().where(
+    Event.series_id == Series.id, Event.status.in_(PUBLIC_STATUSES)
+)
+ORGANISATIONS_WITH_PUBLIC_EVENTS = exists().where(
+    EventHost.organisation_id == Organisation.id,
+    EventHost.event_id == Event.id,
+    Event.status.in_(PUBLIC_STATUSES),
+)
+
+
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
     """Values offered in the catalogue's filter form, from public events only.
 
@@ -182,19 +194,11 @@ def _filter_choices() -> dict[str, list[tuple[str, str]]]:
         select(Event.region).where(public, Event.region != "").distinct().order_by(Event.region)
     ).all()
     series = db.session.execute(
-        select(Series.slug, Series.title)
-        .where(exists().where(Event.series_id == Series.id, public))
-        .order_by(Series.title)
+        select(Series.slug, Series.title).where(SERIES_WITH_PUBLIC_EVENTS).order_by(Series.title)
     ).all()
     hosts = db.session.execute(
         select(Organisation.slug, Organisation.name)
-        .where(
-            exists().where(
-                EventHost.organisation_id == Organisation.id,
-                EventHost.event_id == Event.id,
-                public,
-            )
-        )
+        .where(ORGANISATIONS_WITH_PUBLIC_EVENTS)
         .order_by(Organisation.name)
     ).all()
     return {
