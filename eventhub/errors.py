@@ -23,10 +23,11 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, message: str | None = None):
+def error_response(status: int, message: str | None = None, **details):
+    """The error page, or under /api/ `{"error": {"status", "message", **details}}`."""
     message = message or _messages().get(status) or _("The request could not be completed.")
     if _wants_json():
-        return {"error": {"status": status, "message": message}}, status
+        return {"error": {"status": status, "message": message, **details}}, status
     return render_template("errors/error.html", status=status, message=message), status
 
 

@@ -21,7 +21,7 @@ from eventhub.api import bp
 from eventhub.api.schema import RegistrationIn, field_errors
 from eventhub.api.tokens import ApiClient, bearer_token, client_from_header
 from eventhub.api.views import event_json, paged_json
-from eventhub.errors import abort_with
+from eventhub.errors import abort_with, error_response
 from eventhub.events.exchange import event_load_options
 from eventhub.events.services import (
     Attendee,
@@ -39,8 +39,9 @@ REALM = 'Bearer realm="eventhub"'
 ATTENDEE_FIELDS = {f.name for f in dataclasses.fields(Attendee)} - {"source"}
 
 
-def api_error(status: int, message: str, headers: dict | None = None, **extra):
-    return {"error": {"status": status, "message": message, **extra}}, status, headers or {}
+def api_error(status: int, message: str, headers: dict | None = None, **details):
+    body, status = error_response(status, message, **details)
+    return body, status, headers or {}
 
 
 def _client() -> ApiClient:

@@ -12,11 +12,15 @@ from eventhub.models import Event
 from eventhub.urls import absolute_event_url, absolute_url
 
 
+def webcal(url: str) -> str:
+    """The webcal:// form of a feed's http(s) address (calendar apps subscribe to it)."""
+    return "webcal://" + url.split("://", 1)[1]
+
+
 def feed_urls(filters: dict[str, str]) -> dict[str, str]:
     """https and webcal:// addresses of the feed for these catalogue filters."""
     https = absolute_url("calendar.public_feed", **filters)
-    webcal = "webcal://" + https.split("://", 1)[1]
-    return {"https": https, "webcal": webcal}
+    return {"https": https, "webcal": webcal(https)}
 
 
 def _place(event: Event) -> str:

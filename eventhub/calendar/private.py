@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from eventhub.calendar.links import webcal
 from eventhub.database import write_transaction
 from eventhub.events.exchange import event_load_options
 from eventhub.events.services import hash_token, normalise_email
@@ -79,7 +80,7 @@ def feed_by_token(token: str) -> ParticipantFeed | None:
 def feed_links(email_key: str) -> dict[str, str]:
     """The address's feed as https and webcal:// URL (for the page's subscribe links)."""
     url = absolute_url("calendar.private_feed", token=feed_token(email_key))
-    return {"feed_url": url, "feed_webcal": "webcal://" + url.split("://", 1)[1]}
+    return {"feed_url": url, "feed_webcal": webcal(url)}
 
 
 def private_events(feed: ParticipantFeed) -> list[Event]:
