@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
-from threading import Lock
 
 from flask import Response, abort, request
 from flask_babel import gettext as _
 
+from eventhub.cache import LruCache
 from eventhub.calendar import bp
 from eventhub.calendar.feeds import REFRESH, current_feed_version, feed_events, feed_name
 from eventhub.calendar.ical import calendar_bytes
@@ -22,30 +21,8 @@ ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 CACHE_SIZE = 256
 
 
-class FeedCache:
-    """Built feeds by ETag: a feed is built once per change, not once per request."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.items: OrderedDict[str, bytes] = OrderedDict()
-        self.lock = Lock()
-
-    def get(self, key: str) -> bytes | None:
-        with self.lock:
-            body = self.items.get(key)
-            if body is not None:
-                self.items.move_to_end(key)
-            return body
-
-    def put(self, key: str, body: bytes) -> None:
-        with self.lock:
-            self.items[key] = body
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-feed_cache = FeedCache(CACHE_SIZE)
+# Built feeds by ETag: a feed is built once per change, not once per request.
+feed_cache = LruCache(CACHE_SIZE)
 
 
 def ics_response(

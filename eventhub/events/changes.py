@@ -11,9 +11,7 @@ and no cached page shows them.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from threading import Lock
 from typing import Any
 
 from flask import current_app
@@ -21,6 +19,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
+from eventhub.cache import LruCache
 from eventhub.extensions import db
 from eventhub.models import AgendaItem, Event, EventHost, Organisation, Series, Topic
 from eventhub.models.event import EVENTS_COUNTER, ChangeCounter
@@ -138,17 +137,14 @@ class GenerationMemo:
 
     def __init__(self, ttl: float, size: int = 512):
         self.ttl = ttl
-        self.size = size
-        self.items: OrderedDict[Hashable, tuple[int, float, Any]] = OrderedDict()
-        self.lock = Lock()
+        self.entries = LruCache(size)  # key -> (generation, expires at, value)
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         generation = recent_events_generation()
         if generation is None:  # a database without the counter row: never trust a memo
             return compute()
         now = time.monotonic()
-        with self.lock:
-            hit = self.items.get(key)
+        hit = self.entries.get(key)
         if hit is not None and hit[0] == generation and hit[1] > now:
             return hit[2]
         # Store under the counter as this request's own transaction sees it, read before
@@ -159,11 +155,7 @@ class GenerationMemo:
         value = compute()
         if generation is None or _has_uncommitted_changes(session):
             return value  # computed from changes that may still roll back
-        with self.lock:
-            self.items[key] = (generation, now + self.ttl, value)
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
+        self.entries.put(key, (generation, now + self.ttl, value))
         return value
 
 
