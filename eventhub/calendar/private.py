@@ -83,10 +83,6 @@ def feed_links(email_key: str) -> dict[str, str]:
     return {"feed_url": url, "feed_webcal": webcal(url)}
 
 
-def private_events(feed: ParticipantFeed) -> list[Event]:
-    return registered_events(feed.email_normalised)
-
-
 def registered_events(email_key: str) -> list[Event]:
     """Public events this address holds a confirmed registration for; no one else's data."""
     return list(

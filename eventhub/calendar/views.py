@@ -11,7 +11,7 @@ from eventhub.cache import LruCache
 from eventhub.calendar import bp
 from eventhub.calendar.feeds import REFRESH, current_feed_version, feed_events, feed_name
 from eventhub.calendar.ical import calendar_bytes
-from eventhub.calendar.private import feed_by_token, private_events
+from eventhub.calendar.private import feed_by_token, registered_events
 from eventhub.events.services import public_event
 from eventhub.events.views import filters_or_400
 from eventhub.i18n import current_language
@@ -85,7 +85,7 @@ def public_feed():
 def private_feed(token: str):
     """A participant's own events, for their calendar; the URL is the only credential."""
     feed = feed_by_token(token) or abort(404)
-    events = private_events(feed)
+    events = registered_events(feed.email_normalised)
     key = repr([(e.uid, e.sequence, e.updated_at.isoformat(), e.status) for e in events])
     etag = hashlib.sha256(f"{feed.token_hash}:{key}".encode()).hexdigest()[:32]
     last = max((e.updated_at for e in events), default=None)
