@@ -23,8 +23,8 @@ from aiosmtpd.controller import Controller
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eventhub import create_app
-from eventhub.events.exchange import import_events
-from eventhub.events.services import Attendee, register
+from eventhub.events.records import import_events
+from eventhub.events.registration import Attendee, register
 from eventhub.extensions import db
 from eventhub.mail.delivery import run_worker
 from eventhub.models import Event

@@ -26,7 +26,7 @@ from sqlalchemy import insert, select, update
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eventhub import create_app
-from eventhub.events.exchange import import_events
+from eventhub.events.records import import_events
 from eventhub.extensions import db
 from eventhub.models import Event, Registration
 

@@ -57,7 +57,7 @@ def build(url: str, count: int) -> None:
     from sqlalchemy import insert, select, update
 
     from eventhub import create_app
-    from eventhub.events.exchange import import_events
+    from eventhub.events.records import import_events
     from eventhub.extensions import db
     from eventhub.manage.services import create_user
     from eventhub.models import Event, Registration

@@ -66,13 +66,13 @@ def _derive_config(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from eventhub.database import configure_engines
-    from eventhub.events import changes
+    from eventhub import changes, database
     from eventhub.i18n import select_locale, select_timezone
+    from eventhub.mail import wakeup
 
     db.init_app(app)
-    configure_engines(app)
-    changes.watch()
+    database.init_app(app)
+    changes.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
@@ -82,8 +82,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     limiter.init_app(app)
-    from eventhub.mail import wakeup
-
     wakeup.init_app(app)
 
     from eventhub.models import User
@@ -127,7 +125,7 @@ def register_template_helpers(app: Flask) -> None:
     from eventhub.calendar.links import register_template_globals
 
     register_template_globals(app)
-    from eventhub.events.labels import format_name, role_name
+    from eventhub.labels import format_name, role_name
 
     app.jinja_env.globals.update(
         format_name=format_name,

@@ -15,7 +15,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from eventhub.api.tokens import create_token, organisation_tokens, revoke_token
-from eventhub.events.exchange import export_events, import_events, load_demo
+from eventhub.events.records import export_events, import_events, load_demo
 from eventhub.extensions import db
 from eventhub.manage.services import AccountError, create_user
 from eventhub.models import Organisation
@@ -122,7 +122,7 @@ def mail_send(loop: bool, interval: float) -> None:
         raise click.ClickException(
             "EVENTHUB_SMTP_URL is not set: mail stays in the outbox (see /dev/mailbox)."
         )
-    from eventhub.mail.scheduled import run_scheduled
+    from eventhub.manage.scheduled import run_scheduled
 
     # The long-running worker also writes digests and day-before lists (every 10 min);
     # a one-off run only delivers (use `mail scheduled` from cron for those).
@@ -153,7 +153,7 @@ def _every(seconds: float, job, *, first: bool = False):
 @mail.command("scheduled")
 def mail_scheduled() -> None:
     """Write the daily digests and day-before attendee lists that are due (cron-friendly)."""
-    from eventhub.mail.scheduled import run_scheduled
+    from eventhub.manage.scheduled import run_scheduled
 
     report = run_scheduled()
     click.echo(f"{report.digests} digests, {report.attendee_lists} attendee lists written.")

@@ -32,7 +32,3 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
     LANGUAGES = ("de", "en")
     EVENTS_PER_PAGE = 20
-    ARCHIVE_WINDOW_DAYS = 730
-
-    # Test-only: turns off the capacity guard so a control test can show the race.
-    TESTING_DISABLE_CAPACITY_GUARD = False

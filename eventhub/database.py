@@ -16,14 +16,44 @@ from eventhub.extensions import db
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "eventhub_begin_immediate"
 _WRITING = "eventhub_writing"
+_FLUSHED = "eventhub_flushed"
 
 
-def configure_engines(app: Flask) -> None:
-    """Give SQLite engines WAL, foreign keys and explicit BEGIN control."""
+class UncommittedChanges(RuntimeError):
+    """write_transaction() was entered with changes outside it (a programming error)."""
+
+
+def init_app(app: Flask) -> None:
+    """Give SQLite engines WAL, foreign keys and explicit BEGIN control, and let
+    write_transaction() see changes flushed outside it."""
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 _configure_sqlite(engine)
+    for name, listener in (
+        ("after_flush", _note_flush),
+        ("after_transaction_end", _forget_flush),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
+def _note_flush(session: Session, _context) -> None:
+    session.info[_FLUSHED] = True
+
+
+def _forget_flush(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_FLUSHED, None)
+
+
+def _has_changes(session: Session) -> bool:
+    return bool(
+        session.new
+        or session.deleted
+        or any(session.is_modified(obj) for obj in session.dirty)
+        or session.info.get(_FLUSHED)
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -55,14 +85,17 @@ def write_transaction(*, immediate: bool = True) -> Iterator[Session]:
 
     On SQLite the transaction starts with BEGIN IMMEDIATE, so check and write
     happen under the database's write lock; PostgreSQL relies on row locks and
-    conditional updates inside the block. Any transaction the request had open
-    for reading is ended first so the block sees current data.
+    conditional updates inside the block. A transaction the request had open for
+    reading is ended first so the block sees current data; one with changes is refused
+    (UncommittedChanges) rather than committed behind its owner's back.
     """
     session = db.session()
     if session.info.get(_WRITING):
         yield session  # already inside a write transaction: join it
         return
     if session.in_transaction():
+        if _has_changes(session):
+            raise UncommittedChanges("changes made outside write_transaction()")
         session.commit()
     session.connection(execution_options={_IMMEDIATE: immediate})
     session.info[_WRITING] = True

@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import event as sa_event
 
 from eventhub import create_app
-from eventhub.events.exchange import upsert_event
+from eventhub.events.records import upsert_event
+from eventhub.events.registration import Attendee, register
 from eventhub.events.schema import EventRecord
-from eventhub.events.services import Attendee, register
 from eventhub.extensions import db
 from eventhub.models.event import EVENTS_COUNTER, ChangeCounter
 

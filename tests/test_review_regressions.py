@@ -10,7 +10,12 @@ import pytest
 import vobject
 from sqlalchemy import select
 
-from eventhub.events.services import Attendee, RegistrationRefused, cancel_registration, register
+from eventhub.events.registration import (
+    Attendee,
+    RegistrationRefused,
+    cancel_registration,
+    register,
+)
 from eventhub.extensions import db
 from eventhub.models import Event, Registration
 from tests.conftest import event_record, in_days, run_together

@@ -7,8 +7,8 @@ from typing import Any
 from flask import current_app
 
 from eventhub.api.schema import RegistrationIn
+from eventhub.events.registration import REFUSAL_REASONS
 from eventhub.events.schema import EventRecord
-from eventhub.events.services import REFUSAL_REASONS
 from eventhub.models import EVENT_FORMATS, ORGANISATION_TYPES, REGISTRATION_STATUSES
 from eventhub.routing import MAX_ID
 

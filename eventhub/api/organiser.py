@@ -17,22 +17,22 @@ from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from eventhub.access import managed_by, registration_or_404
 from eventhub.api import bp
 from eventhub.api.schema import RegistrationIn, field_errors
 from eventhub.api.tokens import ApiClient, bearer_token, client_from_header
 from eventhub.api.views import event_json, paged_json
 from eventhub.errors import abort_with, error_response
-from eventhub.events.exchange import event_load_options
-from eventhub.events.services import (
+from eventhub.events.registration import (
     Attendee,
     RegistrationRefused,
     cancel_registration,
     register,
 )
-from eventhub.events.views import refusal_message
 from eventhub.extensions import db, limiter
-from eventhub.manage.access import managed_by, registration_or_404
+from eventhub.labels import refusal_message
 from eventhub.models import REGISTRATION_STATUSES, Event, Registration
+from eventhub.querying import event_load_options
 
 REALM = 'Bearer realm="eventhub"'
 # What of the request body describes the person (the rest steers the request).

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from eventhub.database import SQLITE_BUSY_TIMEOUT_MS, write_transaction
-from eventhub.events.services import hash_token
 from eventhub.extensions import db
 from eventhub.models import ApiToken, Organisation, User
 from eventhub.models.base import utcnow
+from eventhub.tokens import MAX_TOKEN_LENGTH, hash_token, new_token
 
 logger = logging.getLogger(__name__)
 
@@ -35,13 +34,13 @@ def create_token(
     organisation: Organisation, name: str, *, can_write: bool, created_by: User | None
 ) -> tuple[ApiToken, str]:
     """A new token (256 random bits) for the organisation; returns it and the raw value."""
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    raw, token_hash = new_token(TOKEN_PREFIX)
     with write_transaction() as session:
         token = ApiToken(
             organisation_id=organisation.id,
             name=name.strip(),
             prefix=raw[:SHOWN_PREFIX],
-            token_hash=hash_token(raw),
+            token_hash=token_hash,
             can_write=can_write,
             created_by_id=created_by.id if created_by else None,
         )
@@ -81,7 +80,11 @@ def bearer_token(header: str | None) -> str | None:
         return None
     scheme, _, raw = header.strip().partition(" ")
     raw = raw.strip()
-    if scheme.lower() != "bearer" or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
+    if (
+        scheme.lower() != "bearer"
+        or not raw.startswith(TOKEN_PREFIX)
+        or len(raw) > MAX_TOKEN_LENGTH
+    ):
         return None
     return raw
 

@@ -9,18 +9,18 @@ from sqlalchemy import select
 from eventhub.api import bp
 from eventhub.api.openapi import openapi_document
 from eventhub.errors import abort_with
-from eventhub.events.exchange import event_to_dict
-from eventhub.events.services import (
-    MAX_PAGE,
+from eventhub.events.catalogue import catalogue_page
+from eventhub.events.records import event_to_dict
+from eventhub.extensions import db
+from eventhub.labels import filter_message
+from eventhub.models import Event, Organisation, Series
+from eventhub.paging import MAX_PAGE, existing_page, parse_int
+from eventhub.public_events import (
     ORGANISATIONS_WITH_PUBLIC_EVENTS,
     SERIES_WITH_PUBLIC_EVENTS,
-    catalogue_page,
-    parse_int,
+    filters_or_400,
     public_event,
 )
-from eventhub.events.views import existing_page, filter_message, filters_or_400
-from eventhub.extensions import db
-from eventhub.models import Event, Organisation, Series
 
 
 def event_json(event: Event) -> dict:

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, or_, select
 
-from eventhub.events.changes import memo
-from eventhub.events.exchange import event_load_options
-from eventhub.events.services import CatalogueFilters, apply_filters
+from eventhub.changes import memo
 from eventhub.extensions import db
 from eventhub.models import Event, Organisation, Series, Topic
 from eventhub.models.base import utcnow
+from eventhub.public_events import CatalogueFilters, apply_filters
+from eventhub.querying import event_load_options
 
 PAST_WINDOW = dt.timedelta(days=90)  # subscribers keep recent history, not the archive
 CANCELLED_KEPT = dt.timedelta(days=30)  # long enough for every client to see STATUS:CANCELLED

@@ -11,12 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from eventhub.calendar.links import webcal
+from eventhub.calendar.notifications import queue_private_feed
 from eventhub.database import write_transaction
-from eventhub.events.exchange import event_load_options
-from eventhub.events.services import hash_token, normalise_email
 from eventhub.extensions import db
-from eventhub.mail.messages import queue_private_feed
-from eventhub.models import Event, ParticipantFeed, Registration
+from eventhub.models import Event, ParticipantFeed, Registration, normalise_email
+from eventhub.public_events import PUBLIC_STATUSES
+from eventhub.querying import event_load_options
+from eventhub.tokens import hash_token, lookup_hash
 from eventhub.urls import absolute_url
 
 
@@ -70,10 +71,11 @@ def rotate_feed(email_key: str) -> str:
 
 
 def feed_by_token(token: str) -> ParticipantFeed | None:
-    if not token or len(token) > 100:
+    token_hash = lookup_hash(token)
+    if token_hash is None:
         return None
     return db.session.scalar(
-        select(ParticipantFeed).where(ParticipantFeed.token_hash == hash_token(token))
+        select(ParticipantFeed).where(ParticipantFeed.token_hash == token_hash)
     )
 
 
@@ -89,7 +91,7 @@ def registered_events(email_key: str) -> list[Event]:
         db.session.scalars(
             select(Event)
             .where(
-                Event.status.in_(("published", "cancelled")),
+                Event.status.in_(PUBLIC_STATUSES),
                 Event.id.in_(
                     select(Registration.event_id).where(
                         Registration.email_normalised == email_key,

@@ -12,9 +12,8 @@ from eventhub.calendar import bp
 from eventhub.calendar.feeds import REFRESH, current_feed_version, feed_events, feed_name
 from eventhub.calendar.ical import calendar_bytes
 from eventhub.calendar.private import feed_by_token, registered_events
-from eventhub.events.services import public_event
-from eventhub.events.views import filters_or_400
 from eventhub.i18n import current_language
+from eventhub.public_events import filters_or_400, public_event
 from eventhub.urls import absolute_event_url, site_organizer
 
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"

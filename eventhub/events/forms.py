@@ -23,8 +23,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from eventhub.events.services import PERSON_FIELDS
-from eventhub.models import ORGANISATION_TYPES
+from eventhub.labels import NOT_SPECIFIED, ORGANISATION_TYPE_LABELS
+from eventhub.models import ORGANISATION_TYPES, PERSON_FIELDS
 from eventhub.text import has_control_characters
 
 
@@ -46,17 +46,10 @@ def _strip(value):
 
 
 def organisation_type_choices():
-    labels = {
-        "company": _l("Company"),
-        "chamber": _l("Chamber (IHK, HWK)"),
-        "public_authority": _l("Public authority or municipality"),
-        "employment_agency": _l("Employment agency or job centre"),
-        "education": _l("School, university or training provider"),
-        "association": _l("Association or network"),
-        "counselling": _l("Counselling service or Welcome Center"),
-        "other": _l("Other"),
-    }
-    return options([("", _l("Not specified"))] + [(t, labels[t]) for t in ORGANISATION_TYPES])
+    return options(
+        [("", NOT_SPECIFIED)]
+        + [(kind, ORGANISATION_TYPE_LABELS[kind]) for kind in ORGANISATION_TYPES]
+    )
 
 
 def name_field(label, missing, autocomplete: str) -> StringField:

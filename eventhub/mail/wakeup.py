@@ -18,7 +18,18 @@ _PENDING = "eventhub_new_mail"
 
 
 def init_app(app: Flask) -> None:
-    """Announce committed outbox rows when EVENTHUB_REDIS_URL is set."""
+    """Announce committed outbox rows when EVENTHUB_REDIS_URL is set.
+
+    The session listeners are installed once per process (they hang on SQLAlchemy's
+    Session class); an app without Redis has no client, so they announce nothing.
+    """
+    for name, listener in (
+        ("after_flush", _collect),
+        ("after_commit", _announce),
+        ("after_rollback", _forget),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
     if not app.config.get("REDIS_URL"):
         return
     import redis
@@ -34,14 +45,12 @@ def init_app(app: Flask) -> None:
     )
 
 
-@event.listens_for(Session, "after_flush")
 def _collect(session: Session, _context) -> None:
     new = [obj for obj in session.new if isinstance(obj, OutboxMessage)]
     if new:
         session.info.setdefault(_PENDING, []).extend(new)
 
 
-@event.listens_for(Session, "after_commit")
 def _announce(session: Session) -> None:
     rows = session.info.pop(_PENDING, None)
     if not rows:
@@ -58,7 +67,6 @@ def _announce(session: Session) -> None:
         log.warning("could not announce %d new mails to Redis: %s", len(rows), exc)
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(_PENDING, None)
 

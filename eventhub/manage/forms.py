@@ -38,8 +38,8 @@ from eventhub.events.forms import (
     organisation_type_choices,
     plain_text,
 )
-from eventhub.events.labels import FORMAT_LABELS
 from eventhub.events.schema import SLUG_PATTERN
+from eventhub.labels import AGENDA_KIND_LABELS, FORMAT_LABELS, ROLE_LABELS
 from eventhub.models import AGENDA_KINDS
 
 TIMEZONES = ("Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/London", "UTC")
@@ -55,27 +55,11 @@ def format_choices():
 
 
 def role_choices():
-    return options(
-        [
-            ("cohost", _l("Co-host")),
-            ("host", _l("Host")),
-            ("partner", _l("Partner")),
-            ("funder", _l("Funded by")),
-        ]
-    )
+    return options((role, ROLE_LABELS[role]) for role in ("cohost", "host", "partner", "funder"))
 
 
 def agenda_kind_choices():
-    labels = {
-        "welcome": _l("Welcome"),
-        "talk": _l("Talk"),
-        "panel": _l("Panel"),
-        "discussion": _l("Discussion"),
-        "workshop": _l("Workshop"),
-        "break": _l("Break"),
-        "networking": _l("Networking"),
-    }
-    return options((kind, labels[kind]) for kind in AGENDA_KINDS)
+    return options((kind, AGENDA_KIND_LABELS[kind]) for kind in AGENDA_KINDS)
 
 
 class LoginForm(FlaskForm):

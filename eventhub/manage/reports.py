@@ -11,10 +11,9 @@ from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, select
 
-from eventhub.events.forms import organisation_type_choices
-from eventhub.events.services import MAX_PAGE, escape_like, parse_int
 from eventhub.extensions import db
 from eventhub.i18n import event_period
+from eventhub.labels import NOT_SPECIFIED, ORGANISATION_TYPE_LABELS, STATUS_LABELS
 from eventhub.manage.exports import AttendeeRow, SheetInfo
 from eventhub.models import (
     Event,
@@ -26,6 +25,8 @@ from eventhub.models import (
     User,
 )
 from eventhub.models.base import utcnow
+from eventhub.paging import MAX_PAGE, parse_int
+from eventhub.querying import escape_like
 from eventhub.urls import checkin_code, checkin_url
 
 PER_PAGE = 50
@@ -169,7 +170,8 @@ def event_charts(event: Event) -> dict[str, list[Bar]]:
 
 
 def organisation_type_labels() -> dict[str, str]:
-    return {choice.value: str(choice.label) for choice in organisation_type_choices()}
+    labels = {"": NOT_SPECIFIED, **ORGANISATION_TYPE_LABELS}
+    return {kind: str(label) for kind, label in labels.items()}
 
 
 def export_headers() -> list[str]:
@@ -205,7 +207,7 @@ def attendee_rows(event: Event, *, confirmed_only: bool = False) -> Iterator[Att
     )
     if confirmed_only:
         stmt = stmt.where(Registration.status == "confirmed")
-    labels = {"confirmed": _("Confirmed"), "cancelled": _("Registration cancelled")}
+    labels = {status: str(label) for status, label in STATUS_LABELS.items()}
     tz = event.tz
     for number, row in enumerate(db.session.execute(stmt), start=1):
         yield AttendeeRow(

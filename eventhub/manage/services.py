@@ -12,11 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventhub.database import writes
-from eventhub.events.exchange import event_to_dict, notify_attendees, upsert_event
+from eventhub.events.records import event_to_dict, notify_attendees, upsert_event
 from eventhub.events.schema import RESERVED_SLUGS, EventRecord, describe_errors
-from eventhub.events.services import hash_token, new_token
 from eventhub.extensions import db
-from eventhub.mail.messages import queue_attendee_list, queue_invitation, queue_password_reset
+from eventhub.manage.notifications import (
+    queue_attendee_list,
+    queue_invitation,
+    queue_password_reset,
+)
 from eventhub.models import (
     MEMBERSHIP_ROLES,
     Event,
@@ -28,6 +31,7 @@ from eventhub.models import (
 )
 from eventhub.models.base import utcnow
 from eventhub.text import slugify
+from eventhub.tokens import lookup_hash, new_token
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -238,11 +242,10 @@ def invite(organisation: Organisation, email: str, role: str, invited_by: User) 
 
 
 def open_invitation(token: str) -> Invitation | None:
-    if not token or len(token) > 100:
+    token_hash = lookup_hash(token)
+    if token_hash is None:
         return None
-    invitation = db.session.scalar(
-        select(Invitation).where(Invitation.token_hash == hash_token(token))
-    )
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash))
     if invitation is None or invitation.accepted_at or invitation.expires_at <= utcnow():
         return None
     return invitation
@@ -324,11 +327,10 @@ def request_password_reset(email: str) -> None:
 
 
 def open_password_reset(token: str) -> PasswordReset | None:
-    if not token or len(token) > 100:
+    token_hash = lookup_hash(token)
+    if token_hash is None:
         return None
-    reset = db.session.scalar(
-        select(PasswordReset).where(PasswordReset.token_hash == hash_token(token))
-    )
+    reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_hash))
     if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
         return None
     return reset

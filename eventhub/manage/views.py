@@ -19,10 +19,18 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from eventhub.access import (
+    event_or_404,
+    managed_events,
+    membership_role,
+    my_organisations,
+    owned_organisation_or_404,
+    registration_or_404,
+)
 from eventhub.api.tokens import create_token, organisation_tokens, revoke_token
 from eventhub.calendar.private import send_private_feed
 from eventhub.events.forms import person_data
-from eventhub.events.services import (
+from eventhub.events.registration import (
     Attendee,
     RegistrationRefused,
     cancel_registration,
@@ -31,18 +39,10 @@ from eventhub.events.services import (
     set_checked_in,
     update_registration,
 )
-from eventhub.events.views import refusal_message
 from eventhub.extensions import limiter
 from eventhub.i18n import current_language, event_period
+from eventhub.labels import refusal_message
 from eventhub.manage import bp, reports, services
-from eventhub.manage.access import (
-    event_or_404,
-    managed_events,
-    membership_role,
-    my_organisations,
-    owned_organisation_or_404,
-    registration_or_404,
-)
 from eventhub.manage.event_form import event_data_from_form, fill_event_form, prepare_event_form
 from eventhub.manage.exports import attendee_csv, attendee_xlsx, sign_in_sheet_pdf
 from eventhub.manage.forms import (

@@ -28,10 +28,12 @@ from eventhub.models.organisation import (
 from eventhub.models.registration import (
     ACTIVE_STATUSES,
     ORGANISATION_TYPES,
+    PERSON_FIELDS,
     REGISTRATION_SOURCES,
     REGISTRATION_STATUSES,
     ParticipantFeed,
     Registration,
+    normalise_email,
 )
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "NOTIFY_MODES",
     "ORGANISATION_KINDS",
     "ORGANISATION_TYPES",
+    "PERSON_FIELDS",
     "REGISTRATION_SOURCES",
     "REGISTRATION_STATUSES",
     "AgendaItem",
@@ -63,4 +66,5 @@ __all__ = [
     "Topic",
     "User",
     "event_topics",
+    "normalise_email",
 ]

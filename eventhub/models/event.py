@@ -16,7 +16,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
@@ -127,18 +126,10 @@ class Event(db.Model):
         return self.starts_at.astimezone(self.tz)
 
     @property
-    def local_ends_at(self) -> dt.datetime:
-        return self.ends_at.astimezone(self.tz)
-
-    @property
     def seats_left(self) -> int | None:
         if self.capacity is None:
             return None
         return max(self.capacity - self.confirmed_count, 0)
-
-    @property
-    def is_past(self) -> bool:
-        return self.ends_at <= utcnow()
 
     @property
     def registration_state(self) -> str:
@@ -207,9 +198,3 @@ class ChangeCounter(db.Model):
 
 
 EVENTS_COUNTER = "events"
-
-
-@sa_event.listens_for(ChangeCounter.__table__, "after_create")
-def _first_counters(table, connection, **_kw) -> None:
-    """Databases made with create_all (tests, benchmarks) get the row the migration adds."""
-    connection.execute(table.insert(), [{"name": EVENTS_COUNTER, "value": 0}])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,6 +26,28 @@ ORGANISATION_TYPES = (
     "other",
 )
 ACTIVE_STATUSES = ("confirmed",)
+# What a registration says about the person (and an organiser may correct).
+PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "organisation",
+    "job_title",
+    "organisation_type",
+)
+
+
+def normalise_email(email: str) -> str:
+    """The key for "one registration per person": case-folded, domain in its ASCII form.
+
+    a@münchen.de and A@xn--mnchen-3ya.de are the same mailbox and get the same key.
+    """
+    email = email.strip()
+    try:
+        valid = validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return email.lower()
+    return f"{valid.local_part.lower()}@{valid.ascii_domain.lower()}"
 
 
 class Registration(db.Model):

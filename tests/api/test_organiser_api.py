@@ -375,7 +375,7 @@ def test_concurrent_api_registrations_never_overbook(app, client, make_event, is
 def test_write_rate_limit_per_token(app_factory):
     app = app_factory(RATELIMIT_ENABLED=True, API_WRITE_RATELIMIT="2 per minute")
     with app.app_context():
-        from eventhub.events.exchange import upsert_event
+        from eventhub.events.records import upsert_event
         from eventhub.events.schema import EventRecord
         from tests.conftest import event_record
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from eventhub import create_app
 from eventhub.api.tokens import create_token
-from eventhub.events.exchange import load_demo
+from eventhub.events.records import load_demo
 from eventhub.extensions import db
 from eventhub.models import Event
 

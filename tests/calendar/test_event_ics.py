@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import vobject
 
-from eventhub.events.exchange import upsert_event
+from eventhub.events.records import upsert_event
 from eventhub.events.schema import EventRecord
 from eventhub.extensions import db
 from tests.conftest import event_record

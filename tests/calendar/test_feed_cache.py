@@ -7,9 +7,9 @@ import contextlib
 import pytest
 from sqlalchemy import select, update
 
-from eventhub.events.exchange import upsert_event
+from eventhub.events.records import upsert_event
+from eventhub.events.registration import set_checked_in
 from eventhub.events.schema import EventRecord
-from eventhub.events.services import set_checked_in
 from eventhub.extensions import db
 from eventhub.models import ChangeCounter, Event, Organisation
 from eventhub.models.base import utcnow
@@ -72,7 +72,7 @@ def test_counter_moves_with_public_data_only(app, make_event, make_registration)
 def test_memo_saves_the_queries_until_it_expires(
     app, client, make_event, query_counter, monkeypatch
 ):
-    from eventhub.events import changes
+    from eventhub import changes
 
     make_event()
     etag = client.get("/calendar.ics").headers["ETag"]
@@ -94,7 +94,7 @@ def test_memo_saves_the_queries_until_it_expires(
 
 
 def test_a_change_by_another_process_is_seen_within_a_second(app, client, make_event, monkeypatch):
-    from eventhub.events import changes
+    from eventhub import changes
 
     event = make_event(title="Vorher")
     etag = client.get("/calendar.ics").headers["ETag"]

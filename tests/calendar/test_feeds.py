@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import update
 
-from eventhub.events.exchange import upsert_event
+from eventhub.events.records import upsert_event
 from eventhub.events.schema import EventRecord
 from eventhub.extensions import db
 from eventhub.models import Event

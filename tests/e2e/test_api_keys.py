@@ -17,7 +17,7 @@ def backend():
 
 
 def test_owner_creates_a_key_and_a_crm_registers_through_the_api(app, page, live_server, axe_check):
-    from eventhub.events.exchange import upsert_event
+    from eventhub.events.records import upsert_event
     from eventhub.events.schema import EventRecord
     from eventhub.extensions import db
 

@@ -195,7 +195,7 @@ def test_healthz(client):
 
 
 def test_filter_options_follow_event_changes_in_other_workers(app_factory):
-    from eventhub.events.exchange import upsert_event
+    from eventhub.events.records import upsert_event
     from eventhub.events.schema import EventRecord
     from eventhub.extensions import db
     from tests.conftest import event_record

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from eventhub.database import write_transaction
+from eventhub.events import registration
 from eventhub.extensions import db
 from eventhub.models import Event, Registration
 
@@ -68,7 +71,7 @@ def stored(app, slug: str) -> tuple[int, int]:
 
 
 def build_event(app, slug: str, capacity: int) -> None:
-    from eventhub.events.exchange import upsert_event
+    from eventhub.events.records import upsert_event
     from eventhub.events.schema import EventRecord
     from tests.conftest import event_record
 
@@ -85,9 +88,35 @@ def test_capacity_is_never_exceeded(app_factory):
     assert stored(app, "fachtagung") == (SEATS, SEATS)
 
 
-def test_control_without_the_guard_the_same_load_breaks_the_rule(app_factory):
+def remove_the_guard(monkeypatch) -> None:
+    """What registering would be without the guard: a deferred transaction, no row lock,
+    and check-then-write on the seat count read earlier (Indico's race)."""
+
+    def claim_seats_unguarded(event: Event, seats: int) -> None:
+        if event.capacity is not None and event.confirmed_count + seats > event.capacity:
+            raise registration.RegistrationRefused("full")
+        db.session.execute(
+            update(Event)
+            .where(Event.id == event.id)
+            .values(confirmed_count=event.confirmed_count + seats, updated_at=Event.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+
+    monkeypatch.setattr(
+        registration, "write_transaction", functools.partial(write_transaction, immediate=False)
+    )
+    monkeypatch.setattr(
+        registration,
+        "_locked_event",
+        lambda event_id: db.session.get(Event, event_id, populate_existing=True),
+    )
+    monkeypatch.setattr(registration, "_claim_seats", claim_seats_unguarded)
+
+
+def test_control_without_the_guard_the_same_load_breaks_the_rule(app_factory, monkeypatch):
     """Shows the test above can fail: with the guard off, capacity is not kept."""
-    app = app_factory(TESTING_DISABLE_CAPACITY_GUARD=True)
+    app = app_factory()
+    remove_the_guard(monkeypatch)
     build_event(app, "fachtagung", SEATS)
     outcomes = fire(app, "fachtagung", [f"person{i}@example.org" for i in range(ATTEMPTS)])
     rows, counter = stored(app, "fachtagung")

@@ -173,7 +173,7 @@ def test_one_active_registration_per_email(client, make_event):
 def test_missing_csrf_token_is_refused(app_factory, make_event):
     app = app_factory(WTF_CSRF_ENABLED=True)
     with app.app_context():
-        from eventhub.events.exchange import upsert_event
+        from eventhub.events.records import upsert_event
         from eventhub.events.schema import EventRecord
         from tests.conftest import event_record
 
@@ -192,7 +192,7 @@ def test_missing_csrf_token_is_refused(app_factory, make_event):
 def test_registration_rate_limit(app_factory):
     app = app_factory(RATELIMIT_ENABLED=True, REGISTRATION_RATELIMIT="3 per minute")
     with app.app_context():
-        from eventhub.events.exchange import upsert_event
+        from eventhub.events.records import upsert_event
         from eventhub.events.schema import EventRecord
         from tests.conftest import event_record
 

@@ -7,7 +7,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from eventhub.extensions import db
-from eventhub.mail.scheduled import run_scheduled
+from eventhub.manage.scheduled import run_scheduled
 from eventhub.models import OutboxMessage
 from tests.conftest import in_days, run_together
 from tests.mail.conftest import send_mail

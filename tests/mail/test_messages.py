@@ -7,7 +7,7 @@ import datetime as dt
 import icalendar
 import vobject
 
-from eventhub.events.exchange import upsert_event
+from eventhub.events.records import upsert_event
 from eventhub.events.schema import EventRecord
 from eventhub.extensions import db
 from tests.conftest import event_record
@@ -110,7 +110,7 @@ def test_cancel_sends_cancel_with_same_uid_and_higher_sequence(
     event = make_event()
     response = client.post(f"/events/{event.slug}/register", data=form())
     token = response.headers["Location"].split("/r/")[1].split("?")[0]
-    from eventhub.events.services import cancel_registration, registration_by_token
+    from eventhub.events.registration import cancel_registration, registration_by_token
 
     db.session.rollback()
     registration = registration_by_token(token)

@@ -11,7 +11,7 @@ import openpyxl
 from sqlalchemy import select, update
 
 from eventhub.extensions import db
-from eventhub.mail.scheduled import run_scheduled
+from eventhub.manage.scheduled import run_scheduled
 from eventhub.models import OutboxMessage, Registration
 from tests.conftest import in_days
 from tests.mail.conftest import send_mail

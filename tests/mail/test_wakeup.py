@@ -31,7 +31,7 @@ def form(email: str) -> dict:
 
 
 def make_event(app) -> str:
-    from eventhub.events.exchange import upsert_event
+    from eventhub.events.records import upsert_event
     from eventhub.events.schema import EventRecord
     from eventhub.extensions import db
     from tests.conftest import event_record

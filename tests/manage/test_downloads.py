@@ -87,7 +87,7 @@ def test_pdf_sign_in_sheet(organiser_client, make_event, make_registration):
 
 
 def test_pdf_lists_only_confirmed_people(organiser_client, make_event, make_registration):
-    from eventhub.events.services import cancel_registration
+    from eventhub.events.registration import cancel_registration
 
     event = make_event(hosts=hosted_by("ihk-nrw"))
     make_registration(event, last_name="Bleibt")

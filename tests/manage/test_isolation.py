@@ -119,7 +119,7 @@ def test_anonymous_users_are_sent_to_login(app, client, two_organisations):
 
 def test_state_changes_need_post_and_csrf(app_factory):
     """With CSRF on, every POST without a token is refused and GET cannot change state."""
-    from eventhub.events.exchange import upsert_event
+    from eventhub.events.records import upsert_event
     from eventhub.events.schema import EventRecord
     from eventhub.manage.services import create_user
     from tests.conftest import event_record

@@ -30,7 +30,7 @@ def test_listing_search_filter_sort(organiser_client, make_event, make_registrat
     make_registration(event, first_name="Zora", last_name="Zander", organisation="Alpha AG")
     make_registration(event, first_name="Anton", last_name="Adler", organisation="Zeta GmbH")
     gone, _ = make_registration(event, first_name="Carla", last_name="Cancel")
-    from eventhub.events.services import cancel_registration
+    from eventhub.events.registration import cancel_registration
 
     cancel_registration(gone.id)
     url = f"/manage/events/{event.slug}"
@@ -121,7 +121,7 @@ def test_checkin_search_qr_and_counts(app, organiser_client, make_event, make_re
 def test_report_after_the_event(organiser_client, make_event, make_registration):
     import datetime as dt
 
-    from eventhub.events.services import set_checked_in
+    from eventhub.events.registration import set_checked_in
     from eventhub.models import Event
 
     event = make_event(hosts=hosted_by("ihk-nrw"), starts=in_days(2))

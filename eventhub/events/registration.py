@@ -1,223 +1,25 @@
-"""Catalogue queries and the registration rules (capacity, one seat per person)."""
+"""Registration rules: capacity, one seat per person, groups, changes and cancellation."""
 
 from __future__ import annotations
 
-import hashlib
-import re
-import secrets
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
-from flask import current_app
-from sqlalchemy import Select, exists, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from eventhub.database import write_transaction
-from eventhub.events.changes import memo
-from eventhub.events.exchange import event_load_options
-from eventhub.extensions import db
-from eventhub.mail.messages import (
+from eventhub.events.notifications import (
     confirmation_row,
     group_summary_row,
     new_registrations_row,
     queue_cancellation,
 )
-from eventhub.models import (
-    EVENT_FORMATS,
-    Event,
-    EventHost,
-    Organisation,
-    Registration,
-    Series,
-    Topic,
-    event_topics,
-)
+from eventhub.extensions import db
+from eventhub.models import PERSON_FIELDS, Event, Registration, normalise_email
 from eventhub.models.base import utcnow
 from eventhub.models.event import new_uid
-
-PUBLIC_STATUSES = ("published", "cancelled")
-
-
-class BadFilter(ValueError):
-    """A catalogue filter value that cannot be used (shown to the user as 400)."""
-
-
-@dataclass(frozen=True)
-class CatalogueFilters:
-    q: str = ""
-    topic: str = ""
-    region: str = ""
-    format: str = ""
-    series: str = ""
-    host: str = ""
-    page: int = 1
-
-    @property
-    def active(self) -> dict[str, str]:
-        return {
-            k: v
-            for k, v in (
-                ("q", self.q),
-                ("topic", self.topic),
-                ("region", self.region),
-                ("format", self.format),
-                ("series", self.series),
-                ("host", self.host),
-            )
-            if v
-        }
-
-
-def parse_filters(args) -> CatalogueFilters:
-    """Read filters from a query string; raises BadFilter with a reason code."""
-    values = {}
-    for name in ("q", "topic", "region", "format", "series", "host"):
-        raw = args.get(name, "")
-        # Checked before whitespace is collapsed: tabs, newlines and the separators
-        # \x1c-\x1f are control characters too (as the OpenAPI document says).
-        if len(raw) > 200:
-            raise BadFilter("too_long")
-        if any(ord(ch) < 32 for ch in raw):
-            raise BadFilter("invalid")
-        values[name] = " ".join(raw.split())
-    if values["format"] and values["format"] not in EVENT_FORMATS:
-        raise BadFilter("format")
-    page = parse_int(args.get("page", "1"), 1, MAX_PAGE)
-    if page is None:
-        raise BadFilter("page")
-    return CatalogueFilters(**values, page=page)
-
-
-MAX_PAGE = 10_000
-
-
-def parse_int(text: str, low: int, high: int) -> int | None:
-    """A whole number in [low, high] from a query string (ASCII digits only), else None."""
-    if not re.fullmatch(r"[0-9]{1,6}", text):
-        return None
-    value = int(text)
-    return value if low <= value <= high else None
-
-
-def escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def catalogue_select(
-    filters: CatalogueFilters, *, past: bool = False, agenda: bool = False
-) -> Select:
-    now = utcnow()
-    stmt = select(Event).where(Event.status.in_(PUBLIC_STATUSES))
-    if past:
-        stmt = stmt.where(Event.ends_at <= now).order_by(Event.starts_at.desc(), Event.id)
-    else:
-        stmt = stmt.where(Event.ends_at > now).order_by(Event.starts_at, Event.id)
-    return apply_filters(stmt, filters).options(*event_load_options(agenda=agenda))
-
-
-def apply_filters(stmt: Select, filters: CatalogueFilters) -> Select:
-    """The catalogue's filters (q, format, region, topic, series, host) on an Event select."""
-    if filters.q:
-        for word in filters.q.casefold().split()[:8]:
-            stmt = stmt.where(Event.search_text.like(f"%{escape_like(word)}%", escape="\\"))
-    if filters.format:
-        stmt = stmt.where(Event.format == filters.format)
-    if filters.region:
-        stmt = stmt.where(Event.region == filters.region)
-    if filters.topic:
-        stmt = stmt.where(
-            exists().where(
-                event_topics.c.event_id == Event.id,
-                event_topics.c.topic_id == Topic.id,
-                Topic.slug == filters.topic,
-            )
-        )
-    if filters.series:
-        stmt = stmt.where(
-            exists().where(Series.id == Event.series_id, Series.slug == filters.series)
-        )
-    if filters.host:
-        stmt = stmt.where(
-            exists().where(
-                EventHost.event_id == Event.id,
-                EventHost.organisation_id == Organisation.id,
-                Organisation.slug == filters.host,
-            )
-        )
-    return stmt
-
-
-def catalogue_page(filters: CatalogueFilters, *, past: bool = False, agenda: bool = False):
-    return db.paginate(
-        catalogue_select(filters, past=past, agenda=agenda),
-        page=filters.page,
-        per_page=current_app.config["EVENTS_PER_PAGE"],
-        error_out=False,
-    )
-
-
-# Series and organisations the public may see: those with a published or cancelled event
-# (for organisations in any role: host, co-host, partner, funder).
-SERIES_WITH_PUBLIC_EVENTS = exists().where(
-    Event.series_id == Series.id, Event.status.in_(PUBLIC_STATUSES)
-)
-ORGANISATIONS_WITH_PUBLIC_EVENTS = exists().where(
-    EventHost.organisation_id == Organisation.id,
-    EventHost.event_id == Event.id,
-    Event.status.in_(PUBLIC_STATUSES),
-)
-
-
-def filter_choices() -> dict[str, list[tuple[str, str]]]:
-    """Values offered in the catalogue's filter form, from public events only.
-
-    Four queries over all public events, so kept per worker until an event changes.
-    """
-    return memo("filter_choices", FILTER_CHOICES_TTL_SECONDS).get("all", _filter_choices)
-
-
-FILTER_CHOICES_TTL_SECONDS = 600  # nothing here depends on the clock; a bound for safety
-
-
-def _filter_choices() -> dict[str, list[tuple[str, str]]]:
-    public = Event.status.in_(PUBLIC_STATUSES)
-    topics = db.session.execute(
-        select(Topic.slug, Topic.name)
-        .where(
-            exists().where(
-                event_topics.c.topic_id == Topic.id, event_topics.c.event_id == Event.id, public
-            )
-        )
-        .order_by(Topic.name)
-    ).all()
-    regions = db.session.scalars(
-        select(Event.region).where(public, Event.region != "").distinct().order_by(Event.region)
-    ).all()
-    series = db.session.execute(
-        select(Series.slug, Series.title).where(SERIES_WITH_PUBLIC_EVENTS).order_by(Series.title)
-    ).all()
-    hosts = db.session.execute(
-        select(Organisation.slug, Organisation.name)
-        .where(ORGANISATIONS_WITH_PUBLIC_EVENTS)
-        .order_by(Organisation.name)
-    ).all()
-    return {
-        "topic": [tuple(t) for t in topics],
-        "region": [(r, r) for r in regions],
-        "series": [tuple(s) for s in series],
-        "host": [tuple(h) for h in hosts],
-    }
-
-
-def public_event(slug: str) -> Event | None:
-    return db.session.scalar(
-        select(Event)
-        .options(*event_load_options())
-        .where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
-    )
-
-
-# --- registration -----------------------------------------------------------
+from eventhub.querying import event_load_options
+from eventhub.tokens import lookup_hash, new_token
 
 
 class RegistrationRefused(Exception):
@@ -229,40 +31,6 @@ class RegistrationRefused(Exception):
 
 
 REFUSAL_REASONS = ("full", "closed", "cancelled", "running", "past", "draft", "duplicate")
-
-
-def normalise_email(email: str) -> str:
-    """The key for "one registration per person": case-folded, domain in its ASCII form.
-
-    a@münchen.de and A@xn--mnchen-3ya.de are the same mailbox and get the same key.
-    """
-    email = email.strip()
-    try:
-        valid = validate_email(email, check_deliverability=False)
-    except EmailNotValidError:
-        return email.lower()
-    return f"{valid.local_part.lower()}@{valid.ascii_domain.lower()}"
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> tuple[str, str]:
-    """An unguessable link token (256 random bits) and the hash we store."""
-    token = secrets.token_urlsafe(32)
-    return token, hash_token(token)
-
-
-# What a registration says about the person (and an organiser may correct).
-PERSON_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "organisation",
-    "job_title",
-    "organisation_type",
-)
 
 
 @dataclass(frozen=True)
@@ -325,7 +93,6 @@ def register_group(
     submits. Each attendee's confirmation, and the contact's summary, is written in
     the same transaction.
     """
-    guard = not current_app.config["TESTING_DISABLE_CAPACITY_GUARD"]
     keys = [normalise_email(a.email) for a in attendees]
     for index, key in enumerate(keys):
         if key in keys[:index]:
@@ -342,10 +109,8 @@ def register_group(
     mails = _compose(event, people, contact)
     composed_for = event.sequence
     try:
-        with write_transaction(immediate=guard) as session:
-            # The row lock orders us after any concurrent change of the event (PostgreSQL;
-            # SQLite already holds the database lock): status and SEQUENCE are current.
-            event = session.get(Event, event_id, populate_existing=True, with_for_update=guard)
+        with write_transaction() as session:
+            event = _locked_event(event_id)
             _check_state(event, allow_closed, allow_full=True, seats=len(people))
             taken = set(
                 session.scalars(
@@ -359,10 +124,7 @@ def register_group(
             if taken:
                 first = next(p for p in people if p.registration.email_normalised in taken)
                 raise GroupRefused("duplicate", first.registration.email)
-            if guard:
-                _claim_seats(event_id, len(people))
-            else:
-                _claim_seats_unguarded(event, len(people))
+            _claim_seats(event, len(people))
             session.add_all(p.registration for p in people)
             session.flush()
             if event.sequence != composed_for:  # the event changed meanwhile: compose anew
@@ -400,7 +162,7 @@ def _new_registration(event_id: int, attendee: Attendee, email_key: str) -> _Pen
         token_hash=token_hash,
         sequence=0,
     )
-    refresh_search_text(registration)
+    refresh_registration_search_text(registration)
     return _Pending(registration, token)
 
 
@@ -425,7 +187,7 @@ def _check_state(event: Event, allow_closed: bool, *, allow_full: bool, seats: i
     raise RegistrationRefused(state)
 
 
-def refresh_search_text(registration: Registration) -> None:
+def refresh_registration_search_text(registration: Registration) -> None:
     registration.search_text = " ".join(
         (
             registration.first_name,
@@ -436,11 +198,19 @@ def refresh_search_text(registration: Registration) -> None:
     ).casefold()
 
 
-def _claim_seats(event_id: int, seats: int) -> None:
+def _locked_event(event_id: int) -> Event:
+    """The event, re-read under its row lock: that orders us after any concurrent change
+    of it (PostgreSQL; SQLite already holds the database lock), so status and SEQUENCE
+    are current."""
+    return db.session.get(Event, event_id, populate_existing=True, with_for_update=True)
+
+
+def _claim_seats(event: Event, seats: int) -> None:
+    """Take seats with one conditional UPDATE: never past capacity, whatever runs at once."""
     result = db.session.execute(
         update(Event)
         .where(
-            Event.id == event_id,
+            Event.id == event.id,
             or_(Event.capacity.is_(None), Event.confirmed_count + seats <= Event.capacity),
         )
         # updated_at stays: a registration is no change to the event's calendar data.
@@ -451,24 +221,11 @@ def _claim_seats(event_id: int, seats: int) -> None:
         raise RegistrationRefused("full")
 
 
-def _claim_seats_unguarded(event: Event, seats: int) -> None:
-    # Check-then-write on a value read earlier: the race the guard exists for.
-    if event.capacity is not None and event.confirmed_count + seats > event.capacity:
-        raise RegistrationRefused("full")
-    db.session.execute(
-        update(Event)
-        .where(Event.id == event.id)
-        .values(confirmed_count=event.confirmed_count + seats, updated_at=Event.updated_at)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def registration_by_token(token: str) -> Registration | None:
-    if not token or len(token) > 100:
+    token_hash = lookup_hash(token)
+    if token_hash is None:
         return None
-    return db.session.scalar(
-        select(Registration).where(Registration.token_hash == hash_token(token))
-    )
+    return db.session.scalar(select(Registration).where(Registration.token_hash == token_hash))
 
 
 def cancel_registration(registration_id: int) -> Registration:
@@ -534,7 +291,7 @@ def update_registration(registration_id: int, **changes: str) -> Registration:
             if "email" in changes:
                 registration.email = changes["email"].strip()
                 registration.email_normalised = normalise_email(changes["email"])
-            refresh_search_text(registration)
+            refresh_registration_search_text(registration)
             session.flush()
     except IntegrityError as exc:
         raise RegistrationRefused("duplicate") from exc

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from eventhub.database import write_transaction
 from eventhub.extensions import db
-from eventhub.mail.messages import queue_attendee_list, queue_digest
+from eventhub.manage.notifications import queue_attendee_list, queue_digest
 from eventhub.models import Event, Registration
 from eventhub.models.base import utcnow
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
@@ -118,16 +118,23 @@ def _has_uncommitted_changes(session: Session) -> bool:
     return bool(session.info.get(_PENDING) or session.info.get(_RAISED))
 
 
-def watch() -> None:
-    """Install the listeners once per process (create_app may run many times)."""
-    for name, listener in (
-        ("before_flush", _before_flush),
-        ("before_commit", _before_commit),
-        ("after_commit", _after_commit),
-        ("after_transaction_end", _after_transaction_end),
+def _first_counters(table, connection, **_kw) -> None:
+    """Databases made with create_all (tests, benchmarks) get the row the migration adds."""
+    connection.execute(table.insert(), [{"name": EVENTS_COUNTER, "value": 0}])
+
+
+def init_app(app: Flask) -> None:
+    """Install the listeners that keep the counter (once per process: they hang on
+    SQLAlchemy's Session class and the table, and create_app may run many times)."""
+    for target, name, listener in (
+        (Session, "before_flush", _before_flush),
+        (Session, "before_commit", _before_commit),
+        (Session, "after_commit", _after_commit),
+        (Session, "after_transaction_end", _after_transaction_end),
+        (_counter, "after_create", _first_counters),
     ):
-        if not sa_event.contains(Session, name, listener):
-            sa_event.listen(Session, name, listener)
+        if not sa_event.contains(target, name, listener):
+            sa_event.listen(target, name, listener)
 
 
 class GenerationMemo:

@@ -1,4 +1,5 @@
-"""Events as contract JSON: export, and idempotent import by slug."""
+"""Event records: events as the contract's JSON (export, idempotent import by slug) and
+the one path that writes an event from such a record (import, workspace, demo)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,22 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.orm import selectinload
 
+from eventhub import demo
 from eventhub.database import write_transaction
+from eventhub.events.notifications import queue_event_change
 from eventhub.events.schema import EventRecord, describe_errors
 from eventhub.extensions import db
-from eventhub.mail.messages import queue_event_change
 from eventhub.models import AgendaItem, Event, EventHost, Organisation, Registration, Series, Topic
+from eventhub.querying import event_load_options
 from eventhub.text import slugify
 
 # Changes to these fields must reach attendees' calendars (iCal SEQUENCE + 1).
 CALENDAR_FIELDS = ("starts_at", "ends_at", "timezone", "venue", "online_url", "status", "title")
 
 
-def _iso(moment: dt.datetime | None, timezone: str) -> str | None:
+def local_iso(moment: dt.datetime | None, timezone: str) -> str | None:
+    """ISO 8601 with the offset of `timezone` (how the event JSON writes times)."""
     return moment.astimezone(ZoneInfo(timezone)).isoformat() if moment else None
 
 
@@ -34,11 +37,11 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         "slug": event.slug,
         "title": event.title,
         "format": event.format,
-        "starts_at": _iso(event.starts_at, tz),
-        "ends_at": _iso(event.ends_at, tz),
+        "starts_at": local_iso(event.starts_at, tz),
+        "ends_at": local_iso(event.ends_at, tz),
         "timezone": tz,
         "capacity": event.capacity,
-        "registration_closes_at": _iso(event.registration_closes_at, tz),
+        "registration_closes_at": local_iso(event.registration_closes_at, tz),
         "status": event.status,
         "summary": event.summary,
         "description": event.description,
@@ -64,8 +67,8 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         },
         "agenda": [
             {
-                "starts_at": _iso(item.starts_at, tz),
-                "ends_at": _iso(item.ends_at, tz),
+                "starts_at": local_iso(item.starts_at, tz),
+                "ends_at": local_iso(item.ends_at, tz),
                 "title": item.title,
                 "kind": item.kind,
                 "speakers": list(item.speakers or []),
@@ -75,18 +78,6 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         "funding_note": event.funding_note,
         "notify_mode": event.notify_mode,
     }
-
-
-def event_load_options(*, agenda: bool = True):
-    """Eager loads that keep every event listing at a fixed number of queries."""
-    options = [
-        selectinload(Event.hosts).joinedload(EventHost.organisation),
-        selectinload(Event.topics),
-        selectinload(Event.series),
-    ]
-    if agenda:
-        options.append(selectinload(Event.agenda))
-    return options
 
 
 def export_events() -> list[dict[str, Any]]:
@@ -154,10 +145,10 @@ def _normalised(record: EventRecord) -> dict[str, Any]:
     data = record.model_dump(mode="python")
     tz = record.timezone
     for key in ("starts_at", "ends_at", "registration_closes_at"):
-        data[key] = _iso(data[key], tz)
+        data[key] = local_iso(data[key], tz)
     for item in data["agenda"]:
-        item["starts_at"] = _iso(item["starts_at"], tz)
-        item["ends_at"] = _iso(item["ends_at"], tz)
+        item["starts_at"] = local_iso(item["starts_at"], tz)
+        item["ends_at"] = local_iso(item["ends_at"], tz)
     data["online_url"] = str(record.online_url) if record.online_url else None
     data["contact"]["email"] = record.contact.email or None
     data["topics"] = unique_topics(data["topics"])
@@ -236,7 +227,7 @@ def upsert_event(record: EventRecord) -> str:
         )
         for pos, item in enumerate(record.agenda)
     ]
-    refresh_search_text(event)
+    refresh_event_search_text(event)
     db.session.flush()
     if before is not None and _calendar_changed(before, new):
         event.sequence += 1
@@ -306,7 +297,7 @@ def _replace_hosts(event: Event, record: EventRecord) -> None:
         )
 
 
-def refresh_search_text(event: Event) -> None:
+def refresh_event_search_text(event: Event) -> None:
     parts = [
         event.title,
         event.summary,
@@ -321,16 +312,14 @@ def refresh_search_text(event: Event) -> None:
 
 def load_demo(today: dt.date) -> ImportReport:
     """The seed events, hosts and series, dated around `today`; safe to run again."""
-    from eventhub import demo
-
     with write_transaction():
-        report = _load_demo(demo, today)
+        report = _load_demo(today)
     if report.errors:
         raise ValueError(f"demo data is invalid: {report.errors}")
     return report
 
 
-def _load_demo(demo, today: dt.date) -> ImportReport:
+def _load_demo(today: dt.date) -> ImportReport:
     for data in demo.demo_organisations():
         organisation = _organisation(data["slug"], data["name"])
         organisation.name = data["name"]

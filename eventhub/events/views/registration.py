@@ -1,4 +1,4 @@
-"""Catalogue, event page and registration views."""
+"""Registering (alone or as a group) and the participant's own page behind the private link."""
 
 from __future__ import annotations
 
@@ -25,17 +25,12 @@ from eventhub.events.forms import (
     RegistrationForm,
     person_data,
 )
-from eventhub.events.services import (
+from eventhub.events.registration import (
     Attendee,
-    BadFilter,
     GroupContact,
     GroupRefused,
     RegistrationRefused,
     cancel_registration,
-    catalogue_page,
-    filter_choices,
-    parse_filters,
-    public_event,
     register,
     register_group,
     registration_by_token,
@@ -43,82 +38,12 @@ from eventhub.events.services import (
 )
 from eventhub.extensions import limiter
 from eventhub.i18n import current_language
-
-
-def refusal_message(reason: str) -> str:
-    return {
-        "full": _("This event is fully booked. No more registrations are possible."),
-        "closed": _("Registration for this event has closed."),
-        "cancelled": _("This event has been cancelled."),
-        "running": _("This event has already started."),
-        "past": _("This event has already taken place."),
-        "draft": _("This event is not open for registration."),
-        "duplicate": _(
-            "This email address is already registered for this event. "
-            "Use the link in your confirmation to change or cancel it."
-        ),
-    }[reason]
-
-
-def filter_message(reason: str) -> str:
-    return {
-        "format": _("Unknown event format. Please choose a format from the list."),
-        "page": _("The page number is not valid."),
-        "too_long": _("A filter value is too long."),
-        "invalid": _("A filter value contains characters that are not allowed."),
-    }[reason]
-
-
-def filters_or_400():
-    """The catalogue filters of the query string, or a 400 that says what is wrong."""
-    try:
-        return parse_filters(request.args)
-    except BadFilter as exc:
-        abort_with(400, filter_message(str(exc)))
-
-
-def existing_page(page):
-    """404 for a page number past the last page (page 1 of an empty list exists)."""
-    if page.page > max(page.pages, 1):
-        abort(404)
-    return page
+from eventhub.labels import refusal_message
+from eventhub.public_events import public_event
 
 
 def _registration_limit() -> str:
     return current_app.config["REGISTRATION_RATELIMIT"]
-
-
-@bp.get("/")
-@bp.get("/events/")
-def catalogue():
-    filters = filters_or_400()
-    page = existing_page(catalogue_page(filters))
-    return render_template(
-        "events/catalogue.html",
-        page=page,
-        filters=filters,
-        choices=filter_choices(),
-        archive=False,
-    )
-
-
-@bp.get("/events/archive")
-def archive():
-    filters = filters_or_400()
-    page = existing_page(catalogue_page(filters, past=True))
-    return render_template(
-        "events/catalogue.html",
-        page=page,
-        filters=filters,
-        choices=filter_choices(),
-        archive=True,
-    )
-
-
-@bp.get("/events/<slug:slug>")
-def event_page(slug: str):
-    event = public_event(slug) or abort(404)
-    return render_template("events/event.html", event=event)
 
 
 @bp.route("/events/<slug:slug>/register", methods=["GET", "POST"])
@@ -228,11 +153,6 @@ def group_refusal_message(error: GroupRefused, event) -> str:
             email=error.email,
         )
     return refusal_message(error.reason)
-
-
-@bp.get("/privacy")
-def privacy():
-    return render_template("events/privacy.html")
 
 
 @bp.route("/r/<token:token>", methods=["GET", "POST"])

@@ -7,21 +7,11 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, exists, select
 
 from eventhub.errors import abort_with
-from eventhub.events.exchange import event_load_options
 from eventhub.extensions import db
 from eventhub.models import Event, EventHost, Membership, Organisation, Registration
+from eventhub.querying import event_load_options
 
 MANAGING_ROLES = ("host", "cohost")
-
-
-def my_organisation_ids() -> list[int]:
-    if not current_user.is_authenticated:
-        return []
-    return list(
-        db.session.scalars(
-            select(Membership.organisation_id).where(Membership.user_id == current_user.id)
-        )
-    )
 
 
 def my_organisations() -> list[Organisation]:

@@ -1,0 +1,169 @@
+"""What a registration or an event change puts in the outbox: confirmations with their
+calendar invitation, cancellations, updates, group summaries and organiser notices."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+
+from eventhub.calendar.ical import invite_bytes
+from eventhub.mail.messages import attach_invite, compose, qr_png
+from eventhub.mail.outbox import enqueue, outbox_row
+from eventhub.models import Event, OutboxMessage, Registration
+from eventhub.urls import absolute_event_url, absolute_url, checkin_url, site_organizer
+
+
+def _invite(event: Event, registration: Registration, method: str) -> bytes:
+    return invite_bytes(
+        event,
+        registration,
+        method=method,
+        event_url=absolute_event_url(event),
+        fallback_organizer=site_organizer(event),
+    )
+
+
+def _attendee_mail(
+    event: Event, registration: Registration, *, subject, template: str, **context
+) -> EmailMessage:
+    """A mail to one attendee in the language they registered in.
+
+    `subject` is a callable so it is translated in that language, not the request's.
+    """
+    with force_locale(registration.language):
+        subject_text = subject()
+    return compose(
+        to=registration.email,
+        to_name=registration.full_name,
+        subject=subject_text,
+        template=template,
+        language=registration.language,
+        context={
+            "event": event,
+            "registration": registration,
+            "event_url": absolute_event_url(event),
+            **context,
+        },
+    )
+
+
+def confirmation_row(event: Event, registration: Registration, token: str) -> OutboxMessage:
+    """Confirmation with manage link, check-in QR code and METHOD:REQUEST invitation,
+    as an outbox row the caller adds (and gives its registration_id) in its transaction."""
+    message = _attendee_mail(
+        event,
+        registration,
+        subject=lambda: _("Registration confirmed: %(title)s", title=event.title),
+        template="registration_confirmed",
+        manage_url=absolute_url("events.my_registration", token=token),
+    )
+    html_part = message.get_payload()[1]
+    html_part.add_related(
+        qr_png(checkin_url(event, registration)),
+        "image",
+        "png",
+        cid="<checkin-qr@eventhub>",
+        filename="checkin.png",
+    )
+    attach_invite(message, _invite(event, registration, "REQUEST"), "REQUEST")
+    return outbox_row(message, kind="confirmation", event_id=event.id)
+
+
+def queue_cancellation(event: Event, registration: Registration) -> None:
+    """The attendee cancelled (or was cancelled): METHOD:CANCEL with the same UID."""
+    message = _attendee_mail(
+        event,
+        registration,
+        subject=lambda: _("Registration cancelled: %(title)s", title=event.title),
+        template="registration_cancelled",
+    )
+    attach_invite(message, _invite(event, registration, "CANCEL"), "CANCEL")
+    enqueue(message, kind="cancellation", event_id=event.id, registration_id=registration.id)
+
+
+def queue_event_change(event: Event, registration: Registration) -> None:
+    """The event moved or was cancelled: an updated REQUEST, or a CANCEL, to one attendee."""
+    cancelled = event.status == "cancelled"
+    method = "CANCEL" if cancelled else "REQUEST"
+    message = _attendee_mail(
+        event,
+        registration,
+        subject=lambda: (
+            _("Cancelled: %(title)s", title=event.title)
+            if cancelled
+            else _("Changed: %(title)s", title=event.title)
+        ),
+        template="event_cancelled" if cancelled else "event_changed",
+    )
+    attach_invite(message, _invite(event, registration, method), method)
+    enqueue(
+        message,
+        kind="event_cancelled" if cancelled else "event_changed",
+        event_id=event.id,
+        registration_id=registration.id,
+    )
+
+
+def group_summary_row(event: Event, registrations: list[Registration], contact) -> OutboxMessage:
+    """To whoever registered a group: who is registered (each got their own invitation)."""
+    with force_locale(contact.language):
+        subject = _("Group registration confirmed: %(title)s", title=event.title)
+    message = compose(
+        to=contact.email,
+        to_name=contact.name,
+        subject=subject,
+        template="group_summary",
+        language=contact.language,
+        context={
+            "event": event,
+            "registrations": registrations,
+            "contact": contact,
+            "event_url": absolute_event_url(event),
+        },
+    )
+    return outbox_row(message, kind="group_summary", event_id=event.id)
+
+
+def organiser_language(event: Event) -> str:
+    return event.language if event.language in ("de", "en") else "de"
+
+
+def registrations_mail(
+    event: Event, registrations: list[Registration], *, subject, total: int | None = None
+) -> EmailMessage:
+    """To the event's contact: who registered (a single notice, or the digest with a total)."""
+    language = organiser_language(event)
+    with force_locale(language):
+        subject_text = subject()
+    return compose(
+        to=event.contact_email,
+        to_name=event.contact_name,
+        subject=subject_text,
+        template="organiser_registrations",
+        language=language,
+        context={
+            "event": event,
+            "registrations": registrations,
+            "digest": total is not None,
+            "total": total,
+            "workspace_url": absolute_url("manage.event", slug=event.slug),
+            "event_url": absolute_event_url(event),
+        },
+    )
+
+
+def new_registrations_row(event: Event, registrations: list[Registration]) -> OutboxMessage:
+    """To the event's contact: who just registered (notify_mode "each")."""
+    message = registrations_mail(
+        event,
+        registrations,
+        subject=lambda: ngettext(
+            "New registration for %(title)s",
+            "%(num)d new registrations for %(title)s",
+            len(registrations),
+            title=event.title,
+        ),
+    )
+    return outbox_row(message, kind="organiser_new", event_id=event.id)

@@ -1,0 +1,48 @@
+"""The public catalogue (upcoming and past events), the event page and the privacy notice."""
+
+from __future__ import annotations
+
+from flask import abort, render_template
+
+from eventhub.events import bp
+from eventhub.events.catalogue import catalogue_page, filter_choices
+from eventhub.paging import existing_page
+from eventhub.public_events import filters_or_400, public_event
+
+
+@bp.get("/")
+@bp.get("/events/")
+def catalogue():
+    filters = filters_or_400()
+    page = existing_page(catalogue_page(filters))
+    return render_template(
+        "events/catalogue.html",
+        page=page,
+        filters=filters,
+        choices=filter_choices(),
+        archive=False,
+    )
+
+
+@bp.get("/events/archive")
+def archive():
+    filters = filters_or_400()
+    page = existing_page(catalogue_page(filters, past=True))
+    return render_template(
+        "events/catalogue.html",
+        page=page,
+        filters=filters,
+        choices=filter_choices(),
+        archive=True,
+    )
+
+
+@bp.get("/events/<slug:slug>")
+def event_page(slug: str):
+    event = public_event(slug) or abort(404)
+    return render_template("events/event.html", event=event)
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("events/privacy.html")

@@ -1,0 +1,87 @@
+"""Display texts of the domain's codes (formats, roles, organisation types, refusals),
+translated lazily so each is looked up in the language of the page or mail using it."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+FORMAT_LABELS = {
+    "workshop": _l("Workshop"),
+    "fachtagung": _l("Expert conference"),
+    "info": _l("Information event"),
+    "kooperation": _l("Cooperation talk"),
+    "exchange": _l("Exchange of experience"),
+    "networking": _l("Networking"),
+}
+
+ROLE_LABELS = {
+    "host": _l("Host"),
+    "cohost": _l("Co-host"),
+    "partner": _l("Partner"),
+    "funder": _l("Funded by"),
+}
+
+AGENDA_KIND_LABELS = {
+    "welcome": _l("Welcome"),
+    "talk": _l("Talk"),
+    "panel": _l("Panel"),
+    "discussion": _l("Discussion"),
+    "workshop": _l("Workshop"),
+    "break": _l("Break"),
+    "networking": _l("Networking"),
+}
+
+ORGANISATION_TYPE_LABELS = {
+    "company": _l("Company"),
+    "chamber": _l("Chamber (IHK, HWK)"),
+    "public_authority": _l("Public authority or municipality"),
+    "employment_agency": _l("Employment agency or job centre"),
+    "education": _l("School, university or training provider"),
+    "association": _l("Association or network"),
+    "counselling": _l("Counselling service or Welcome Center"),
+    "other": _l("Other"),
+}
+NOT_SPECIFIED = _l("Not specified")
+
+# How a registration's status reads in attendee lists.
+STATUS_LABELS = {
+    "confirmed": _l("Confirmed"),
+    "cancelled": _l("Registration cancelled"),
+}
+
+
+def format_name(fmt: str) -> str:
+    label = FORMAT_LABELS.get(fmt)
+    return str(label) if label is not None else fmt
+
+
+def role_name(role: str) -> str:
+    label = ROLE_LABELS.get(role)
+    return str(label) if label is not None else role
+
+
+def refusal_message(reason: str) -> str:
+    """Why a registration was refused (reasons: events.registration.REFUSAL_REASONS)."""
+    return {
+        "full": _("This event is fully booked. No more registrations are possible."),
+        "closed": _("Registration for this event has closed."),
+        "cancelled": _("This event has been cancelled."),
+        "running": _("This event has already started."),
+        "past": _("This event has already taken place."),
+        "draft": _("This event is not open for registration."),
+        "duplicate": _(
+            "This email address is already registered for this event. "
+            "Use the link in your confirmation to change or cancel it."
+        ),
+    }[reason]
+
+
+def filter_message(reason: str) -> str:
+    """Why a catalogue filter was refused (reasons raised by public_events.parse_filters)."""
+    return {
+        "format": _("Unknown event format. Please choose a format from the list."),
+        "page": _("The page number is not valid."),
+        "too_long": _("A filter value is too long."),
+        "invalid": _("A filter value contains characters that are not allowed."),
+    }[reason]

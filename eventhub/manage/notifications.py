@@ -1,0 +1,98 @@
+"""What the workspace puts in the outbox: invitations, password resets, digests and
+attendee lists for organisers."""
+
+from __future__ import annotations
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from eventhub.events.notifications import registrations_mail
+from eventhub.mail.messages import compose
+from eventhub.mail.outbox import enqueue
+from eventhub.manage.exports import attendee_csv, attendee_xlsx
+from eventhub.manage.reports import attendee_rows, event_stats, export_headers
+from eventhub.models import Event, Registration
+from eventhub.urls import absolute_event_url, absolute_url
+
+
+def queue_password_reset(user, token: str) -> None:
+    link = absolute_url("manage.reset_password", token=token)
+    with force_locale(user.language):
+        subject = _("Reset your eventhub password")
+    message = compose(
+        to=user.email,
+        to_name=user.name,
+        subject=subject,
+        template="password_reset",
+        language=user.language,
+        context={"user": user, "link": link},
+    )
+    enqueue(message, kind="password_reset")
+
+
+def queue_invitation(invitation, token: str, invited_by) -> None:
+    link = absolute_url("manage.accept_invitation", token=token)
+    language = getattr(invited_by, "language", "de") or "de"
+    with force_locale(language):
+        subject = _("Invitation to %(name)s on eventhub", name=invitation.organisation.name)
+    message = compose(
+        to=invitation.email,
+        subject=subject,
+        template="invitation",
+        language=language,
+        context={"invitation": invitation, "link": link, "invited_by": invited_by},
+    )
+    enqueue(message, kind="invitation")
+
+
+def queue_digest(event: Event, registrations: list[Registration], total: int) -> None:
+    """The daily summary of new registrations to the event's contact."""
+    message = registrations_mail(
+        event,
+        registrations,
+        total=total,
+        subject=lambda: _(
+            "Registrations today for %(title)s: %(num)d new, %(total)d in total",
+            title=event.title,
+            num=len(registrations),
+            total=total,
+        ),
+    )
+    enqueue(message, kind="organiser_digest", event_id=event.id)
+
+
+def queue_attendee_list(event: Event, *, to: str, to_name: str, language: str) -> None:
+    """The attendee list with CSV and XLSX attached (on demand, and the day before)."""
+    with force_locale(language):
+        subject = _("Attendee list: %(title)s", title=event.title)
+        headers = export_headers()
+        csv_bytes = b"".join(attendee_csv(attendee_rows(event), headers))
+        xlsx_bytes = b"".join(attendee_xlsx(attendee_rows(event), headers, _("Attendees")))
+        stats = event_stats(event)
+    message = compose(
+        to=to,
+        to_name=to_name,
+        subject=subject,
+        template="attendee_list",
+        language=language,
+        context={
+            "event": event,
+            "stats": stats,
+            "event_url": absolute_event_url(event),
+            "workspace_url": absolute_url("manage.event", slug=event.slug),
+        },
+    )
+    message.add_attachment(
+        csv_bytes,
+        maintype="text",
+        subtype="csv",
+        filename=f"{event.slug}-teilnehmende.csv",
+        params={"charset": "utf-8"},
+    )
+    message.add_attachment(
+        xlsx_bytes,
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=f"{event.slug}-teilnehmende.xlsx",
+    )
+    enqueue(message, kind="attendee_list", event_id=event.id)
