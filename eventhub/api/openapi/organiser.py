@@ -1,0 +1,151 @@
+"""The organiser endpoints of the OpenAPI document, authenticated with an API key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventhub.api.openapi.components import (
+    BEARER,
+    error_response,
+    json_body,
+    json_response,
+    operation,
+    paging_parameters,
+    path_parameter,
+    query_parameter,
+    ref,
+    slug_parameter,
+)
+from eventhub.models import REGISTRATION_STATUSES
+from eventhub.routing import MAX_ID
+
+EVENTS = "/organiser/events"
+REGISTRATIONS = f"{EVENTS}/{{slug}}/registrations"
+ONE_REGISTRATION = f"{REGISTRATIONS}/{{registration_id}}"
+
+
+def organiser_paths() -> dict[str, Any]:
+    guarded = _guarded_responses()
+    writing = _writing_responses()
+    registration_id = path_parameter(
+        "registration_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    )
+    return {
+        EVENTS: {
+            "get": operation(
+                "Events your organisation hosts or co-hosts, drafts included",
+                "listManagedEvents",
+                paging_parameters(),
+                {
+                    "200": json_response("A page of events, newest first", ref("ManagedEventPage")),
+                    "400": error_response(),
+                    **guarded,
+                },
+                security=BEARER,
+            )
+        },
+        REGISTRATIONS: {
+            "get": operation(
+                "Registrations of one of your events, oldest first",
+                "listRegistrations",
+                [
+                    slug_parameter(),
+                    *paging_parameters(),
+                    query_parameter(
+                        "status", {"type": "string", "enum": list(REGISTRATION_STATUSES)}
+                    ),
+                    query_parameter(
+                        "updated_since",
+                        {"type": "string", "format": "date-time"},
+                        "Only registrations created or changed at or after this moment "
+                        "(ISO 8601 with offset), for syncing another system",
+                    ),
+                ],
+                {
+                    "200": json_response("A page of registrations", ref("RegistrationPage")),
+                    "400": error_response(),
+                    **guarded,
+                },
+                security=BEARER,
+            ),
+            "post": operation(
+                "Register a person for one of your events",
+                "createRegistration",
+                [slug_parameter()],
+                {
+                    "201": json_response(
+                        "Registered; a confirmation is mailed",
+                        ref("Registration"),
+                        headers={
+                            "Location": {
+                                "description": "URL of the new registration",
+                                "schema": {"type": "string", "format": "uri"},
+                            }
+                        },
+                    ),
+                    "400": error_response("The body is not valid JSON"),
+                    **writing,
+                    "409": error_response("Refused: full, closed, duplicate, ..."),
+                    "413": error_response("The body is larger than 256 KiB"),
+                    "415": error_response("The body is not JSON"),
+                    "422": error_response("Fields missing or not valid"),
+                },
+                description=(
+                    "Same rules as the registration form: never over capacity, one active "
+                    "registration per email address, closed after the deadline unless "
+                    "allow_after_deadline is true."
+                ),
+                security=BEARER,
+                request_body=json_body(ref("NewRegistration")),
+            ),
+        },
+        ONE_REGISTRATION: {
+            "get": operation(
+                "One registration",
+                "getRegistration",
+                [slug_parameter(), registration_id],
+                {"200": json_response("The registration", ref("Registration")), **guarded},
+                security=BEARER,
+            ),
+            "delete": operation(
+                "Cancel a registration (frees the seat, mails the participant)",
+                "cancelRegistration",
+                [slug_parameter(), registration_id],
+                {
+                    "200": json_response("The cancelled registration", ref("Registration")),
+                    **writing,
+                },
+                description="Cancelling a cancelled registration changes nothing.",
+                security=BEARER,
+            ),
+        },
+    }
+
+
+def _guarded_responses() -> dict[str, Any]:
+    """What every organiser endpoint may answer besides success."""
+    return {
+        "401": error_response(
+            "No API key, or an unknown or revoked one",
+            headers={
+                "WWW-Authenticate": {
+                    "description": 'Bearer realm="eventhub", with error="invalid_token" '
+                    "when a key was sent",
+                    "schema": {"type": "string"},
+                }
+            },
+        ),
+        "404": error_response(
+            "No such event or registration of your organisation, or a page "
+            "number after the last page"
+        ),
+    }
+
+
+def _writing_responses() -> dict[str, Any]:
+    """What an endpoint that changes registrations may answer besides success."""
+    return {
+        **_guarded_responses(),
+        "403": error_response("The API key may only read"),
+        "429": error_response("Too many writes with this key; try again later"),
+    }

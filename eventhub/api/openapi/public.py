@@ -1,0 +1,114 @@
+"""The document's info and the public read endpoints: events, series, organisations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from eventhub.api.openapi.components import (
+    error_response,
+    json_response,
+    operation,
+    page_of,
+    paging_parameters,
+    query_parameter,
+    ref,
+    slug_parameter,
+)
+from eventhub.models import EVENT_FORMATS
+
+LAST_PAGE_PASSED = "Page number after the last page"
+
+
+def info() -> dict[str, Any]:
+    return {
+        "title": "eventhub API",
+        "version": "1.0.0",
+        "description": (
+            "Public events of eventhub as JSON, and (with an organisation's API key) "
+            "the registrations of that organisation's events."
+        ),
+    }
+
+
+def servers() -> list[dict[str, str]]:
+    return [{"url": current_app.config["BASE_URL"] + "/api/v1"}]
+
+
+def public_paths() -> dict[str, Any]:
+    return {
+        "/events": {
+            "get": operation(
+                "Upcoming (or past) public events, filtered and paginated",
+                "listEvents",
+                _filter_parameters(),
+                {
+                    "200": json_response("A page of events", ref("EventPage")),
+                    "400": error_response(),
+                    "404": error_response(LAST_PAGE_PASSED),
+                },
+            )
+        },
+        **_directory_paths("series", "Series"),
+        **_directory_paths("organisations", "Organisation"),
+        "/events/{slug}": {
+            "get": operation(
+                "One public event",
+                "getEvent",
+                [slug_parameter()],
+                {"200": json_response("The event", ref("Event")), "404": error_response()},
+            )
+        },
+    }
+
+
+def _directory_paths(name: str, kind: str) -> dict[str, Any]:
+    """The list and the single-entry endpoint of series or organisations."""
+    return {
+        f"/{name}": {
+            "get": operation(
+                f"{kind} entries with public events, paginated",
+                f"list{kind}",
+                paging_parameters(),
+                {
+                    "200": json_response(f"A page of {name}", page_of(kind)),
+                    "400": error_response(),
+                    "404": error_response(LAST_PAGE_PASSED),
+                },
+            )
+        },
+        f"/{name}/{{slug}}": {
+            "get": operation(
+                f"One {kind.lower()}",
+                f"get{kind}",
+                [slug_parameter()],
+                {
+                    "200": json_response(f"The {kind.lower()}", ref(kind)),
+                    "404": error_response(),
+                },
+            )
+        },
+    }
+
+
+def _filter_parameters() -> list[dict[str, Any]]:
+    # Control characters are refused with 400, so the document says so.
+    text = {"type": "string", "maxLength": 200, "pattern": "^[^\\x00-\\x1f]*$"}
+    return [
+        query_parameter(
+            "q", text, "Words that must all occur in title, summary, place, hosts or topics"
+        ),
+        query_parameter("topic", text, "Topic slug"),
+        query_parameter("region", text, "Region name as shown on the event"),
+        # "" is what the catalogue's "All" sends: no filter.
+        query_parameter("format", {"type": "string", "enum": ["", *EVENT_FORMATS]}, "Event format"),
+        query_parameter("series", text, "Series slug"),
+        query_parameter("host", text, "Slug of a host or co-host organisation"),
+        query_parameter(
+            "page", {"type": "integer", "minimum": 1, "maximum": 10000}, "Page number, from 1"
+        ),
+        query_parameter(
+            "when", {"type": "string", "enum": ["upcoming", "past"]}, "upcoming (default) or past"
+        ),
+    ]
