@@ -59,7 +59,7 @@ def build(url: str, count: int) -> None:
     from eventhub import create_app
     from eventhub.events.records import import_events
     from eventhub.extensions import db
-    from eventhub.manage.services import create_user
+    from eventhub.manage.accounts import create_user
     from eventhub.models import Event, Registration
 
     app = create_app(config(url))

@@ -77,7 +77,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
-    login_manager.login_view = "manage.login"
+    login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please log in to use the organiser workspace.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.events import views as _events_views  # noqa: F401
     from eventhub.mail import bp as mail_bp
     from eventhub.mail import views as _mail_views  # noqa: F401
+    from eventhub.manage import auth_bp
     from eventhub.manage import bp as manage_bp
     from eventhub.manage import views as _manage_views  # noqa: F401
 
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(manage_bp)
+    app.register_blueprint(auth_bp)
     app.register_blueprint(mail_bp)
 
     @app.get("/healthz")

@@ -14,10 +14,10 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from eventhub.api.tokens import create_token, organisation_tokens, revoke_token
 from eventhub.events.records import export_events, import_events, load_demo
 from eventhub.extensions import db
-from eventhub.manage.services import AccountError, create_user
+from eventhub.manage.accounts import AccountError, create_user
+from eventhub.manage.api_keys import create_token, organisation_tokens, revoke_token
 from eventhub.models import Organisation
 
 
@@ -178,7 +178,9 @@ def api_keys_create(org_slug: str, name: str, write: bool) -> None:
     name = name.strip()
     if not name or len(name) > 100:
         raise click.ClickException("the name must have 1 to 100 characters")
-    _token, raw = create_token(_organisation(org_slug), name, can_write=write, created_by=None)
+    _token, raw = create_token(
+        _organisation(org_slug).id, name, can_write=write, created_by_id=None
+    )
     click.echo(raw)
 
 
@@ -186,7 +188,7 @@ def api_keys_create(org_slug: str, name: str, write: bool) -> None:
 @click.option("--org", "org_slug", required=True, help="Slug of the organisation.")
 def api_keys_list(org_slug: str) -> None:
     """The organisation's active keys: id, start of the key, rights, name, last use."""
-    for token in organisation_tokens(_organisation(org_slug)):
+    for token in organisation_tokens(_organisation(org_slug).id):
         rights = "read-write" if token.can_write else "read"
         used = token.last_used_at.isoformat(timespec="seconds") if token.last_used_at else "never"
         click.echo(f"{token.id}\t{token.prefix}…\t{rights}\t{token.name}\t{used}")
@@ -197,6 +199,6 @@ def api_keys_list(org_slug: str) -> None:
 @click.argument("key_id", type=int)
 def api_keys_revoke(org_slug: str, key_id: int) -> None:
     """Revoke a key by the id `list` shows; requests with it get 401 from now on."""
-    if not revoke_token(_organisation(org_slug), key_id):
+    if not revoke_token(_organisation(org_slug).id, key_id):
         raise click.ClickException(f"'{org_slug}' has no active key {key_id}")
     click.echo(f"Revoked key {key_id}.")

@@ -8,6 +8,9 @@ import secrets
 TOKEN_BYTES = 32  # 256 random bits
 # Longer values are never ours: refused before hashing or querying.
 MAX_TOKEN_LENGTH = 100
+# API keys start with this, so a key pasted somewhere is recognisable (and secret scanners
+# can find it); link tokens have no prefix.
+API_KEY_PREFIX = "eh_"
 
 
 def hash_token(token: str) -> str:

@@ -222,15 +222,15 @@ def test_event_listing_unchanged_by_registration_rows(make_event, make_registrat
 
 def test_ids_beyond_32_bits_are_404_not_overflow(client, make_event):
     """SQLite raised OverflowError (500) for /…/registrations/99999999999999999999."""
-    from eventhub.api.tokens import create_token
+    from eventhub.manage.api_keys import create_token
     from eventhub.models import Organisation
 
     event = make_event()
     _token, raw = create_token(
-        db.session.scalar(select(Organisation).where(Organisation.slug == "gib")),
+        db.session.scalar(select(Organisation).where(Organisation.slug == "gib")).id,
         "CRM",
         can_write=True,
-        created_by=None,
+        created_by_id=None,
     )
     headers = {"Authorization": f"Bearer {raw}"}
     base = f"/api/v1/organiser/events/{event.slug}/registrations"

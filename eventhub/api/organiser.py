@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from eventhub.access import managed_by, registration_or_404
 from eventhub.api import bp
+from eventhub.api.auth import ApiClient, bearer_token, client_from_header
 from eventhub.api.schema import RegistrationIn, field_errors
-from eventhub.api.tokens import ApiClient, bearer_token, client_from_header
 from eventhub.api.views import event_json, paged_json
 from eventhub.errors import abort_with, error_response
 from eventhub.events.registration import (

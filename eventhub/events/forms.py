@@ -41,7 +41,7 @@ def plain_text(form, field) -> None:
         raise ValidationError(_l("Please remove control characters from this field."))
 
 
-def _strip(value):
+def collapse_spaces(value):
     return " ".join(value.split()) if isinstance(value, str) else value
 
 
@@ -56,7 +56,7 @@ def name_field(label, missing, autocomplete: str) -> StringField:
     """A required, single-line name of at most 100 characters."""
     return StringField(
         label,
-        filters=[_strip],
+        filters=[collapse_spaces],
         validators=[InputRequired(missing), Length(max=100, message=TOO_LONG), plain_text],
         render_kw={"autocomplete": autocomplete},
     )
@@ -65,7 +65,7 @@ def name_field(label, missing, autocomplete: str) -> StringField:
 def email_field(missing, label=None) -> EmailField:
     return EmailField(
         label or _l("Email address"),
-        filters=[_strip],
+        filters=[collapse_spaces],
         validators=[
             InputRequired(missing),
             Length(max=254, message=TOO_LONG),
@@ -79,7 +79,7 @@ def line_field(label, autocomplete: str, max_length: int = 200) -> StringField:
     """An optional single line (organisation, job title)."""
     return StringField(
         label,
-        filters=[_strip],
+        filters=[collapse_spaces],
         validators=[Length(max=max_length, message=TOO_LONG), plain_text],
         render_kw={"autocomplete": autocomplete},
     )
@@ -131,17 +131,17 @@ class ColleagueForm(Form):
 
     first_name = StringField(
         _l("First name"),
-        filters=[_strip],
+        filters=[collapse_spaces],
         validators=[Length(max=100, message=TOO_LONG), plain_text],
     )
     last_name = StringField(
         _l("Last name"),
-        filters=[_strip],
+        filters=[collapse_spaces],
         validators=[Length(max=100, message=TOO_LONG), plain_text],
     )
     email = EmailField(
         _l("Email address"),
-        filters=[_strip],
+        filters=[collapse_spaces],
         validators=[
             Optional(),
             Length(max=254, message=TOO_LONG),
@@ -150,7 +150,7 @@ class ColleagueForm(Form):
     )
     job_title = StringField(
         _l("Job title"),
-        filters=[_strip],
+        filters=[collapse_spaces],
         validators=[Length(max=200, message=TOO_LONG), plain_text],
     )
 

@@ -8,8 +8,13 @@ from sqlalchemy import select
 
 from eventhub.events.forms import options
 from eventhub.extensions import db
+from eventhub.manage.event_editing import (
+    EventError,
+    format_speakers,
+    local_to_aware,
+    parse_speakers,
+)
 from eventhub.manage.forms import BLANK_ROWS, EventForm
-from eventhub.manage.services import EventError, format_speakers, local_to_aware, parse_speakers
 from eventhub.models import Event, Organisation
 
 

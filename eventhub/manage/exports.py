@@ -18,6 +18,15 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 
+def attendee_list_filename(event, extension: str) -> str:
+    """The attendee list's file name, the same for downloads and mail attachments."""
+    return f"{event.slug}-teilnehmende.{extension}"
+
+
+def sign_in_sheet_filename(event) -> str:
+    return f"{event.slug}-unterschriftenliste.pdf"
+
+
 @dataclass(frozen=True)
 class AttendeeRow:
     """One registration as it appears in an export."""

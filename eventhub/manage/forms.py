@@ -40,14 +40,35 @@ from eventhub.events.forms import (
 )
 from eventhub.events.schema import SLUG_PATTERN
 from eventhub.labels import AGENDA_KIND_LABELS, FORMAT_LABELS, ROLE_LABELS
-from eventhub.models import AGENDA_KINDS
+from eventhub.models import AGENDA_KINDS, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 TIMEZONES = ("Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/London", "UTC")
 BLANK_ROWS = 3
 
 
-def _strip(value):
+def strip_ends(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def new_password_field(label) -> PasswordField:
+    """A new password: MIN_PASSWORD_LENGTH to MAX_PASSWORD_LENGTH characters."""
+    return PasswordField(
+        label,
+        description=_l("At least %(num)d characters.", num=MIN_PASSWORD_LENGTH),
+        validators=[
+            InputRequired(_l("Please enter your password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=_l(
+                    "Use %(min)d to %(max)d characters.",
+                    min=MIN_PASSWORD_LENGTH,
+                    max=MAX_PASSWORD_LENGTH,
+                ),
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 def format_choices():
@@ -65,13 +86,16 @@ def agenda_kind_choices():
 class LoginForm(FlaskForm):
     email = EmailField(
         _l("Email address"),
-        filters=[_strip],
+        filters=[strip_ends],
         validators=[InputRequired(_l("Please enter your email address.")), Length(max=254)],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
         _l("Password"),
-        validators=[InputRequired(_l("Please enter your password.")), Length(max=200)],
+        validators=[
+            InputRequired(_l("Please enter your password.")),
+            Length(max=MAX_PASSWORD_LENGTH),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -209,7 +233,7 @@ class EventForm(FlaskForm):
             raise ValidationError(_l("The end must be after the start."))
 
 
-class RegistrationForm(FlaskForm):
+class AttendeeForm(FlaskForm):
     """Add or correct a registration by hand (phone sign-ups)."""
 
     first_name = name_field(_l("First name"), _l("Please enter the first name."), "off")
@@ -233,7 +257,7 @@ class ApiTokenForm(FlaskForm):
     name = StringField(
         _l("Name of the key"),
         description=_l('What uses it, e.g. "CRM" or "Website sign-up form".'),
-        filters=[_strip],
+        filters=[strip_ends],
         validators=[
             InputRequired(_l("Please name the key.")),
             Length(max=100, message=TOO_LONG),
@@ -245,15 +269,7 @@ class ApiTokenForm(FlaskForm):
 
 class AcceptInvitationForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[Length(max=200, message=TOO_LONG), plain_text])
-    password = PasswordField(
-        _l("Choose a password"),
-        description=_l("At least 10 characters."),
-        validators=[
-            InputRequired(_l("Please enter your password.")),
-            Length(min=10, max=200, message=_l("Use 10 to 200 characters.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field(_l("Choose a password"))
 
 
 class OrganisationForm(FlaskForm):
@@ -275,7 +291,7 @@ class OrganisationForm(FlaskForm):
     )
     owner_email = EmailField(
         _l("Owner's email address"),
-        filters=[_strip],
+        filters=[strip_ends],
         description=_l("Optional: invite the first owner of the organisation."),
         validators=[
             Optional(),
@@ -288,21 +304,9 @@ class ActionForm(FlaskForm):
     """CSRF token only, for buttons that change state (publish, cancel, check in...)."""
 
 
-class CheckInForm(FlaskForm):
-    checked_in = BooleanField()
-
-
 class ForgotPasswordForm(FlaskForm):
     email = email_field(_l("Please enter your email address."))
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        description=_l("At least 10 characters."),
-        validators=[
-            InputRequired(_l("Please enter your password.")),
-            Length(min=10, max=200, message=_l("Use 10 to 200 characters.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field(_l("New password"))

@@ -9,14 +9,13 @@ from flask_babel import gettext as _
 from eventhub.events.notifications import registrations_mail
 from eventhub.mail.messages import compose
 from eventhub.mail.outbox import enqueue
-from eventhub.manage.exports import attendee_csv, attendee_xlsx
-from eventhub.manage.reports import attendee_rows, event_stats, export_headers
-from eventhub.models import Event, Registration
+from eventhub.manage.exports import attendee_list_filename
+from eventhub.models import INVITATION_DAYS, Event, Registration
 from eventhub.urls import absolute_event_url, absolute_url
 
 
 def queue_password_reset(user, token: str) -> None:
-    link = absolute_url("manage.reset_password", token=token)
+    link = absolute_url("auth.reset_password", token=token)
     with force_locale(user.language):
         subject = _("Reset your eventhub password")
     message = compose(
@@ -31,7 +30,7 @@ def queue_password_reset(user, token: str) -> None:
 
 
 def queue_invitation(invitation, token: str, invited_by) -> None:
-    link = absolute_url("manage.accept_invitation", token=token)
+    link = absolute_url("auth.accept_invitation", token=token)
     language = getattr(invited_by, "language", "de") or "de"
     with force_locale(language):
         subject = _("Invitation to %(name)s on eventhub", name=invitation.organisation.name)
@@ -40,7 +39,12 @@ def queue_invitation(invitation, token: str, invited_by) -> None:
         subject=subject,
         template="invitation",
         language=language,
-        context={"invitation": invitation, "link": link, "invited_by": invited_by},
+        context={
+            "invitation": invitation,
+            "link": link,
+            "invited_by": invited_by,
+            "invitation_days": INVITATION_DAYS,
+        },
     )
     enqueue(message, kind="invitation")
 
@@ -61,14 +65,19 @@ def queue_digest(event: Event, registrations: list[Registration], total: int) ->
     enqueue(message, kind="organiser_digest", event_id=event.id)
 
 
-def queue_attendee_list(event: Event, *, to: str, to_name: str, language: str) -> None:
-    """The attendee list with CSV and XLSX attached (on demand, and the day before)."""
+def queue_attendee_list(
+    event: Event,
+    *,
+    to: str,
+    to_name: str,
+    language: str,
+    stats,
+    csv_bytes: bytes,
+    xlsx_bytes: bytes,
+) -> None:
+    """The attendee list mail with the CSV and XLSX files attached."""
     with force_locale(language):
         subject = _("Attendee list: %(title)s", title=event.title)
-        headers = export_headers()
-        csv_bytes = b"".join(attendee_csv(attendee_rows(event), headers))
-        xlsx_bytes = b"".join(attendee_xlsx(attendee_rows(event), headers, _("Attendees")))
-        stats = event_stats(event)
     message = compose(
         to=to,
         to_name=to_name,
@@ -86,13 +95,13 @@ def queue_attendee_list(event: Event, *, to: str, to_name: str, language: str) -
         csv_bytes,
         maintype="text",
         subtype="csv",
-        filename=f"{event.slug}-teilnehmende.csv",
+        filename=attendee_list_filename(event, "csv"),
         params={"charset": "utf-8"},
     )
     message.add_attachment(
         xlsx_bytes,
         maintype="application",
         subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        filename=f"{event.slug}-teilnehmende.xlsx",
+        filename=attendee_list_filename(event, "xlsx"),
     )
     enqueue(message, kind="attendee_list", event_id=event.id)

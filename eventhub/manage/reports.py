@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import segno
 from flask import abort
-from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, select
 
 from eventhub.extensions import db
-from eventhub.i18n import event_period
-from eventhub.labels import NOT_SPECIFIED, ORGANISATION_TYPE_LABELS, STATUS_LABELS
-from eventhub.manage.exports import AttendeeRow, SheetInfo
+from eventhub.labels import NOT_SPECIFIED, ORGANISATION_TYPE_LABELS
 from eventhub.models import (
     Event,
-    Invitation,
-    Membership,
-    Organisation,
     OutboxMessage,
     Registration,
-    User,
 )
-from eventhub.models.base import utcnow
 from eventhub.paging import MAX_PAGE, parse_int
 from eventhub.querying import escape_like
 from eventhub.urls import checkin_code, checkin_url
@@ -174,76 +165,6 @@ def organisation_type_labels() -> dict[str, str]:
     return {kind: str(label) for kind, label in labels.items()}
 
 
-def export_headers() -> list[str]:
-    return [
-        _("No."),
-        _("Last name"),
-        _("First name"),
-        _("Email address"),
-        _("Organisation"),
-        _("Job title"),
-        _("Status"),
-        _("Registered at"),
-        _("Checked in"),
-    ]
-
-
-def attendee_rows(event: Event, *, confirmed_only: bool = False) -> Iterator[AttendeeRow]:
-    """Rows for the exports, streamed from the database in batches."""
-    stmt = (
-        select(
-            Registration.last_name,
-            Registration.first_name,
-            Registration.email,
-            Registration.organisation,
-            Registration.job_title,
-            Registration.status,
-            Registration.created_at,
-            Registration.checked_in_at,
-        )
-        .where(Registration.event_id == event.id)
-        .order_by(Registration.last_name, Registration.first_name, Registration.id)
-        .execution_options(yield_per=1000)
-    )
-    if confirmed_only:
-        stmt = stmt.where(Registration.status == "confirmed")
-    labels = {status: str(label) for status, label in STATUS_LABELS.items()}
-    tz = event.tz
-    for number, row in enumerate(db.session.execute(stmt), start=1):
-        yield AttendeeRow(
-            number=number,
-            last_name=row.last_name,
-            first_name=row.first_name,
-            email=row.email,
-            organisation=row.organisation,
-            job_title=row.job_title,
-            status=labels.get(row.status, row.status),
-            registered_at=row.created_at.astimezone(tz),
-            checked_in=row.checked_in_at is not None,
-        )
-
-
-def sheet_info(event: Event, language: str) -> SheetInfo:
-    venue = ", ".join(
-        p
-        for p in (
-            event.venue_name,
-            event.venue_street,
-            f"{event.venue_postcode} {event.venue_city}".strip(),
-        )
-        if p
-    )
-    hosts = ", ".join(h.organisation.name for h in event.hosts if h.role in ("host", "cohost"))
-    return SheetInfo(
-        title=event.title,
-        period=event_period(event.starts_at, event.ends_at, event.timezone),
-        venue=venue,
-        hosts=hosts,
-        funding_note=event.funding_note,
-        language=language,
-    )
-
-
 def checkin_search(event: Event, query: str) -> list[Registration]:
     stmt = select(Registration).where(
         Registration.event_id == event.id, Registration.status == "confirmed"
@@ -305,35 +226,6 @@ def attendance_breakdown(event: Event) -> Breakdown:
         organisations=[(name, count) for name, count in organisations],
         types=[(labels.get(t or "", t), r, a) for t, r, a in types],
     )
-
-
-def members(organisation: Organisation) -> list[tuple[User, str]]:
-    return list(
-        db.session.execute(
-            select(User, Membership.role)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == organisation.id)
-            .order_by(User.email)
-        ).all()
-    )
-
-
-def open_invitations(organisation: Organisation) -> list[Invitation]:
-    return list(
-        db.session.scalars(
-            select(Invitation)
-            .where(
-                Invitation.organisation_id == organisation.id,
-                Invitation.accepted_at.is_(None),
-                Invitation.expires_at > utcnow(),
-            )
-            .order_by(Invitation.created_at.desc())
-        )
-    )
-
-
-def all_organisations() -> list[Organisation]:
-    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
 
 
 def failed_mail(event: Event) -> list[OutboxMessage]:

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from eventhub.database import write_transaction
 from eventhub.extensions import db
-from eventhub.manage.notifications import queue_attendee_list, queue_digest
+from eventhub.manage.attendee_lists import queue_list
+from eventhub.manage.notifications import queue_digest
 from eventhub.models import Event, Registration
 from eventhub.models.base import utcnow
 
@@ -49,7 +50,7 @@ def _run_for_event(event_id: int, now: dt.datetime, report: ScheduledReport) -> 
             report.digests += _send_digest(event, now)
         tomorrow = local_today + dt.timedelta(days=1)
         if event.attendee_list_sent_at is None and event.local_starts_at.date() <= tomorrow:
-            queue_attendee_list(
+            queue_list(
                 event,
                 to=event.contact_email,
                 to_name=event.contact_name,

@@ -16,7 +16,10 @@ from eventhub.models.event import (
 )
 from eventhub.models.mail import OUTBOX_STATUSES, OutboxMessage
 from eventhub.models.organisation import (
+    INVITATION_DAYS,
+    MAX_PASSWORD_LENGTH,
     MEMBERSHIP_ROLES,
+    MIN_PASSWORD_LENGTH,
     ORGANISATION_KINDS,
     ApiToken,
     Invitation,
@@ -42,7 +45,10 @@ __all__ = [
     "EVENT_FORMATS",
     "EVENT_STATUSES",
     "HOST_ROLES",
+    "INVITATION_DAYS",
+    "MAX_PASSWORD_LENGTH",
     "MEMBERSHIP_ROLES",
+    "MIN_PASSWORD_LENGTH",
     "NOTIFY_MODES",
     "ORGANISATION_KINDS",
     "ORGANISATION_TYPES",

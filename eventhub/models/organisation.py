@@ -24,6 +24,10 @@ ORGANISATION_KINDS = (
     "other",
 )
 MEMBERSHIP_ROLES = ("owner", "organiser")
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
+# How long an invitation link to join an organisation works (once).
+INVITATION_DAYS = 14
 
 
 class Organisation(db.Model):

@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 from sqlalchemy import func, select, text
 
-from eventhub.api.tokens import create_token
 from eventhub.extensions import db
+from eventhub.manage.api_keys import create_token
 from eventhub.models import ApiToken, Event, Organisation, OutboxMessage, Registration
 from tests.conftest import in_days, run_together
 
@@ -27,7 +27,7 @@ def issue_token(app):
             organisation = Organisation(slug=slug, name=slug.upper())
             db.session.add(organisation)
             db.session.commit()
-        _token, raw = create_token(organisation, "CRM", can_write=can_write, created_by=None)
+        _token, raw = create_token(organisation.id, "CRM", can_write=can_write, created_by_id=None)
         return raw
 
     return factory
@@ -310,7 +310,7 @@ def test_cancel_frees_the_seat_once_and_mails_a_cancel(
 
 
 def test_revoked_token_is_refused(client, make_event, issue_token, app):
-    from eventhub.api.tokens import revoke_token
+    from eventhub.manage.api_keys import revoke_token
 
     event = make_event(hosts=IHK)
     make_event(hosts=HWK)
@@ -321,8 +321,8 @@ def test_revoked_token_is_refused(client, make_event, issue_token, app):
     token = db.session.scalar(select(ApiToken))
     assert token.last_used_at is not None
     other = db.session.scalar(select(Organisation).where(Organisation.slug == "hwk"))
-    assert not revoke_token(other, token.id)  # not theirs
-    assert revoke_token(token.organisation, token.id)
+    assert not revoke_token(other.id, token.id)  # not theirs
+    assert revoke_token(token.organisation.id, token.id)
     assert client.get(path, headers=bearer(raw)).status_code == 401
 
 
@@ -382,8 +382,8 @@ def test_write_rate_limit_per_token(app_factory):
         upsert_event(EventRecord.model_validate(event_record(slug="limit", hosts=IHK)))
         db.session.commit()
         organisation = db.session.scalar(select(Organisation))
-        _t, raw = create_token(organisation, "CRM", can_write=True, created_by=None)
-        _t, other = create_token(organisation, "Website", can_write=True, created_by=None)
+        _t, raw = create_token(organisation.id, "CRM", can_write=True, created_by_id=None)
+        _t, other = create_token(organisation.id, "Website", can_write=True, created_by_id=None)
     client = app.test_client()
     path = "/api/v1/organiser/events/limit/registrations"
     codes = [

@@ -16,9 +16,9 @@ from schemathesis.core.parameters import ParameterLocation
 from sqlalchemy import select
 
 from eventhub import create_app
-from eventhub.api.tokens import create_token
 from eventhub.events.records import load_demo
 from eventhub.extensions import db
+from eventhub.manage.api_keys import create_token
 from eventhub.models import Event
 
 
@@ -39,7 +39,7 @@ def _app():
         # operations are exercised past authentication too.
         event = db.session.scalar(select(Event).where(Event.capacity == 170))
         host = next(h.organisation for h in event.hosts if h.role == "host")
-        _token, raw = create_token(host, "schemathesis", can_write=True, created_by=None)
+        _token, raw = create_token(host.id, "schemathesis", can_write=True, created_by_id=None)
         return app, event.slug, raw
 
 

@@ -151,7 +151,7 @@ def test_the_counter_lock_is_taken_last(app_factory, backend):
     if backend != "postgresql":
         return  # SQLite serialises writers with BEGIN IMMEDIATE; no row locks to order
     from eventhub.database import write_transaction
-    from eventhub.manage.services import set_status
+    from eventhub.manage.event_editing import set_status
 
     app = app_factory()
     with app.app_context():
@@ -184,7 +184,7 @@ def test_the_counter_lock_is_taken_last(app_factory, backend):
             edited.wait(10)
             try:
                 b = db.session.scalar(select(Event).where(Event.slug == "event-b"))
-                set_status(b, "cancelled")
+                set_status(b.id, "cancelled")
             except Exception as exc:
                 errors.append(exc)
             finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from eventhub.manage.services import create_user
+from eventhub.manage.accounts import create_user
 from tests.conftest import event_record
 
 pytestmark = pytest.mark.e2e

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from eventhub.manage.services import create_user
+from eventhub.manage.accounts import create_user
 
 pytestmark = pytest.mark.e2e
 

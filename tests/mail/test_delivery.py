@@ -143,7 +143,7 @@ def test_dev_mailbox_shows_messages_to_admins_only(app, client, make_event):
     event = make_event(title="Fachtagung")
     register_many(client, event, 1)
     assert client.get("/dev/mailbox/").status_code == 404
-    from eventhub.manage.services import create_user
+    from eventhub.manage.accounts import create_user
     from tests.manage.conftest import log_in
 
     create_user(email="admin@example.org", password="richtig-langes-passwort", is_admin=True)

@@ -69,12 +69,12 @@ def test_sender_refused_is_retried_not_failed(mail_app, client, runner, smtp_ser
 
 
 def test_event_back_on_after_cancellation_sends_requests(app, make_event, make_registration):
-    from eventhub.manage.services import set_status
+    from eventhub.manage.event_editing import set_status
 
     event = make_event()
     make_registration(event)
-    set_status(event, "cancelled")
-    set_status(event, "published")
+    set_status(event.id, "cancelled")
+    set_status(event.id, "published")
     db.session.rollback()
     kinds = [r.kind for r in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
     assert kinds == ["confirmation", "event_cancelled", "event_changed"]

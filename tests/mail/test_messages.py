@@ -154,11 +154,11 @@ def test_event_change_updates_every_attendee(mail_app, client, runner, smtp_serv
 def test_organiser_cancelling_the_event_sends_cancel(
     mail_app, client, runner, smtp_server, make_event
 ):
-    from eventhub.manage.services import set_status
+    from eventhub.manage.event_editing import set_status
 
     event = make_event()
     client.post(f"/events/{event.slug}/register", data=form())
-    set_status(event, "cancelled")
+    set_status(event.id, "cancelled")
     send_mail(runner)
     request_msg, cancel_msg = smtp_server.messages
     cal, cancel = invite_of(cancel_msg)

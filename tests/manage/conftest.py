@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eventhub.manage.services import create_user
+from eventhub.manage.accounts import create_user
 
 PASSWORD = "richtig-langes-passwort"
 

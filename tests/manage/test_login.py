@@ -44,7 +44,7 @@ def test_next_parameter_only_redirects_locally(client, make_organiser):
 
 
 def test_sixth_failed_login_within_a_minute_gets_429(app_factory):
-    from eventhub.manage.services import create_user
+    from eventhub.manage.accounts import create_user
 
     app = app_factory(RATELIMIT_ENABLED=True)
     with app.app_context():
@@ -56,7 +56,7 @@ def test_sixth_failed_login_within_a_minute_gets_429(app_factory):
 
 
 def test_successful_logins_do_not_count_against_the_limit(app_factory):
-    from eventhub.manage.services import create_user
+    from eventhub.manage.accounts import create_user
 
     app = app_factory(RATELIMIT_ENABLED=True)
     with app.app_context():

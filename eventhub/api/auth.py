@@ -1,9 +1,5 @@
-"""API tokens: an organisation's keys for the organiser endpoints of the JSON API.
-
-The raw token is shown once when it is created; the database keeps its SHA-256, a
-short prefix to tell keys apart, and when it was last used. Revoked tokens answer
-401 like unknown ones.
-"""
+"""Who is calling the organiser API: the organisation's key in the Authorization header
+(keys are created and revoked in the workspace, eventhub.manage.api_keys)."""
 
 from __future__ import annotations
 
@@ -14,64 +10,18 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from eventhub.database import SQLITE_BUSY_TIMEOUT_MS, write_transaction
+from eventhub.database import SQLITE_BUSY_TIMEOUT_MS
 from eventhub.extensions import db
-from eventhub.models import ApiToken, Organisation, User
+from eventhub.models import ApiToken
 from eventhub.models.base import utcnow
-from eventhub.tokens import MAX_TOKEN_LENGTH, hash_token, new_token
+from eventhub.tokens import API_KEY_PREFIX, MAX_TOKEN_LENGTH, hash_token
 
 logger = logging.getLogger(__name__)
 
-TOKEN_PREFIX = "eh_"  # noqa: S105 - a marker, not a secret
-SHOWN_PREFIX = 10
 # Recording every request would turn reads into writes; once in this interval is enough
 # to tell an owner whether a key is still in use.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 LAST_USED_WAIT_MS = 200
-
-
-def create_token(
-    organisation: Organisation, name: str, *, can_write: bool, created_by: User | None
-) -> tuple[ApiToken, str]:
-    """A new token (256 random bits) for the organisation; returns it and the raw value."""
-    raw, token_hash = new_token(TOKEN_PREFIX)
-    with write_transaction() as session:
-        token = ApiToken(
-            organisation_id=organisation.id,
-            name=name.strip(),
-            prefix=raw[:SHOWN_PREFIX],
-            token_hash=token_hash,
-            can_write=can_write,
-            created_by_id=created_by.id if created_by else None,
-        )
-        session.add(token)
-    return token, raw
-
-
-def organisation_tokens(organisation: Organisation) -> list[ApiToken]:
-    return list(
-        db.session.scalars(
-            select(ApiToken)
-            .where(ApiToken.organisation_id == organisation.id, ApiToken.revoked_at.is_(None))
-            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
-        )
-    )
-
-
-def revoke_token(organisation: Organisation, token_id: int) -> bool:
-    """Revoke one of the organisation's tokens; False if it has no such active token."""
-    with write_transaction() as session:
-        result = session.execute(
-            update(ApiToken)
-            .where(
-                ApiToken.id == token_id,
-                ApiToken.organisation_id == organisation.id,
-                ApiToken.revoked_at.is_(None),
-            )
-            .values(revoked_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-    return result.rowcount == 1
 
 
 def bearer_token(header: str | None) -> str | None:
@@ -82,7 +32,7 @@ def bearer_token(header: str | None) -> str | None:
     raw = raw.strip()
     if (
         scheme.lower() != "bearer"
-        or not raw.startswith(TOKEN_PREFIX)
+        or not raw.startswith(API_KEY_PREFIX)
         or len(raw) > MAX_TOKEN_LENGTH
     ):
         return None

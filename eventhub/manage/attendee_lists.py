@@ -1,0 +1,118 @@
+"""Attendee lists: the rows of the downloads, and mailing the list to an organiser
+(on demand, and the day before the event)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from eventhub.database import write_transaction
+from eventhub.extensions import db
+from eventhub.i18n import event_period
+from eventhub.labels import STATUS_LABELS
+from eventhub.manage.exports import AttendeeRow, SheetInfo, attendee_csv, attendee_xlsx
+from eventhub.manage.notifications import queue_attendee_list
+from eventhub.manage.reports import event_stats
+from eventhub.models import Event, Registration, User
+from eventhub.querying import event_load_options
+
+
+def export_headers() -> list[str]:
+    return [
+        _("No."),
+        _("Last name"),
+        _("First name"),
+        _("Email address"),
+        _("Organisation"),
+        _("Job title"),
+        _("Status"),
+        _("Registered at"),
+        _("Checked in"),
+    ]
+
+
+def attendee_rows(event: Event, *, confirmed_only: bool = False) -> Iterator[AttendeeRow]:
+    """Rows for the exports, streamed from the database in batches."""
+    stmt = (
+        select(
+            Registration.last_name,
+            Registration.first_name,
+            Registration.email,
+            Registration.organisation,
+            Registration.job_title,
+            Registration.status,
+            Registration.created_at,
+            Registration.checked_in_at,
+        )
+        .where(Registration.event_id == event.id)
+        .order_by(Registration.last_name, Registration.first_name, Registration.id)
+        .execution_options(yield_per=1000)
+    )
+    if confirmed_only:
+        stmt = stmt.where(Registration.status == "confirmed")
+    labels = {status: str(label) for status, label in STATUS_LABELS.items()}
+    tz = event.tz
+    for number, row in enumerate(db.session.execute(stmt), start=1):
+        yield AttendeeRow(
+            number=number,
+            last_name=row.last_name,
+            first_name=row.first_name,
+            email=row.email,
+            organisation=row.organisation,
+            job_title=row.job_title,
+            status=labels.get(row.status, row.status),
+            registered_at=row.created_at.astimezone(tz),
+            checked_in=row.checked_in_at is not None,
+        )
+
+
+def sheet_info(event: Event, language: str) -> SheetInfo:
+    venue = ", ".join(
+        p
+        for p in (
+            event.venue_name,
+            event.venue_street,
+            f"{event.venue_postcode} {event.venue_city}".strip(),
+        )
+        if p
+    )
+    hosts = ", ".join(h.organisation.name for h in event.hosts if h.role in ("host", "cohost"))
+    return SheetInfo(
+        title=event.title,
+        period=event_period(event.starts_at, event.ends_at, event.timezone),
+        venue=venue,
+        hosts=hosts,
+        funding_note=event.funding_note,
+        language=language,
+    )
+
+
+def queue_list(event: Event, *, to: str, to_name: str, language: str) -> None:
+    """The attendee list with CSV and XLSX attached, in the caller's transaction."""
+    with force_locale(language):
+        headers = export_headers()
+        csv_bytes = b"".join(attendee_csv(attendee_rows(event), headers))
+        xlsx_bytes = b"".join(attendee_xlsx(attendee_rows(event), headers, _("Attendees")))
+        stats = event_stats(event)
+    queue_attendee_list(
+        event,
+        to=to,
+        to_name=to_name,
+        language=language,
+        stats=stats,
+        csv_bytes=csv_bytes,
+        xlsx_bytes=xlsx_bytes,
+    )
+
+
+def mail_attendee_list(event_id: int, user_id: int, language: str) -> None:
+    """The attendee list (CSV and XLSX attached) to the organiser who asked for it."""
+    with write_transaction() as session:
+        event = session.scalar(
+            select(Event).options(*event_load_options()).where(Event.id == event_id)
+        )
+        user = db.session.get(User, user_id)
+        queue_list(event, to=user.email, to_name=user.name, language=language)

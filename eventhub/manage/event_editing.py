@@ -1,0 +1,139 @@
+"""Editing events in the workspace: save, publish, unpublish, cancel, duplicate.
+
+Every change goes through the same validation and upsert as `events import`
+(eventhub.events.records), so the SEQUENCE rule (time, place, title, status) is one rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from eventhub.database import write_transaction
+from eventhub.events.records import event_to_dict, notify_attendees, upsert_event
+from eventhub.events.schema import RESERVED_SLUGS, EventRecord, describe_errors
+from eventhub.extensions import db
+from eventhub.models import EVENT_STATUSES, Event
+from eventhub.querying import event_load_options
+from eventhub.text import slugify
+
+
+class EventError(ValueError):
+    """The event data broke a rule; `field` names the form field, or None."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def local_to_aware(value: dt.datetime | None, timezone: str) -> dt.datetime | None:
+    """A wall-clock time from a form in the event's zone; rejects times that do not exist."""
+    if value is None:
+        return None
+    zone = ZoneInfo(timezone)
+    aware = value.replace(tzinfo=zone)
+    round_trip = aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+    if round_trip != value:
+        raise EventError("nonexistent")
+    return aware
+
+
+def parse_speakers(text: str) -> list[dict[str, str]]:
+    """'Name (Organisation); Name' -> [{'name': ..., 'affiliation': ...}, ...]."""
+    speakers = []
+    for part in text.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        name, _, rest = part.partition("(")
+        speakers.append({"name": name.strip(), "affiliation": rest.rstrip(")").strip()})
+    return speakers
+
+
+def format_speakers(speakers: list[dict]) -> str:
+    return "; ".join(
+        f"{s['name']} ({s['affiliation']})" if s.get("affiliation") else s["name"]
+        for s in speakers or []
+    )
+
+
+def unique_slug(title: str) -> str:
+    base = slugify(title, max_length=100) or "veranstaltung"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-1"
+    slug, n = base, 1
+    while db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _event(slug: str) -> Event:
+    return db.session.scalar(select(Event).options(*event_load_options()).where(Event.slug == slug))
+
+
+def save_event(data: dict, *, existing_slug: str | None) -> Event:
+    """Create (existing_slug None) or update an event from workspace data (contract JSON)."""
+    with write_transaction() as session:
+        if existing_slug is not None:
+            existing = session.scalar(select(Event).where(Event.slug == existing_slug))
+            data = {**data, "slug": existing.slug, "status": existing.status}
+        elif not data.get("slug"):
+            data = {**data, "slug": unique_slug(data["title"])}
+        elif session.scalar(select(Event.id).where(Event.slug == data["slug"])) is not None:
+            raise EventError("slug_taken", "slug")
+        try:
+            record = EventRecord.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = str(first["loc"][0]) if first["loc"] else None
+            raise EventError(describe_errors(exc), field) from exc
+        upsert_event(record)
+        return _event(record.slug)
+
+
+def set_status(event_id: int, status: str) -> Event:
+    """Publish, unpublish (draft) or cancel; a cancellation raises SEQUENCE."""
+    if status not in EVENT_STATUSES:
+        raise ValueError(status)
+    with write_transaction() as session:
+        event = session.get(Event, event_id, populate_existing=True, with_for_update=True)
+        if event.status == status:
+            return event
+        was = event.status
+        if was == "cancelled" or status == "cancelled" or was == "published":
+            event.sequence += 1
+        event.status = status
+        if status == "cancelled" or (was == "cancelled" and status == "published"):
+            # A cancellation, or the event is back on: attendees' calendars must follow.
+            notify_attendees(event)
+        return event
+
+
+def duplicate_event(event_id: int, *, days_later: int = 0) -> Event:
+    """A draft copy (same hosts, agenda, texts) as the template for the next event."""
+    shift = dt.timedelta(days=days_later)
+
+    def moved(value: str | None) -> str | None:
+        return (dt.datetime.fromisoformat(value) + shift).isoformat() if value else None
+
+    with write_transaction() as session:
+        event = session.scalar(
+            select(Event).options(*event_load_options()).where(Event.id == event_id)
+        )
+        data = event_to_dict(event)
+        data.update(
+            slug=unique_slug(event.title),
+            status="draft",
+            starts_at=moved(data["starts_at"]),
+            ends_at=moved(data["ends_at"]),
+            registration_closes_at=moved(data["registration_closes_at"]),
+        )
+        for item in data["agenda"]:
+            item["starts_at"], item["ends_at"] = moved(item["starts_at"]), moved(item["ends_at"])
+        record = EventRecord.model_validate(data)
+        upsert_event(record)
+        return _event(record.slug)

@@ -1,0 +1,13 @@
+"""Views of the organiser workspace, one module per sub-area; importing them attaches
+their routes to the blueprints."""
+
+from eventhub.manage.views import (
+    account,
+    auth,
+    downloads,
+    events,
+    organisations,
+    registrations,
+)
+
+__all__ = ["account", "auth", "downloads", "events", "organisations", "registrations"]

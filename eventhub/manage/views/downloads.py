@@ -1,0 +1,70 @@
+"""Attendee lists to download (CSV, XLSX, PDF sign-in sheet) or to have mailed."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from eventhub.access import event_or_404
+from eventhub.i18n import current_language
+from eventhub.manage import bp
+from eventhub.manage.attendee_lists import (
+    attendee_rows,
+    export_headers,
+    mail_attendee_list,
+    sheet_info,
+)
+from eventhub.manage.exports import (
+    attendee_csv,
+    attendee_list_filename,
+    attendee_xlsx,
+    sign_in_sheet_filename,
+    sign_in_sheet_pdf,
+)
+from eventhub.manage.forms import ActionForm
+
+
+def _download(body, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/events/<slug:slug>/attendees.csv")
+def attendees_csv(slug: str):
+    event = event_or_404(slug)
+    rows = attendee_rows(event)
+    body = stream_with_context(attendee_csv(rows, export_headers()))
+    return _download(body, "text/csv; charset=utf-8", attendee_list_filename(event, "csv"))
+
+
+@bp.get("/events/<slug:slug>/attendees.xlsx")
+def attendees_xlsx(slug: str):
+    event = event_or_404(slug)
+    rows = attendee_rows(event)
+    body = stream_with_context(attendee_xlsx(rows, export_headers(), _("Attendees")))
+    return _download(
+        body,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        attendee_list_filename(event, "xlsx"),
+    )
+
+
+@bp.get("/events/<slug:slug>/attendees.pdf")
+def attendees_pdf(slug: str):
+    event = event_or_404(slug)
+    info = sheet_info(event, current_language())
+    body = sign_in_sheet_pdf(info, attendee_rows(event, confirmed_only=True))
+    return _download(body, "application/pdf", sign_in_sheet_filename(event))
+
+
+@bp.post("/events/<slug:slug>/send-list")
+def send_attendee_list(slug: str):
+    event = event_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    mail_attendee_list(event.id, current_user.id, current_language())
+    flash(_("The attendee list is on its way to %(email)s.", email=current_user.email), "success")
+    return redirect(url_for("manage.event", slug=slug), 303)

@@ -1,0 +1,141 @@
+"""The dashboard and one event in the workspace: edit, publish, cancel, duplicate, report."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from eventhub.access import event_or_404, managed_events, my_organisations
+from eventhub.i18n import event_period
+from eventhub.manage import bp, reports
+from eventhub.manage.event_editing import EventError, duplicate_event, save_event, set_status
+from eventhub.manage.event_form import event_data_from_form, fill_event_form, prepare_event_form
+from eventhub.manage.forms import ActionForm, EventForm
+from eventhub.models.base import utcnow
+from eventhub.text import render_markdown
+
+
+@bp.get("/")
+def dashboard():
+    events = reports.dashboard_rows(managed_events())
+    now = utcnow()
+    upcoming = [row for row in events if row.event.ends_at > now]
+    past = [row for row in events if row.event.ends_at <= now]
+    return render_template(
+        "manage/dashboard.html",
+        upcoming=upcoming,
+        past=past,
+        organisations=my_organisations(),
+    )
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new_event():
+    organisations = my_organisations()
+    if not organisations:
+        flash(_("You need to belong to an organisation to create events."), "error")
+        return redirect(url_for("manage.dashboard"), 303)
+    form = EventForm()
+    prepare_event_form(form, organisations)
+    return _edit_event(form, existing=None)
+
+
+@bp.route("/events/<slug:slug>/edit", methods=["GET", "POST"])
+def edit_event(slug: str):
+    event = event_or_404(slug)
+    form = EventForm()
+    prepare_event_form(form, my_organisations(), event=event)
+    if request.method == "GET":
+        fill_event_form(form, event)
+    return _edit_event(form, existing=event)
+
+
+def _edit_event(form: EventForm, existing):
+    preview = None
+    status = 200
+    if request.method == "POST":
+        if "preview" in request.form:
+            preview = render_markdown(form.description.data or "")
+        elif form.validate_on_submit():
+            try:
+                data = event_data_from_form(form, existing)
+                event = save_event(data, existing_slug=existing.slug if existing else None)
+            except EventError as exc:
+                _attach_event_error(form, exc)
+                status = 422
+            else:
+                flash(_("The event has been saved."), "success")
+                return redirect(url_for("manage.event", slug=event.slug), 303)
+        else:
+            status = 422
+    return render_template(
+        "manage/event_form.html", form=form, event=existing, preview=preview
+    ), status
+
+
+def _attach_event_error(form: EventForm, error: EventError) -> None:
+    messages = {
+        "slug_taken": _("This address is already used by another event."),
+        "nonexistent": _("This time does not exist on that day (clocks change)."),
+    }
+    message = messages.get(str(error), _("Please check this field: %(detail)s", detail=str(error)))
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None:
+        field = form.title
+    field.errors = [*field.errors, message]
+
+
+@bp.get("/events/<slug:slug>")
+def event(slug: str):
+    event = event_or_404(slug)
+    listing = reports.registration_listing(event, request.args)
+    return render_template(
+        "manage/event.html",
+        event=event,
+        listing=listing,
+        stats=reports.event_stats(event),
+        charts=reports.event_charts(event),
+        failed_mail=reports.failed_mail(event),
+        action_form=ActionForm(),
+    )
+
+
+@bp.post("/events/<slug:slug>/status")
+def event_status(slug: str):
+    event = event_or_404(slug)
+    action = request.form.get("action")
+    targets = {"publish": "published", "unpublish": "draft", "cancel": "cancelled"}
+    if not ActionForm().validate_on_submit() or action not in targets:
+        abort(400)
+    set_status(event.id, targets[action])
+    flash(
+        {
+            "publish": _("The event is published."),
+            "unpublish": _("The event is no longer public."),
+            "cancel": _("The event is cancelled."),
+        }[action],
+        "success",
+    )
+    return redirect(url_for("manage.event", slug=event.slug), 303)
+
+
+@bp.post("/events/<slug:slug>/duplicate")
+def duplicate(slug: str):
+    event = event_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    copy = duplicate_event(event.id)
+    flash(_("A draft copy has been created. Adjust the date and publish it."), "success")
+    return redirect(url_for("manage.edit_event", slug=copy.slug), 303)
+
+
+@bp.get("/events/<slug:slug>/report")
+def report(slug: str):
+    event = event_or_404(slug)
+    return render_template(
+        "manage/report.html",
+        event=event,
+        stats=reports.event_stats(event),
+        breakdown=reports.attendance_breakdown(event),
+        period=event_period(event.starts_at, event.ends_at, event.timezone),
+    )

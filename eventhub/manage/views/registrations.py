@@ -1,0 +1,167 @@
+"""Registrations of one event in the workspace: add, correct, cancel, renew the private
+link, and check-in at the door."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from eventhub.access import event_or_404, registration_or_404
+from eventhub.events.forms import person_data
+from eventhub.events.registration import (
+    Attendee,
+    RegistrationRefused,
+    cancel_registration,
+    register,
+    renew_manage_link,
+    set_checked_in,
+    update_registration,
+)
+from eventhub.labels import refusal_message
+from eventhub.manage import bp, reports
+from eventhub.manage.forms import ActionForm, AttendeeForm
+
+
+@bp.route("/events/<slug:slug>/registrations/new", methods=["GET", "POST"])
+def add_registration(slug: str):
+    event = event_or_404(slug)
+    form = AttendeeForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            attendee = Attendee(**person_data(form), language=event.language, source="manual")
+            try:
+                register(event.id, attendee, allow_closed=True)
+            except RegistrationRefused as exc:
+                flash(refusal_message(exc.reason), "error")
+                status = 409
+            else:
+                flash(_("The registration has been added."), "success")
+                return redirect(url_for("manage.event", slug=slug), 303)
+        else:
+            status = 422
+    return render_template(
+        "manage/registration_form.html", event=event, form=form, registration=None
+    ), status
+
+
+@bp.route("/events/<slug:slug>/registrations/<id:registration_id>", methods=["GET", "POST"])
+def edit_registration(slug: str, registration_id: int):
+    event = event_or_404(slug)
+    registration = registration_or_404(event, registration_id)
+    form = AttendeeForm(obj=registration)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                update_registration(registration.id, **person_data(form))
+            except RegistrationRefused as exc:
+                flash(refusal_message(exc.reason), "error")
+                status = 409
+            else:
+                flash(_("The registration has been updated."), "success")
+                return redirect(url_for("manage.event", slug=slug), 303)
+        else:
+            status = 422
+    return render_template(
+        "manage/registration_form.html",
+        event=event,
+        form=form,
+        registration=registration,
+        action_form=ActionForm(),
+    ), status
+
+
+@bp.post("/events/<slug:slug>/registrations/<id:registration_id>/cancel")
+def cancel(slug: str, registration_id: int):
+    event = event_or_404(slug)
+    registration = registration_or_404(event, registration_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    cancel_registration(registration.id)
+    flash(_("The registration has been cancelled and the seat is free again."), "success")
+    return redirect(url_for("manage.event", slug=slug), 303)
+
+
+@bp.post("/events/<slug:slug>/registrations/<id:registration_id>/renew-link")
+def renew_link(slug: str, registration_id: int):
+    event = event_or_404(slug)
+    registration = registration_or_404(event, registration_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        renew_manage_link(registration.id)
+    except RegistrationRefused as exc:
+        flash(refusal_message(exc.reason), "error")
+    else:
+        flash(
+            _(
+                "The old private link no longer works; a new one has been mailed to %(email)s.",
+                email=registration.email,
+            ),
+            "success",
+        )
+    return redirect(
+        url_for("manage.edit_registration", slug=slug, registration_id=registration.id), 303
+    )
+
+
+@bp.get("/events/<slug:slug>/registrations/<id:registration_id>/qr.svg")
+def registration_qr(slug: str, registration_id: int):
+    event = event_or_404(slug)
+    registration = registration_or_404(event, registration_id)
+    svg = reports.checkin_qr_svg(event, registration)
+    return Response(svg, mimetype="image/svg+xml")
+
+
+@bp.get("/events/<slug:slug>/checkin")
+def checkin(slug: str):
+    event = event_or_404(slug)
+    query = request.args.get("q", "").strip()[:100]
+    return render_template(
+        "manage/checkin.html",
+        event=event,
+        query=query,
+        people=reports.checkin_search(event, query),
+        stats=reports.event_stats(event),
+        action_form=ActionForm(),
+    )
+
+
+@bp.get("/events/<slug:slug>/checkin/scan/<token:registration_uid>/<token:code>")
+def checkin_scan(slug: str, registration_uid: str, code: str):
+    """Where the QR code on a confirmation leads: the person, ready to be checked in."""
+    event = event_or_404(slug)
+    registration = reports.registration_by_uid_or_404(event, registration_uid)
+    if not reports.checkin_code_matches(registration, code):
+        abort(404)
+    return render_template(
+        "manage/checkin.html",
+        event=event,
+        query="",
+        people=[registration],
+        stats=reports.event_stats(event),
+        action_form=ActionForm(),
+        scanned=True,
+    )
+
+
+@bp.post("/events/<slug:slug>/checkin/<id:registration_id>")
+def checkin_toggle(slug: str, registration_id: int):
+    event = event_or_404(slug)
+    registration = registration_or_404(event, registration_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    wanted = request.form.get("checked_in") == "1"
+    try:
+        set_checked_in(registration.id, wanted)
+    except RegistrationRefused as exc:
+        flash(refusal_message(exc.reason), "error")
+    else:
+        flash(
+            _("%(name)s is checked in.", name=registration.full_name)
+            if wanted
+            else _("Check-in of %(name)s undone.", name=registration.full_name),
+            "success",
+        )
+    return redirect(url_for("manage.checkin", slug=slug, q=request.form.get("q", "")), 303)
