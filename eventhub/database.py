@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -107,14 +106,3 @@ def write_transaction(*, immediate: bool = True) -> Iterator[Session]:
         raise
     finally:
         session.info.pop(_WRITING, None)
-
-
-def writes(func):
-    """Run a service function as one write transaction (committed when it returns)."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with write_transaction():
-            return func(*args, **kwargs)
-
-    return wrapper

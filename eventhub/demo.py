@@ -203,7 +203,7 @@ def _local(day: dt.date, hhmm: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=_BERLIN)
 
 
-def _iso(day: dt.date, hhmm: str) -> str:
+def _local_iso(day: dt.date, hhmm: str) -> str:
     return _local(day, hhmm).isoformat()
 
 
@@ -225,8 +225,8 @@ def _agenda(day: dt.date, end: str, slots: Sequence[_Slot]) -> list[dict[str, An
     ends = [slot.start for slot in slots[1:]] + [end]
     return [
         {
-            "starts_at": _iso(day, slot.start),
-            "ends_at": _iso(day, slot_end),
+            "starts_at": _local_iso(day, slot.start),
+            "ends_at": _local_iso(day, slot_end),
             "title": slot.title,
             "kind": slot.kind,
             "speakers": [{"name": name, "affiliation": aff} for name, aff in slot.speakers],
@@ -259,11 +259,11 @@ def _event(
         "slug": slug,
         "title": title,
         "format": event_format,
-        "starts_at": _iso(day, start),
-        "ends_at": _iso(day, end),
+        "starts_at": _local_iso(day, start),
+        "ends_at": _local_iso(day, end),
         "timezone": TIMEZONE,
         "capacity": capacity,
-        "registration_closes_at": _iso(day - dt.timedelta(days=closes_days_before), "12:00"),
+        "registration_closes_at": _local_iso(day - dt.timedelta(days=closes_days_before), "12:00"),
         "status": "published",
         "summary": summary,
         "description": description.strip() + "\n",

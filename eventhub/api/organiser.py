@@ -111,7 +111,7 @@ def _not_yours() -> str:
     return _("Not found, or not an event of your organisation.")
 
 
-def _iso(moment: dt.datetime | None) -> str | None:
+def iso_or_none(moment: dt.datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
@@ -130,10 +130,10 @@ def registration_json(registration: Registration, event_slug: str) -> dict:
         "language": registration.language,
         "show_in_directory": registration.show_in_directory,
         "source": registration.source,
-        "created_at": _iso(registration.created_at),
-        "updated_at": _iso(registration.updated_at),
-        "cancelled_at": _iso(registration.cancelled_at),
-        "checked_in_at": _iso(registration.checked_in_at),
+        "created_at": iso_or_none(registration.created_at),
+        "updated_at": iso_or_none(registration.updated_at),
+        "cancelled_at": iso_or_none(registration.cancelled_at),
+        "checked_in_at": iso_or_none(registration.checked_in_at),
         "url": url_for(
             "api.organiser_registration",
             slug=event_slug,

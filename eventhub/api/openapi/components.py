@@ -8,6 +8,7 @@ from eventhub.api.schema import RegistrationIn
 from eventhub.events.registration import REFUSAL_REASONS
 from eventhub.events.schema import EventRecord
 from eventhub.models import ORGANISATION_TYPES, REGISTRATION_STATUSES
+from eventhub.paging import MAX_PAGE
 
 BEARER = [{"apiToken": []}]
 
@@ -81,7 +82,7 @@ def slug_parameter() -> dict[str, Any]:
 
 def paging_parameters() -> list[dict[str, Any]]:
     return [
-        query_parameter("page", {"type": "integer", "minimum": 1, "maximum": 10000}),
+        query_parameter("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
         query_parameter(
             "limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Items per page"
         ),

@@ -17,6 +17,7 @@ from eventhub.api.openapi.components import (
     slug_parameter,
 )
 from eventhub.models import EVENT_FORMATS
+from eventhub.paging import MAX_PAGE
 
 LAST_PAGE_PASSED = "Page number after the last page"
 
@@ -106,7 +107,7 @@ def _filter_parameters() -> list[dict[str, Any]]:
         query_parameter("series", text, "Series slug"),
         query_parameter("host", text, "Slug of a host or co-host organisation"),
         query_parameter(
-            "page", {"type": "integer", "minimum": 1, "maximum": 10000}, "Page number, from 1"
+            "page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number, from 1"
         ),
         query_parameter(
             "when", {"type": "string", "enum": ["upcoming", "past"]}, "upcoming (default) or past"
