@@ -17,7 +17,7 @@ SEATS = 170
 ATTEMPTS = 300
 
 
-def fire(app, slug: str, emails: list[str]) -> Counter:
+def fire(app, register_by_form, slug: str, emails: list[str]) -> Counter:
     """POST one registration per email, all threads released at the same moment."""
     barrier = threading.Barrier(len(emails))
     outcomes: Counter = Counter()
@@ -27,14 +27,14 @@ def fire(app, slug: str, emails: list[str]) -> Counter:
         client = app.test_client()
         barrier.wait()
         try:
-            response = client.post(
-                f"/events/{slug}/register",
-                data={
-                    "first_name": "Test",
-                    "last_name": "Person",
-                    "email": email,
-                    "consent_privacy": "y",
-                },
+            response = register_by_form(
+                slug,
+                client=client,
+                first_name="Test",
+                last_name="Person",
+                email=email,
+                organisation=None,
+                job_title=None,
             )
             body = response.get_data(as_text=True)
             if response.status_code == 409 and "ausgebucht" in body:
@@ -77,19 +77,23 @@ def build_event(app, slug: str, capacity: int) -> None:
         db.session.commit()
 
 
-def test_capacity_is_never_exceeded(app_factory):
+def test_capacity_is_never_exceeded(app_factory, register_by_form):
     app = app_factory()
     build_event(app, "fachtagung", SEATS)
-    outcomes = fire(app, "fachtagung", [f"person{i}@example.org" for i in range(ATTEMPTS)])
+    outcomes = fire(
+        app, register_by_form, "fachtagung", [f"person{i}@example.org" for i in range(ATTEMPTS)]
+    )
     assert outcomes == Counter({303: SEATS, "full": ATTEMPTS - SEATS}), outcomes
     assert stored(app, "fachtagung") == (SEATS, SEATS)
 
 
-def test_control_without_the_guard_the_same_load_breaks_the_rule(app_factory):
+def test_control_without_the_guard_the_same_load_breaks_the_rule(app_factory, register_by_form):
     """Shows the test above can fail: with the guard off, capacity is not kept."""
     app = app_factory(TESTING_DISABLE_CAPACITY_GUARD=True)
     build_event(app, "fachtagung", SEATS)
-    outcomes = fire(app, "fachtagung", [f"person{i}@example.org" for i in range(ATTEMPTS)])
+    outcomes = fire(
+        app, register_by_form, "fachtagung", [f"person{i}@example.org" for i in range(ATTEMPTS)]
+    )
     rows, counter = stored(app, "fachtagung")
     kept = outcomes == Counter({303: SEATS, "full": ATTEMPTS - SEATS}) and rows == SEATS
     assert not kept, f"the race did not show: {outcomes}, {rows} rows"
@@ -99,10 +103,10 @@ def test_control_without_the_guard_the_same_load_breaks_the_rule(app_factory):
     )
 
 
-def test_concurrent_double_submits_register_once(app_factory):
+def test_concurrent_double_submits_register_once(app_factory, register_by_form):
     app = app_factory()
     build_event(app, "workshop", 50)
     emails = ["Same.Person@example.org", "same.person@example.org ", "SAME.PERSON@EXAMPLE.ORG"] * 10
-    outcomes = fire(app, "workshop", emails)
+    outcomes = fire(app, register_by_form, "workshop", emails)
     assert outcomes == Counter({303: 1, "duplicate": len(emails) - 1}), outcomes
     assert stored(app, "workshop") == (1, 1)
