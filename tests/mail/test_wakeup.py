@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -17,8 +18,11 @@ pytestmark = pytest.mark.skipif(not REDIS_URL, reason="EVENTHUB_TEST_REDIS_URL i
 
 @pytest.fixture
 def redis_app(app_factory, smtp_server, worker_id):
-    database = 15 - (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
-    url = REDIS_URL.rsplit("/", 1)[0] + f"/{database}"
+    # One Redis database per xdist worker, counting down from the one the URL names.
+    parts = urlsplit(REDIS_URL)
+    first = int(parts.path.strip("/") or 15)
+    database = first - (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
+    url = parts._replace(path=f"/{database}").geturl()
     app = app_factory(REDIS_URL=url, SMTP_URL=smtp_server.url)
     client = app.extensions["eventhub_redis"]
     client.delete(QUEUE)
