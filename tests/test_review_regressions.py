@@ -259,10 +259,39 @@ def test_proxy_headers_only_when_configured(app_factory, register_by_form):
     assert register_from(proxied, "203.0.113.1", "e@example.org") == 429  # the first one again
 
 
-def test_event_listing_unchanged_by_registration_rows(make_event, make_registration):
-    event = make_event(starts=in_days(5))
-    make_registration(event)
+def test_event_listing_unchanged_by_registration_rows(
+    client, make_event, make_registration, bulk_registrations, query_counter, monkeypatch
+):
+    """Registrations are no part of the listings: many rows change neither what the
+    catalogue and the API list (a search for an attendee's name finds no event) nor how
+    many queries that takes."""
+    from eventhub.events import changes
+
+    # Without a capacity no seat count is shown: the one thing registrations may change.
+    events = [make_event(starts=in_days(5 + n), capacity=None) for n in range(3)]
+    paths = ("/events/", "/events/?q=anna", "/api/v1/events", "/api/v1/events?q=anna")
+    clock = [changes.time.monotonic()]
+    monkeypatch.setattr(changes.time, "monotonic", lambda: clock[0])
+
+    def listings() -> dict[str, tuple[str, int]]:
+        seen = {}
+        for path in paths:
+            clock[0] += 3600  # every memo has expired: each listing does its whole work
+            with query_counter() as statements:
+                response = client.get(path)
+            assert response.status_code == 200, path
+            seen[path] = (response.get_data(as_text=True), len(statements))
+        return seen
+
+    without = listings()
+    make_registration(events[0])
     assert db.session.scalar(select(Registration.search_text)).startswith("anna")
+    for event in events:
+        bulk_registrations(event, 500)
+    with_rows = listings()
+    for path in paths:
+        assert with_rows[path][1] == without[path][1], f"{path}: number of queries"
+        assert with_rows[path][0] == without[path][0], f"{path}: output"
 
 
 def test_ids_beyond_32_bits_are_404_not_overflow(client, make_event):
