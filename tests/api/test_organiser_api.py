@@ -420,3 +420,23 @@ def test_a_busy_database_skips_recording_last_use(app, client, make_event, issue
     assert response.status_code == 200
     db.session.rollback()
     assert db.session.scalar(select(ApiToken)).last_used_at is None
+
+
+def test_ids_beyond_32_bits_are_404_not_overflow(client, make_event):
+    """SQLite raised OverflowError (500) for /…/registrations/99999999999999999999."""
+    from eventhub.api.tokens import create_token
+    from eventhub.models import Organisation
+
+    event = make_event()
+    _token, raw = create_token(
+        db.session.scalar(select(Organisation).where(Organisation.slug == "gib")),
+        "CRM",
+        can_write=True,
+        created_by=None,
+    )
+    headers = {"Authorization": f"Bearer {raw}"}
+    base = f"/api/v1/organiser/events/{event.slug}/registrations"
+    for tail in ("99999999999999999999", "2147483648", "0", "007"):
+        for method in ("GET", "DELETE"):
+            response = client.open(f"{base}/{tail}", method=method, headers=headers)
+            assert response.status_code == 404, (tail, method, response.status_code)

@@ -1,4 +1,4 @@
-"""Capacity and uniqueness hold under concurrent requests (real threads through the app)."""
+"""Capacity, uniqueness and seat counts hold under concurrency (real threads at once)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from eventhub.events.services import Attendee, RegistrationRefused, cancel_registration, register
 from eventhub.extensions import db
 from eventhub.models import Event, Registration
+from tests.conftest import run_together
 
 pytestmark = pytest.mark.slow
 
@@ -110,3 +112,20 @@ def test_concurrent_double_submits_register_once(app_factory, register_by_form):
     outcomes = fire(app, register_by_form, "workshop", emails)
     assert outcomes == Counter({303: 1, "duplicate": len(emails) - 1}), outcomes
     assert stored(app, "workshop") == (1, 1)
+
+
+def test_concurrent_cancels_free_one_seat(app_factory):
+    """Two cancels of one registration at once used to decrement the counter twice."""
+    app = app_factory()
+    build_event(app, "zwei-plaetze", 2)
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == "zwei-plaetze"))
+        first, _ = register(event.id, Attendee("A", "A", "a@example.org"))
+        register(event.id, Attendee("B", "B", "b@example.org"))
+        registration_id, event_id = first.id, event.id
+    assert run_together(app, lambda: cancel_registration(registration_id), 8) == []
+    with app.app_context():
+        assert db.session.scalar(select(Event.confirmed_count)) == 1
+        register(event_id, Attendee("C", "C", "c@example.org"))
+        with pytest.raises(RegistrationRefused):
+            register(event_id, Attendee("D", "D", "d@example.org"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from eventhub.events.services import RegistrationRefused
 from eventhub.extensions import db
 from eventhub.models import Event, Registration
 from tests.conftest import in_days
@@ -190,3 +191,18 @@ def test_registration_rate_limit(app_factory, register_by_form):
     ]
     assert statuses == [303, 303, 303, 429]
     assert "Zu viele Anfragen" in register_by_form("limited", client=client).get_data(as_text=True)
+
+
+def test_registering_does_not_touch_the_event_calendar_data(make_event, make_registration):
+    event = make_event()
+    before = (event.updated_at, event.sequence)
+    make_registration(event)
+    db.session.rollback()
+    assert (event.updated_at, event.sequence) == before
+
+
+def test_internationalised_domains_are_one_person(make_event, make_registration):
+    event = make_event()
+    make_registration(event, email="anna@münchen.example")
+    with pytest.raises(RegistrationRefused):
+        make_registration(event, email="Anna@xn--mnchen-3ya.example")
