@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections import Counter
 from contextlib import contextmanager
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from itertools import count
 from zoneinfo import ZoneInfo
 
@@ -19,6 +22,7 @@ from eventhub.events.records import upsert_event
 from eventhub.events.registration import Attendee, register
 from eventhub.events.schema import EventRecord
 from eventhub.extensions import db
+from eventhub.models import OutboxMessage
 from eventhub.models.event import EVENTS_COUNTER, ChangeCounter
 
 PG_URL = os.environ.get("EVENTHUB_TEST_DATABASE_URL")
@@ -206,6 +210,84 @@ def make_registration(app):
         return register(event.id, Attendee(**values))
 
     return factory
+
+
+# What the public registration form gets when a test does not say otherwise.
+REGISTRATION_FORM = {
+    "first_name": "Jürgen",
+    "last_name": "Müller-Lüdenscheidt",
+    "email": "j.mueller@example.org",
+    "organisation": "Bäckerei Müller GmbH",
+    "job_title": "Ausbildungsleiter",
+    "consent_privacy": "y",
+}
+
+
+@pytest.fixture
+def register_by_form(request):
+    """POST the public registration form of `event` (an Event or a slug); returns the response.
+
+    Keyword arguments replace fields of REGISTRATION_FORM, None leaves a field out. `client`
+    defaults to the `client` fixture, `lang` adds ?lang=..., `headers` go with the request.
+    """
+
+    def post(event, *, client=None, lang: str | None = None, headers=None, **fields):
+        client = client if client is not None else request.getfixturevalue("client")
+        slug = event if isinstance(event, str) else event.slug
+        data = {k: v for k, v in {**REGISTRATION_FORM, **fields}.items() if v is not None}
+        query = f"?lang={lang}" if lang else ""
+        return client.post(f"/events/{slug}/register{query}", data=data, headers=headers)
+
+    return post
+
+
+class Outbox:
+    """The mail in the outbox as committed so far, oldest first.
+
+    `outbox()` gives the rows, `outbox.emails()` the parsed messages; both filter by kind,
+    recipient and status. Every read ends the test's own transaction first, so it sees
+    what requests and services committed in the meantime.
+    """
+
+    def __call__(
+        self, *, kind: str | None = None, recipient: str | None = None, status: str | None = None
+    ) -> list[OutboxMessage]:
+        db.session.rollback()
+        query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+        for column, value in (
+            (OutboxMessage.kind, kind),
+            (OutboxMessage.recipient, recipient),
+            (OutboxMessage.status, status),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        return list(db.session.scalars(query))
+
+    def emails(self, **filters) -> list[EmailMessage]:
+        return [self.parse(row) for row in self(**filters)]
+
+    def last(self, **filters) -> OutboxMessage | None:
+        rows = self(**filters)
+        return rows[-1] if rows else None
+
+    def count_by(self, column: str, **filters) -> Counter:
+        """How many rows per value of `column` ("kind", "status", ...)."""
+        return Counter(getattr(row, column) for row in self(**filters))
+
+    @staticmethod
+    def parse(row: OutboxMessage) -> EmailMessage:
+        return message_from_bytes(row.message, policy=policy.default)
+
+    @classmethod
+    def text(cls, row: OutboxMessage) -> str:
+        """The plain-text body of a row's message."""
+        return cls.parse(row).get_body(("plain",)).get_content()
+
+
+@pytest.fixture
+def outbox(app) -> Outbox:
+    """The mail captured in the outbox (nothing is sent without an SMTP server)."""
+    return Outbox()
 
 
 @pytest.fixture

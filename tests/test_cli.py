@@ -177,3 +177,50 @@ def test_api_keys_create_list_revoke(runner, app, make_event, client):
     assert again.exit_code == 1 and "no active key" in again.output
     missing = runner.invoke(args=["api-keys", "create", "--org", "nope", "--name", "X"])
     assert missing.exit_code == 1 and "no organisation 'nope'" in missing.output
+
+
+def test_import_survives_topics_that_differ_in_case(runner, app, tmp_path):
+    records = [
+        event_record(slug="eins", topics=["Integration", "integration", "C++", "C#"]),
+        event_record(slug="zwei"),
+    ]
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    result = runner.invoke(args=["events", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "2 created" in result.output
+    again = runner.invoke(args=["events", "import", str(path)])
+    assert "2 unchanged" in again.output
+
+
+def test_reimport_with_differently_named_shared_host_is_unchanged(runner, app, tmp_path):
+    records = [
+        event_record(slug="eins", hosts=[{"name": "IHK Essen", "slug": "ihk", "role": "host"}]),
+        event_record(slug="zwei", hosts=[{"name": "IHK zu Essen", "slug": "ihk", "role": "host"}]),
+    ]
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    runner.invoke(args=["events", "import", str(path)])
+    again = runner.invoke(args=["events", "import", str(path)])
+    assert "0 updated, 2 unchanged" in again.output
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"title": "Tag\x01ung"},
+        {"summary": "Glocke\x07"},
+        {"description": "NUL\x00"},
+        {"starts_at": "0001-01-01T10:00:00+01:00", "ends_at": "0001-01-01T12:00:00+01:00"},
+        {"venue": {"name": "x" * 250}},
+        {"venue": {"city": "y" * 150}},
+        {"contact": {"name": "z" * 250}},
+        {"online_url": "https://example.org/" + "a" * 600},
+    ],
+)
+def test_import_reports_what_the_database_would_refuse(runner, app, tmp_path, overrides):
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps([event_record(**overrides)]), encoding="utf-8")
+    result = runner.invoke(args=["events", "import", str(path)])
+    assert result.exit_code == 1
+    assert "record 0:" in result.output and "Traceback" not in result.output

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from eventhub.extensions import db
 from eventhub.manage.api_keys import create_token
-from eventhub.models import ApiToken, Event, Organisation, OutboxMessage, Registration
+from eventhub.models import ApiToken, Event, Organisation, Registration
 from tests.conftest import in_days, run_together
 
 IHK = [{"name": "IHK NRW", "slug": "ihk-nrw", "role": "host"}]
@@ -175,7 +175,7 @@ def test_bad_arguments_are_json_400(client, make_event, issue_token, query, mess
     assert message in response.get_json()["error"]["message"]
 
 
-def test_create_registration_mails_the_participant(client, make_event, issue_token):
+def test_create_registration_mails_the_participant(client, make_event, issue_token, outbox):
     event = make_event(hosts=IHK, capacity=10)
     raw = issue_token()
     path = f"/api/v1/organiser/events/{event.slug}/registrations"
@@ -188,9 +188,7 @@ def test_create_registration_mails_the_participant(client, make_event, issue_tok
     assert client.get(body["url"], headers=bearer(raw)).get_json()["id"] == body["id"]
     db.session.rollback()
     assert db.session.get(Event, event.id).confirmed_count == 1
-    mail = db.session.scalar(
-        select(OutboxMessage).where(OutboxMessage.recipient == PERSON["email"])
-    )
+    mail = outbox.last(recipient=PERSON["email"])
     assert mail is not None and b"METHOD:REQUEST" in mail.message
 
     again = client.post(
@@ -291,7 +289,7 @@ def test_english_messages_and_malformed_requests(client, make_event, issue_token
 
 
 def test_cancel_frees_the_seat_once_and_mails_a_cancel(
-    client, make_event, make_registration, issue_token
+    client, make_event, make_registration, issue_token, outbox
 ):
     event = make_event(hosts=IHK, capacity=1)
     registration, _ = make_registration(event)
@@ -303,9 +301,7 @@ def test_cancel_frees_the_seat_once_and_mails_a_cancel(
     assert client.delete(path, headers=bearer(raw)).status_code == 200
     db.session.rollback()
     assert db.session.get(Event, event.id).confirmed_count == 0
-    cancels = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.recipient == registration.email)
-    ).all()
+    cancels = outbox(recipient=registration.email)
     assert sum(b"METHOD:CANCEL" in m.message for m in cancels) == 1
 
 
@@ -424,3 +420,23 @@ def test_a_busy_database_skips_recording_last_use(app, client, make_event, issue
     assert response.status_code == 200
     db.session.rollback()
     assert db.session.scalar(select(ApiToken)).last_used_at is None
+
+
+def test_ids_beyond_32_bits_are_404_not_overflow(client, make_event):
+    """SQLite raised OverflowError (500) for /…/registrations/99999999999999999999."""
+    from eventhub.manage.api_keys import create_token
+    from eventhub.models import Organisation
+
+    event = make_event()
+    _token, raw = create_token(
+        db.session.scalar(select(Organisation).where(Organisation.slug == "gib")).id,
+        "CRM",
+        can_write=True,
+        created_by_id=None,
+    )
+    headers = {"Authorization": f"Bearer {raw}"}
+    base = f"/api/v1/organiser/events/{event.slug}/registrations"
+    for tail in ("99999999999999999999", "2147483648", "0", "007"):
+        for method in ("GET", "DELETE"):
+            response = client.open(f"{base}/{tail}", method=method, headers=headers)
+            assert response.status_code == 404, (tail, method, response.status_code)

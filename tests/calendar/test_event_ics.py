@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
 import vobject
 
 from eventhub.events.records import upsert_event
@@ -114,3 +115,33 @@ def test_cancelled_event_is_marked_cancelled(client, make_event):
     event = make_event(status="cancelled")
     [vevent] = vevents(parse_ics(fetch(client, event.slug)))
     assert str(vevent["STATUS"]) == "CANCELLED"
+
+
+def test_ics_has_an_organizer_without_contact_and_fresh_dtstamp(client, make_event):
+    event = make_event(contact={"name": "", "email": None, "phone": ""})
+    [vevent] = vevents(parse_ics(client.get(f"/events/{event.slug}.ics").data))
+    assert str(vevent["ORGANIZER"]) == "mailto:noreply@eventhub.localhost"
+    assert vevent["ORGANIZER"].params["CN"] == "G.I.B. NRW"
+    stamp = vevent.decoded("DTSTAMP")
+    assert stamp.tzinfo is not None and abs(dt.datetime.now(dt.UTC) - stamp).total_seconds() < 60
+
+
+def test_calendar_name_is_escaped(client, make_event):
+    event = make_event(title="Komma, Semikolon; Backslash \\ Ende")
+    body = client.get(f"/events/{event.slug}.ics").data
+    assert b"X-WR-CALNAME:Komma\\, Semikolon\\; Backslash \\\\ Ende" in body
+
+
+@pytest.mark.parametrize(
+    ("zone", "local", "utc_hour"),
+    [
+        ("Asia/Jerusalem", dt.datetime(2030, 7, 1, 10), 7),
+        ("America/Santiago", dt.datetime(2030, 1, 15, 10), 13),
+    ],
+)
+def test_zones_with_odd_transition_hours(client, make_event, zone, local, utc_hour):
+    event = make_event(timezone=zone, starts=local.replace(tzinfo=ZoneInfo(zone)))
+    body = client.get(f"/events/{event.slug}.ics").data
+    parse_ics(body)
+    parsed = vobject.readOne(body.decode())
+    assert parsed.vevent.dtstart.value.astimezone(dt.UTC).hour == utc_hour

@@ -11,11 +11,9 @@ from eventhub.models import ParticipantFeed
 from tests.ical import parse_ics, vevents
 
 
-def register(client, event, email: str) -> str:
-    response = client.post(
-        f"/events/{event.slug}/register",
-        data={"first_name": "A", "last_name": "B", "email": email, "consent_privacy": "y"},
-    )
+def register(register_by_form, event, email: str) -> str:
+    """Register `email` by the form; returns the path of the private page."""
+    response = register_by_form(event, first_name="A", last_name="B", email=email)
     assert response.status_code == 303
     return response.headers["Location"].split("?")[0]
 
@@ -27,13 +25,13 @@ def feed_path(client, link: str) -> str:
     return url.removeprefix("http://eventhub.test")
 
 
-def test_private_feed_lists_my_events_only(client, make_event):
+def test_private_feed_lists_my_events_only(client, make_event, register_by_form):
     mine = make_event(title="Meins")
     also_mine = make_event(title="Auch meins")
     theirs = make_event(title="Fremd")
-    link = register(client, mine, "leyla@example.org")
-    register(client, also_mine, "LEYLA@example.org")
-    register(client, theirs, "jemand@example.org")
+    link = register(register_by_form, mine, "leyla@example.org")
+    register(register_by_form, also_mine, "LEYLA@example.org")
+    register(register_by_form, theirs, "jemand@example.org")
     path = feed_path(client, link)
     response = client.get(path)
     assert response.status_code == 200
@@ -45,8 +43,10 @@ def test_private_feed_lists_my_events_only(client, make_event):
     assert again.status_code == 304
 
 
-def test_wrong_or_rotated_token_is_404_and_no_raw_token_is_stored(client, make_event):
-    link = register(client, make_event(), "leyla@example.org")
+def test_wrong_or_rotated_token_is_404_and_no_raw_token_is_stored(
+    client, make_event, register_by_form
+):
+    link = register(register_by_form, make_event(), "leyla@example.org")
     old = feed_path(client, link)
     assert client.get("/feeds/" + "A" * 32 + ".ics").status_code == 404
     assert client.post(link + "/feed/rotate").status_code == 303

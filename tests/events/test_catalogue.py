@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from eventhub.extensions import db
+from eventhub.models import Registration
 from tests.conftest import in_days
 
 
@@ -211,3 +218,54 @@ def test_filter_options_follow_event_changes_in_other_workers(app_factory):
         upsert_event(EventRecord.model_validate(saxony))
         db.session.commit()
     assert '<option value="Sachsen"' in client.get("/events/").get_data(as_text=True)
+
+
+def test_page_after_the_last_is_404(client, make_event):
+    make_event()
+    assert client.get("/events/?page=2").status_code == 404
+    assert client.get("/api/v1/events?page=2").status_code == 404
+    assert client.get("/events/?page=1&format=info").status_code == 200  # empty page 1
+
+
+def test_running_event_is_not_shown_as_past(client, make_event):
+    make_event(
+        title="Läuft gerade",
+        starts=dt.datetime.now(ZoneInfo("Europe/Berlin")) - dt.timedelta(hours=1),
+    )
+    html = client.get("/events/").get_data(as_text=True)
+    assert "Läuft gerade" in html and "Findet gerade statt" in html
+
+
+def test_event_listing_unchanged_by_registration_rows(
+    client, make_event, make_registration, bulk_registrations, query_counter, monkeypatch
+):
+    """Registrations are no part of the listings: many rows change neither what the
+    catalogue and the API list (a search for an attendee's name finds no event) nor how
+    many queries that takes."""
+    from eventhub import changes
+
+    # Without a capacity no seat count is shown: the one thing registrations may change.
+    events = [make_event(starts=in_days(5 + n), capacity=None) for n in range(3)]
+    paths = ("/events/", "/events/?q=anna", "/api/v1/events", "/api/v1/events?q=anna")
+    clock = [changes.time.monotonic()]
+    monkeypatch.setattr(changes.time, "monotonic", lambda: clock[0])
+
+    def listings() -> dict[str, tuple[str, int]]:
+        seen = {}
+        for path in paths:
+            clock[0] += 3600  # every memo has expired: each listing does its whole work
+            with query_counter() as statements:
+                response = client.get(path)
+            assert response.status_code == 200, path
+            seen[path] = (response.get_data(as_text=True), len(statements))
+        return seen
+
+    without = listings()
+    make_registration(events[0])
+    assert db.session.scalar(select(Registration.search_text)).startswith("anna")
+    for event in events:
+        bulk_registrations(event, 500)
+    with_rows = listings()
+    for path in paths:
+        assert with_rows[path][1] == without[path][1], f"{path}: number of queries"
+        assert with_rows[path][0] == without[path][0], f"{path}: output"

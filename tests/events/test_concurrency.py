@@ -1,4 +1,4 @@
-"""Capacity and uniqueness hold under concurrent requests (real threads through the app)."""
+"""Capacity, uniqueness and seat counts hold under concurrency (real threads at once)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,15 @@ from sqlalchemy import func, select, update
 
 from eventhub.database import write_transaction
 from eventhub.events import registration
+from eventhub.events.registration import (
+    Attendee,
+    RegistrationRefused,
+    cancel_registration,
+    register,
+)
 from eventhub.extensions import db
 from eventhub.models import Event, Registration
+from tests.conftest import run_together
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +27,7 @@ SEATS = 170
 ATTEMPTS = 300
 
 
-def fire(app, slug: str, emails: list[str]) -> Counter:
+def fire(app, register_by_form, slug: str, emails: list[str]) -> Counter:
     """POST one registration per email, all threads released at the same moment."""
     barrier = threading.Barrier(len(emails))
     outcomes: Counter = Counter()
@@ -30,14 +37,14 @@ def fire(app, slug: str, emails: list[str]) -> Counter:
         client = app.test_client()
         barrier.wait()
         try:
-            response = client.post(
-                f"/events/{slug}/register",
-                data={
-                    "first_name": "Test",
-                    "last_name": "Person",
-                    "email": email,
-                    "consent_privacy": "y",
-                },
+            response = register_by_form(
+                slug,
+                client=client,
+                first_name="Test",
+                last_name="Person",
+                email=email,
+                organisation=None,
+                job_title=None,
             )
             body = response.get_data(as_text=True)
             if response.status_code == 409 and "ausgebucht" in body:
@@ -80,10 +87,12 @@ def build_event(app, slug: str, capacity: int) -> None:
         db.session.commit()
 
 
-def test_capacity_is_never_exceeded(app_factory):
+def test_capacity_is_never_exceeded(app_factory, register_by_form):
     app = app_factory()
     build_event(app, "fachtagung", SEATS)
-    outcomes = fire(app, "fachtagung", [f"person{i}@example.org" for i in range(ATTEMPTS)])
+    outcomes = fire(
+        app, register_by_form, "fachtagung", [f"person{i}@example.org" for i in range(ATTEMPTS)]
+    )
     assert outcomes == Counter({303: SEATS, "full": ATTEMPTS - SEATS}), outcomes
     assert stored(app, "fachtagung") == (SEATS, SEATS)
 
@@ -94,7 +103,7 @@ def remove_the_guard(monkeypatch) -> None:
 
     def claim_seats_unguarded(event: Event, seats: int) -> None:
         if event.capacity is not None and event.confirmed_count + seats > event.capacity:
-            raise registration.RegistrationRefused("full")
+            raise RegistrationRefused("full")
         db.session.execute(
             update(Event)
             .where(Event.id == event.id)
@@ -113,12 +122,16 @@ def remove_the_guard(monkeypatch) -> None:
     monkeypatch.setattr(registration, "_claim_seats", claim_seats_unguarded)
 
 
-def test_control_without_the_guard_the_same_load_breaks_the_rule(app_factory, monkeypatch):
+def test_control_without_the_guard_the_same_load_breaks_the_rule(
+    app_factory, register_by_form, monkeypatch
+):
     """Shows the test above can fail: with the guard off, capacity is not kept."""
     app = app_factory()
     remove_the_guard(monkeypatch)
     build_event(app, "fachtagung", SEATS)
-    outcomes = fire(app, "fachtagung", [f"person{i}@example.org" for i in range(ATTEMPTS)])
+    outcomes = fire(
+        app, register_by_form, "fachtagung", [f"person{i}@example.org" for i in range(ATTEMPTS)]
+    )
     rows, counter = stored(app, "fachtagung")
     kept = outcomes == Counter({303: SEATS, "full": ATTEMPTS - SEATS}) and rows == SEATS
     assert not kept, f"the race did not show: {outcomes}, {rows} rows"
@@ -128,10 +141,27 @@ def test_control_without_the_guard_the_same_load_breaks_the_rule(app_factory, mo
     )
 
 
-def test_concurrent_double_submits_register_once(app_factory):
+def test_concurrent_double_submits_register_once(app_factory, register_by_form):
     app = app_factory()
     build_event(app, "workshop", 50)
     emails = ["Same.Person@example.org", "same.person@example.org ", "SAME.PERSON@EXAMPLE.ORG"] * 10
-    outcomes = fire(app, "workshop", emails)
+    outcomes = fire(app, register_by_form, "workshop", emails)
     assert outcomes == Counter({303: 1, "duplicate": len(emails) - 1}), outcomes
     assert stored(app, "workshop") == (1, 1)
+
+
+def test_concurrent_cancels_free_one_seat(app_factory):
+    """Two cancels of one registration at once used to decrement the counter twice."""
+    app = app_factory()
+    build_event(app, "zwei-plaetze", 2)
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == "zwei-plaetze"))
+        first, _ = register(event.id, Attendee("A", "A", "a@example.org"))
+        register(event.id, Attendee("B", "B", "b@example.org"))
+        registration_id, event_id = first.id, event.id
+    assert run_together(app, lambda: cancel_registration(registration_id), 8) == []
+    with app.app_context():
+        assert db.session.scalar(select(Event.confirmed_count)) == 1
+        register(event_id, Attendee("C", "C", "c@example.org"))
+        with pytest.raises(RegistrationRefused):
+            register(event_id, Attendee("D", "D", "d@example.org"))

@@ -7,7 +7,7 @@ from collections import Counter
 from sqlalchemy import select
 
 from eventhub.extensions import db
-from eventhub.models import OutboxMessage, Registration
+from eventhub.models import Registration
 
 
 def group_form(people: list[tuple[str, str, str]], **overrides) -> dict:
@@ -37,7 +37,7 @@ PEOPLE = [
 ]
 
 
-def test_group_registration_mails_everyone_and_the_contact(client, make_event):
+def test_group_registration_mails_everyone_and_the_contact(client, make_event, outbox):
     event = make_event(capacity=10)
     assert client.get(f"/events/{event.slug}/register/group").status_code == 200
     response = client.post(f"/events/{event.slug}/register/group", data=group_form(PEOPLE))
@@ -50,21 +50,21 @@ def test_group_registration_mails_everyone_and_the_contact(client, make_event):
         ("Olena", "Stadtwerke Bottrop"),
         ("Björn", "Stadtwerke Bottrop"),
     ]
-    kinds = Counter(db.session.scalars(select(OutboxMessage.kind)))
+    kinds = outbox.count_by("kind")
     assert kinds == Counter({"confirmation": 3, "group_summary": 1})
-    summary = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "group_summary"))
+    [summary] = outbox(kind="group_summary")
     assert summary.recipient == "personal@stadtwerke.example"
     assert "7 Plätze frei" in client.get(f"/events/{event.slug}").get_data(as_text=True)
 
 
-def test_not_enough_seats_registers_nobody(client, make_event):
+def test_not_enough_seats_registers_nobody(client, make_event, outbox):
     event = make_event(capacity=2)
     response = client.post(f"/events/{event.slug}/register/group", data=group_form(PEOPLE))
     assert response.status_code == 409
     assert "nur noch 2 Plätze" in response.get_data(as_text=True)
     db.session.rollback()
     assert db.session.scalar(select(Registration.id)) is None
-    assert db.session.scalar(select(OutboxMessage.id)) is None
+    assert outbox() == []
 
 
 def test_duplicate_in_list_or_already_registered_names_the_address(

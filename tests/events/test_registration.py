@@ -5,22 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from eventhub.events.registration import RegistrationRefused
 from eventhub.extensions import db
 from eventhub.models import Event, Registration
 from tests.conftest import in_days
-
-
-def form(**overrides) -> dict:
-    data = {
-        "first_name": "Jürgen",
-        "last_name": "Müller-Lüdenscheidt",
-        "email": "j.mueller@example.org",
-        "organisation": "Bäckerei Müller GmbH",
-        "job_title": "Ausbildungsleiter",
-        "consent_privacy": "y",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 def registrations(event_id: int) -> list[Registration]:
@@ -28,7 +16,7 @@ def registrations(event_id: int) -> list[Registration]:
     return list(db.session.scalars(select(Registration).where(Registration.event_id == event_id)))
 
 
-def test_register_and_see_confirmation(client, make_event):
+def test_register_and_see_confirmation(client, make_event, register_by_form):
     event = make_event(capacity=10)
     page = client.get(f"/events/{event.slug}/register")
     assert page.status_code == 200
@@ -44,7 +32,7 @@ def test_register_and_see_confirmation(client, make_event):
     ):
         assert f'id="{name}"' in html and f'for="{name}"' in html
 
-    response = client.post(f"/events/{event.slug}/register", data=form())
+    response = register_by_form(event)
     assert response.status_code == 303
     location = response.headers["Location"]
     assert location.startswith("/r/")
@@ -63,9 +51,9 @@ def test_register_and_see_confirmation(client, make_event):
     assert "9 Plätze frei" in client.get(f"/events/{event.slug}").get_data(as_text=True)
 
 
-def test_directory_opt_in_is_stored(client, make_event):
+def test_directory_opt_in_is_stored(client, make_event, register_by_form):
     event = make_event()
-    client.post(f"/events/{event.slug}/register", data=form(show_in_directory="y"))
+    register_by_form(event, show_in_directory="y")
     [registration] = registrations(event.id)
     assert registration.show_in_directory is True
 
@@ -74,9 +62,9 @@ def test_unknown_manage_token_is_404(client):
     assert client.get("/r/not-a-real-token").status_code == 404
 
 
-def test_consent_is_required(client, make_event):
+def test_consent_is_required(client, make_event, register_by_form):
     event = make_event()
-    response = client.post(f"/events/{event.slug}/register", data=form(consent_privacy=None))
+    response = register_by_form(event, consent_privacy=None)
     assert response.status_code == 422
     assert "Bitte stimmen Sie der Datenschutzerklärung zu" in response.get_data(as_text=True)
     assert registrations(event.id) == []
@@ -96,31 +84,31 @@ def test_consent_is_required(client, make_event):
         {"job_title": "Escape\x1b[31m"},
     ],
 )
-def test_bad_input_shows_form_again(client, make_event, overrides):
+def test_bad_input_shows_form_again(client, make_event, overrides, register_by_form):
     event = make_event()
-    response = client.post(f"/events/{event.slug}/register", data=form(**overrides))
+    response = register_by_form(event, **overrides)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'class="error"' in html
     assert registrations(event.id) == []
 
 
-def test_huge_request_is_refused_with_413(client, make_event):
+def test_huge_request_is_refused_with_413(client, make_event, register_by_form):
     event = make_event()
-    response = client.post(f"/events/{event.slug}/register", data=form(first_name="x" * 1_000_000))
+    response = register_by_form(event, first_name="x" * 1_000_000)
     assert response.status_code == 413
     assert registrations(event.id) == []
 
 
-def test_form_errors_in_english(client, make_event):
+def test_form_errors_in_english(client, make_event, register_by_form):
     event = make_event()
-    response = client.post(f"/events/{event.slug}/register?lang=en", data=form(email="nope"))
+    response = register_by_form(event, lang="en", email="nope")
     assert response.status_code == 422
     assert "Please enter a valid email address." in response.get_data(as_text=True)
 
 
-def test_register_for_unknown_event_is_404(client):
-    assert client.post("/events/nope/register", data=form()).status_code == 404
+def test_register_for_unknown_event_is_404(client, register_by_form):
+    assert register_by_form("nope").status_code == 404
     assert client.get("/events/nope/register").status_code == 404
 
 
@@ -129,13 +117,13 @@ def test_get_is_the_only_other_method(client, make_event):
     assert client.put(f"/events/{event.slug}/register").status_code == 405
 
 
-def test_full_event_refuses(client, make_event, make_registration):
+def test_full_event_refuses(client, make_event, make_registration, register_by_form):
     event = make_event(capacity=1)
     make_registration(event)
     page = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
     assert "ausgebucht" in page
     assert '<form method="post"' not in page
-    response = client.post(f"/events/{event.slug}/register", data=form())
+    response = register_by_form(event)
     assert response.status_code == 409
     assert "ausgebucht" in response.get_data(as_text=True)
     assert len(registrations(event.id)) == 1
@@ -149,28 +137,26 @@ def test_full_event_refuses(client, make_event, make_registration):
         ({"starts": in_days(-3)}, "bereits stattgefunden"),
     ],
 )
-def test_closed_cancelled_past_refuse(client, make_event, overrides, message):
+def test_closed_cancelled_past_refuse(client, make_event, overrides, message, register_by_form):
     event = make_event(**overrides)
-    response = client.post(f"/events/{event.slug}/register", data=form())
+    response = register_by_form(event)
     assert response.status_code == 409
     assert message in response.get_data(as_text=True)
     assert registrations(event.id) == []
 
 
-def test_one_active_registration_per_email(client, make_event):
+def test_one_active_registration_per_email(client, make_event, register_by_form):
     event = make_event()
-    assert client.post(f"/events/{event.slug}/register", data=form()).status_code == 303
-    again = client.post(
-        f"/events/{event.slug}/register", data=form(email="  J.Mueller@EXAMPLE.org ")
-    )
+    assert register_by_form(event).status_code == 303
+    again = register_by_form(event, email="  J.Mueller@EXAMPLE.org ")
     assert again.status_code == 409
     assert "bereits angemeldet" in again.get_data(as_text=True)
     assert len(registrations(event.id)) == 1
     other = make_event()
-    assert client.post(f"/events/{other.slug}/register", data=form()).status_code == 303
+    assert register_by_form(other).status_code == 303
 
 
-def test_missing_csrf_token_is_refused(app_factory, make_event):
+def test_missing_csrf_token_is_refused(app_factory, make_event, register_by_form):
     app = app_factory(WTF_CSRF_ENABLED=True)
     with app.app_context():
         from eventhub.events.records import upsert_event
@@ -180,7 +166,7 @@ def test_missing_csrf_token_is_refused(app_factory, make_event):
         upsert_event(EventRecord.model_validate(event_record(slug="csrf-test")))
         db.session.commit()
     client = app.test_client()
-    response = client.post("/events/csrf-test/register", data=form())
+    response = register_by_form("csrf-test", client=client)
     assert response.status_code == 400
     assert "Das Formular ist abgelaufen" in response.get_data(as_text=True)
     with app.app_context():
@@ -189,7 +175,7 @@ def test_missing_csrf_token_is_refused(app_factory, make_event):
         )
 
 
-def test_registration_rate_limit(app_factory):
+def test_registration_rate_limit(app_factory, register_by_form):
     app = app_factory(RATELIMIT_ENABLED=True, REGISTRATION_RATELIMIT="3 per minute")
     with app.app_context():
         from eventhub.events.records import upsert_event
@@ -200,10 +186,23 @@ def test_registration_rate_limit(app_factory):
         db.session.commit()
     client = app.test_client()
     statuses = [
-        client.post("/events/limited/register", data=form(email=f"p{i}@example.org")).status_code
+        register_by_form("limited", client=client, email=f"p{i}@example.org").status_code
         for i in range(4)
     ]
     assert statuses == [303, 303, 303, 429]
-    assert "Zu viele Anfragen" in client.post("/events/limited/register", data=form()).get_data(
-        as_text=True
-    )
+    assert "Zu viele Anfragen" in register_by_form("limited", client=client).get_data(as_text=True)
+
+
+def test_registering_does_not_touch_the_event_calendar_data(make_event, make_registration):
+    event = make_event()
+    before = (event.updated_at, event.sequence)
+    make_registration(event)
+    db.session.rollback()
+    assert (event.updated_at, event.sequence) == before
+
+
+def test_internationalised_domains_are_one_person(make_event, make_registration):
+    event = make_event()
+    make_registration(event, email="anna@münchen.example")
+    with pytest.raises(RegistrationRefused):
+        make_registration(event, email="Anna@xn--mnchen-3ya.example")

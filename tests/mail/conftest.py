@@ -5,9 +5,14 @@ from __future__ import annotations
 import socket
 import threading
 from email import message_from_bytes, policy
+from email.utils import make_msgid
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import insert
+
+from eventhub.extensions import db
+from eventhub.models import OutboxMessage
 
 
 class Recorder:
@@ -84,3 +89,33 @@ def send_mail(runner) -> str:
     result = runner.invoke(args=["mail", "send"])
     assert result.exit_code == 0, result.output
     return result.output
+
+
+def queue_copies(row: OutboxMessage, count: int) -> None:
+    """Queue `count` more messages like `row` in one bulk INSERT, each to its own recipient
+    (copy0@example.org, ...) and with its own Message-ID. For tests that need many queued
+    messages rather than many registrations: a confirmation costs a form post each."""
+    copies = []
+    for n in range(count):
+        recipient = f"copy{n}@example.org"
+        message_id = make_msgid(idstring="copy", domain="eventhub.test")
+        message = row.message.replace(row.message_id.encode(), message_id.encode())
+        assert message != row.message, "the Message-ID header must be replaced"
+        copies.append(
+            {
+                "kind": row.kind,
+                "recipient": recipient,
+                "subject": row.subject,
+                "message": message.replace(row.recipient.encode(), recipient.encode()),
+                "message_id": message_id,
+                "status": "queued",
+                "attempts": 0,
+                "next_attempt_at": row.next_attempt_at,
+                "last_error": "",
+                "created_at": row.created_at,
+                "event_id": row.event_id,
+                "registration_id": row.registration_id,
+            }
+        )
+    db.session.execute(insert(OutboxMessage), copies)
+    db.session.commit()

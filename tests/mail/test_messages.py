@@ -14,17 +14,13 @@ from tests.conftest import event_record
 from tests.ical import parse_ics, vevents
 from tests.mail.conftest import send_mail
 
-
-def form(**overrides):
-    data = {
-        "first_name": "Leyla",
-        "last_name": "Öztürk",
-        "email": "leyla@example.org",
-        "organisation": "Stadtwerke Bottrop",
-        "consent_privacy": "y",
-    }
-    data.update(overrides)
-    return data
+LEYLA = {
+    "first_name": "Leyla",
+    "last_name": "Öztürk",
+    "email": "leyla@example.org",
+    "organisation": "Stadtwerke Bottrop",
+    "job_title": None,
+}
 
 
 def calendar_parts(message):
@@ -50,9 +46,11 @@ def invite_of(message):
     return cal, vevent
 
 
-def test_confirmation_arrives_with_invitation(mail_app, client, runner, smtp_server, make_event):
+def test_confirmation_arrives_with_invitation(
+    mail_app, client, runner, smtp_server, make_event, register_by_form
+):
     event = make_event(title="Fachtagung Integration")
-    response = client.post(f"/events/{event.slug}/register", data=form())
+    response = register_by_form(event, **LEYLA)
     assert response.status_code == 303
     assert "1 sent" in send_mail(runner)
     [message] = smtp_server.messages
@@ -80,9 +78,11 @@ def test_confirmation_arrives_with_invitation(mail_app, client, runner, smtp_ser
     assert parsed.method.value == "REQUEST"
 
 
-def test_english_registrants_get_english_mail(mail_app, client, runner, smtp_server, make_event):
+def test_english_registrants_get_english_mail(
+    mail_app, runner, smtp_server, make_event, register_by_form
+):
     event = make_event(title="Welcome Ruhrgebiet")
-    client.post(f"/events/{event.slug}/register?lang=en", data=form())
+    register_by_form(event, lang="en", **LEYLA)
     send_mail(runner)
     [message] = smtp_server.messages
     assert message["Subject"] == "Registration confirmed: Welcome Ruhrgebiet"
@@ -90,10 +90,10 @@ def test_english_registrants_get_english_mail(mail_app, client, runner, smtp_ser
 
 
 def test_title_cannot_inject_headers_or_properties(
-    mail_app, client, runner, smtp_server, make_event
+    mail_app, runner, smtp_server, make_event, register_by_form
 ):
     event = make_event(title="Workshop\r\nATTENDEE:mailto:x@y\r\nBcc: victim@example.org")
-    client.post(f"/events/{event.slug}/register", data=form())
+    register_by_form(event, **LEYLA)
     send_mail(runner)
     [(recipients, message)] = smtp_server.recorder.messages
     assert recipients == ["leyla@example.org"]
@@ -105,10 +105,10 @@ def test_title_cannot_inject_headers_or_properties(
 
 
 def test_cancel_sends_cancel_with_same_uid_and_higher_sequence(
-    mail_app, client, runner, smtp_server, make_event
+    mail_app, runner, smtp_server, make_event, register_by_form
 ):
     event = make_event()
-    response = client.post(f"/events/{event.slug}/register", data=form())
+    response = register_by_form(event, **LEYLA)
     token = response.headers["Location"].split("/r/")[1].split("?")[0]
     from eventhub.events.registration import cancel_registration, registration_by_token
 
@@ -125,10 +125,12 @@ def test_cancel_sends_cancel_with_same_uid_and_higher_sequence(
     assert str(cancel["STATUS"]) == "CANCELLED"
 
 
-def test_event_change_updates_every_attendee(mail_app, client, runner, smtp_server, make_event):
+def test_event_change_updates_every_attendee(
+    mail_app, runner, smtp_server, make_event, register_by_form
+):
     event = make_event()
     for n in range(3):
-        client.post(f"/events/{event.slug}/register", data=form(email=f"p{n}@example.org"))
+        register_by_form(event, **{**LEYLA, "email": f"p{n}@example.org"})
     send_mail(runner)
     originals = {m["To"].addresses[0].addr_spec: invite_of(m)[1] for m in smtp_server.messages}
     record = event_record(
@@ -152,12 +154,12 @@ def test_event_change_updates_every_attendee(mail_app, client, runner, smtp_serv
 
 
 def test_organiser_cancelling_the_event_sends_cancel(
-    mail_app, client, runner, smtp_server, make_event
+    mail_app, runner, smtp_server, make_event, register_by_form
 ):
     from eventhub.manage.event_editing import set_status
 
     event = make_event()
-    client.post(f"/events/{event.slug}/register", data=form())
+    register_by_form(event, **LEYLA)
     set_status(event.id, "cancelled")
     send_mail(runner)
     request_msg, cancel_msg = smtp_server.messages
@@ -167,22 +169,19 @@ def test_organiser_cancelling_the_event_sends_cancel(
     assert cancel_msg["Subject"].startswith("Abgesagt:")
 
 
-def test_refused_registration_writes_no_mail(app, client, make_event):
-    from sqlalchemy import func, select
-
-    from eventhub.models import OutboxMessage
-
+def test_refused_registration_writes_no_mail(app, make_event, register_by_form, outbox):
     event = make_event(capacity=1)
-    client.post(f"/events/{event.slug}/register", data=form())
-    client.post(f"/events/{event.slug}/register", data=form(email="zweite@example.org"))
-    client.post(f"/events/{event.slug}/register", data=form())
-    db.session.rollback()
-    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+    register_by_form(event, **LEYLA)
+    register_by_form(event, **{**LEYLA, "email": "zweite@example.org"})
+    register_by_form(event, **LEYLA)
+    assert len(outbox()) == 1
 
 
-def test_icalendar_reads_the_attachment_too(mail_app, client, runner, smtp_server, make_event):
+def test_icalendar_reads_the_attachment_too(
+    mail_app, runner, smtp_server, make_event, register_by_form
+):
     event = make_event()
-    client.post(f"/events/{event.slug}/register", data=form())
+    register_by_form(event, **LEYLA)
     send_mail(runner)
     [message] = smtp_server.messages
     [attached] = [p for p in message.walk() if p.get_filename() == "invite.ics"]

@@ -8,32 +8,27 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 import openpyxl
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from eventhub.extensions import db
 from eventhub.manage.scheduled import run_scheduled
-from eventhub.models import OutboxMessage, Registration
+from eventhub.models import Registration
 from tests.conftest import in_days
 from tests.mail.conftest import send_mail
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def kinds() -> Counter:
-    db.session.rollback()
-    return Counter(db.session.scalars(select(OutboxMessage.kind)))
-
-
-def test_each_registration_is_reported_when_chosen(make_event, make_registration):
+def test_each_registration_is_reported_when_chosen(make_event, make_registration, outbox):
     event = make_event(notify_mode="each")
     make_registration(event)
     make_registration(event)
-    assert kinds() == Counter({"confirmation": 2, "organiser_new": 2})
-    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "organiser_new"))
+    assert outbox.count_by("kind") == Counter({"confirmation": 2, "organiser_new": 2})
+    row = outbox(kind="organiser_new")[0]
     assert row.recipient == "erika@example.org"
 
 
-def test_daily_digest_once_a_day_with_only_new_people(make_event, make_registration):
+def test_daily_digest_once_a_day_with_only_new_people(make_event, make_registration, outbox):
     event = make_event(notify_mode="digest")
     make_registration(event, last_name="Erste")
     morning = dt.datetime.now(BERLIN).replace(hour=8, minute=0) + dt.timedelta(days=1)
@@ -51,11 +46,7 @@ def test_daily_digest_once_a_day_with_only_new_people(make_event, make_registrat
     assert run_scheduled(next_day - dt.timedelta(hours=2)).digests == 0  # before 7:00
     assert run_scheduled(next_day).digests == 1
     assert run_scheduled(next_day + dt.timedelta(days=1)).digests == 0  # nothing new
-    rows = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.kind == "organiser_digest")
-        .order_by(OutboxMessage.id)
-    ).all()
+    rows = outbox(kind="organiser_digest")
     assert b"Erste" in rows[0].message and b"Zweite" not in rows[0].message
     assert b"Zweite" in rows[1].message and b"Erste" not in rows[1].message
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -17,17 +18,16 @@ pytestmark = pytest.mark.skipif(not REDIS_URL, reason="EVENTHUB_TEST_REDIS_URL i
 
 @pytest.fixture
 def redis_app(app_factory, smtp_server, worker_id):
-    database = 15 - (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
-    url = REDIS_URL.rsplit("/", 1)[0] + f"/{database}"
+    # One Redis database per xdist worker, counting down from the one the URL names.
+    parts = urlsplit(REDIS_URL)
+    first = int(parts.path.strip("/") or 15)
+    database = first - (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
+    url = parts._replace(path=f"/{database}").geturl()
     app = app_factory(REDIS_URL=url, SMTP_URL=smtp_server.url)
     client = app.extensions["eventhub_redis"]
     client.delete(QUEUE)
     yield app
     client.delete(QUEUE)
-
-
-def form(email: str) -> dict:
-    return {"first_name": "A", "last_name": "B", "email": email, "consent_privacy": "y"}
 
 
 def make_event(app) -> str:
@@ -42,17 +42,22 @@ def make_event(app) -> str:
     return "redis-test"
 
 
-def test_committed_mail_is_announced_and_refused_is_not(redis_app):
+def test_committed_mail_is_announced_and_refused_is_not(redis_app, register_by_form):
     slug = make_event(redis_app)
     client = redis_app.test_client()
     redis = redis_app.extensions["eventhub_redis"]
-    assert client.post(f"/events/{slug}/register", data=form("a@example.org")).status_code == 303
+
+    def register(email: str) -> int:
+        response = register_by_form(slug, client=client, first_name="A", last_name="B", email=email)
+        return response.status_code
+
+    assert register("a@example.org") == 303
     assert redis.llen(QUEUE) == 1
-    assert client.post(f"/events/{slug}/register", data=form("b@example.org")).status_code == 409
+    assert register("b@example.org") == 409
     assert redis.llen(QUEUE) == 1
 
 
-def test_waiting_worker_sends_new_mail_at_once(redis_app, smtp_server):
+def test_waiting_worker_sends_new_mail_at_once(redis_app, smtp_server, register_by_form):
     slug = make_event(redis_app)
     stop = threading.Event()
 
@@ -65,7 +70,9 @@ def test_waiting_worker_sends_new_mail_at_once(redis_app, smtp_server):
     thread = threading.Thread(target=worker, daemon=True)
     thread.start()
     time.sleep(0.5)  # the worker found nothing and waits (60 s without a wake-up)
-    redis_app.test_client().post(f"/events/{slug}/register", data=form("a@example.org"))
+    register_by_form(
+        slug, client=redis_app.test_client(), first_name="A", last_name="B", email="a@example.org"
+    )
     deadline = time.monotonic() + 20
     while not smtp_server.messages and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from eventhub.manage.accounts import create_user
@@ -34,3 +36,10 @@ def organiser_client(client, make_organiser):
 
 def hosted_by(org: str, name: str = "IHK NRW") -> list[dict]:
     return [{"name": name, "slug": org, "role": "host"}]
+
+
+def mailed_link(outbox, kind: str) -> str:
+    """The workspace path linked in the newest mail of `kind` (a reset, an invitation)."""
+    row = outbox.last(kind=kind)
+    assert row is not None, kind
+    return re.search(r"http://eventhub\.test(/manage/\S+)", outbox.text(row)).group(1)

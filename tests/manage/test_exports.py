@@ -393,6 +393,9 @@ def test_pdf_repeats_the_table_head_and_numbers_every_page():
     assert len(pages) == 1 + -(-extra // full_page)
 
 
+# Slow by nature (fpdf lays out 10,000 rows, several seconds) and run once: it calls the
+# pure builder, no app and no database, so it is not repeated per backend.
+@pytest.mark.slow
 def test_pdf_with_ten_thousand_rows():
     rows = make_rows(10_000)
     data = sign_in_sheet_pdf(sheet_info(), rows)

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from eventhub.extensions import db
 from eventhub.models import OutboxMessage
 from tests.manage.conftest import hosted_by
 
 
-def test_organiser_asks_for_the_list(organiser_client, make_event, make_registration):
+def test_organiser_asks_for_the_list(organiser_client, make_event, make_registration, outbox):
     event = make_event(hosts=hosted_by("ihk-nrw"))
     make_registration(event)
     response = organiser_client.post(f"/manage/events/{event.slug}/send-list")
     assert response.status_code == 303
-    db.session.rollback()
-    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "attendee_list"))
+    row = outbox(kind="attendee_list")[0]
     assert row.recipient == "orga@ihk.example"
 
 
@@ -27,7 +24,9 @@ def test_edit_page_says_how_many_will_be_mailed(organiser_client, make_event, ma
     assert "erhalten 2 Teilnehmende eine aktualisierte Kalendereinladung" in html
 
 
-def test_organiser_revokes_a_private_link(client, organiser_client, make_event, make_registration):
+def test_organiser_revokes_a_private_link(
+    client, organiser_client, make_event, make_registration, outbox
+):
     event = make_event(hosts=hosted_by("ihk-nrw"))
     registration, old_token = make_registration(event)
     response = organiser_client.post(
@@ -35,10 +34,7 @@ def test_organiser_revokes_a_private_link(client, organiser_client, make_event, 
     )
     assert response.status_code == 303
     assert organiser_client.get(f"/r/{old_token}").status_code == 404
-    db.session.rollback()
-    rows = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.kind == "confirmation")
-    ).all()
+    rows = outbox(kind="confirmation")
     assert len(rows) == 2 and {r.recipient for r in rows} == {registration.email}
 
 

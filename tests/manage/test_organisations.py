@@ -6,11 +6,10 @@ from sqlalchemy import select
 
 from eventhub.extensions import db
 from eventhub.models import Membership, Organisation, User
-from tests.manage.conftest import log_in
-from tests.manage.test_password_reset import last_mail_link
+from tests.manage.conftest import log_in, mailed_link
 
 
-def test_owner_invites_a_colleague_who_accepts(app, client, make_organiser):
+def test_owner_invites_a_colleague_who_accepts(app, client, make_organiser, outbox):
     make_organiser("chefin@ihk.example", "ihk-nrw")  # first member: owner
     log_in(client, "chefin@ihk.example")
     page = client.get("/manage/organisations/ihk-nrw").get_data(as_text=True)
@@ -22,7 +21,7 @@ def test_owner_invites_a_colleague_who_accepts(app, client, make_organiser):
     assert response.status_code == 303
     page = client.get("/manage/organisations/ihk-nrw").get_data(as_text=True)
     assert "/manage/invitations/" not in page  # only the invited mailbox gets the link
-    path = last_mail_link("invitation")
+    path = mailed_link(outbox, "invitation")
     assert path.startswith("/manage/invitations/")
     client.post("/manage/logout")
 
@@ -97,7 +96,7 @@ def test_non_admins_do_not_see_the_admin_page(organiser_client):
     assert organiser_client.get("/manage/admin/organisations").status_code == 404
 
 
-def test_an_old_invitation_cannot_take_over_an_account_made_since(client, make_organiser):
+def test_an_old_invitation_cannot_take_over_an_account_made_since(client, make_organiser, outbox):
     """The link is shown to the inviting owner too: accepting it for an address that has
     an account by now must not set that account's password (or log anyone in as it)."""
     make_organiser("chefin@ihk.example", "ihk-nrw")
@@ -107,7 +106,7 @@ def test_an_old_invitation_cannot_take_over_an_account_made_since(client, make_o
         data={"email": "opfer@firma.example", "role": "organiser"},
     )
     assert response.status_code == 303
-    link = last_mail_link("invitation")  # e.g. forwarded, or read in a shared mailbox
+    link = mailed_link(outbox, "invitation")  # e.g. forwarded, or read in a shared mailbox
     client.post("/manage/logout")
     make_organiser("opfer@firma.example", "andere-kammer")  # the account arrives elsewhere
 
