@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from email.utils import parseaddr
+from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
 
@@ -44,3 +46,27 @@ def checkin_url(event, registration) -> str:
         registration_uid=registration.uid,
         code=checkin_code(registration),
     )
+
+
+# What browsers drop from a URL before following it (WHATWG URL standard): tab and
+# newlines anywhere, C0 controls and spaces at either end.
+_DROPPED_ANYWHERE = re.compile(r"[\t\n\r]")
+_C0_AND_SPACE = "".join(chr(c) for c in range(33))
+
+
+def local_path(target: str | None) -> str | None:
+    r"""`target` if a browser would read it as a path on this site, else None.
+
+    Checked after normalising it the way browsers do, so "/\t/evil.example",
+    "/\\evil.example" or " //evil.example" cannot become a link to another host.
+    """
+    if not target:
+        return None
+    cleaned = _DROPPED_ANYWHERE.sub("", target).strip(_C0_AND_SPACE)
+    # Browsers treat a backslash like a slash in http(s) URLs: "/\\evil" is "//evil".
+    if "\\" in cleaned or not cleaned.startswith("/") or cleaned.startswith("//"):
+        return None
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc:
+        return None
+    return cleaned

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.manage.conftest import log_in
 
 
@@ -69,3 +71,63 @@ def test_successful_logins_do_not_count_against_the_limit(app_factory):
 def test_session_cookie_is_secure_over_https(app_factory):
     app = app_factory(BASE_URL="https://events.example")
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+# What browsers would follow to another host (tabs and newlines are dropped, a backslash
+# counts as a slash, controls and spaces at the ends are stripped) or to a script.
+HOSTILE_NEXT = [
+    "//evil.example/x",
+    "/\t/evil.example/phish",
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "\t//evil.example",
+    " //evil.example",
+    "\x00//evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\\/evil.example",
+    "///evil.example",
+    "////evil.example",
+    "https://evil.example/",
+    "http:evil.example",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    " javascript:alert(1)",
+    "evil.example",
+    "/%09/evil.example",  # decoded once by the server: stays a local path, see below
+]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_next_never_leads_off_the_site(client, make_organiser, target):
+    make_organiser()
+    response = client.post(
+        "/manage/login",
+        query_string={"next": target},
+        data={"email": "orga@ihk.example", "password": "richtig-langes-passwort"},
+    )
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    # What a browser makes of it: drop tabs/newlines, backslash as slash.
+    followed = location.replace("\t", "").replace("\n", "").replace("\r", "")
+    followed = followed.strip("".join(chr(c) for c in range(33))).replace("\\", "/")
+    assert followed.startswith("/") and not followed.startswith("//"), location
+    assert "javascript" not in followed.lower()
+
+
+def test_next_to_a_local_page_is_kept(client, make_organiser):
+    make_organiser()
+    response = client.post(
+        "/manage/login?next=/manage/account%3Fx%3D1",
+        data={"email": "orga@ihk.example", "password": "richtig-langes-passwort"},
+    )
+    assert response.headers["Location"] == "/manage/account?x=1"
+
+
+def test_language_links_stay_on_the_site(client):
+    """A request for //evil.example/ must not render links to that host."""
+    # As a server receives it (the test client would read "//host" as a host).
+    response = client.get("/", environ_overrides={"PATH_INFO": "//evil.example/path"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "?lang=en" in page and 'href="//' not in page

@@ -15,6 +15,7 @@ from eventhub.manage.forms import (
     LoginForm,
     ResetPasswordForm,
 )
+from eventhub.urls import local_path
 
 
 def _failed_login(response) -> bool:
@@ -70,10 +71,7 @@ def reset_password(token: str):
 
 
 def _safe_next() -> str | None:
-    target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    return local_path(request.args.get("next"))
 
 
 @auth_bp.post("/logout")
