@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -69,6 +69,8 @@ def _create_user(
         db.session.add(user)
     elif name:
         user.name = name
+    if not created:  # a new password ends the sessions made with the old one
+        user.session_version += 1
     user.password_hash = generate_password_hash(password, method="scrypt")
     user.is_admin = user.is_admin or is_admin
     if org_slug:
@@ -99,6 +101,17 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+
+
+def end_sessions(user_id: int) -> None:
+    """Log the account out everywhere: every session cookie issued so far stops working."""
+    with write_transaction() as session:
+        session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(session_version=User.session_version + 1)
+            .execution_options(synchronize_session=False)
+        )
 
 
 # --- password reset ---------------------------------------------------------
@@ -134,6 +147,7 @@ def reset_password(reset_id: int, password: str) -> User:
         if reset is None or reset.used_at is not None:
             raise AccountError("used")
         reset.user.password_hash = generate_password_hash(password, method="scrypt")
+        reset.user.session_version += 1  # every session of the account ends here
         now = utcnow()
         # This link and every other open one for the account stop working.
         for other in session.scalars(

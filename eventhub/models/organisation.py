@@ -56,6 +56,9 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     language: Mapped[str] = mapped_column(String(5), default="de")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of the id kept in the session cookie: raising it (logout, password reset or
+    # change) ends every session of the account, on every device, at once.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -63,6 +66,10 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: "<id>:<session version>" (an alternative token)."""
+        return f"{self.id}:{self.session_version}"
 
 
 class Membership(db.Model):

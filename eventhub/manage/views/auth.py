@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from eventhub.extensions import limiter
 from eventhub.manage import accounts, auth_bp
@@ -79,6 +79,9 @@ def _safe_next() -> str | None:
 def logout():
     if not ActionForm().validate_on_submit():
         abort(400)
+    # Ends this session and every other one of the account (a copied cookie, another
+    # device): logging out is how a person takes back an account they left open.
+    accounts.end_sessions(current_user.id)
     logout_user()
     session.clear()
     flash(_("You have been logged out."), "info")
