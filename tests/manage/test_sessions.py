@@ -45,7 +45,7 @@ def test_a_password_reset_ends_earlier_sessions(app, client, make_organiser, out
     log_in(client, "orga@ihk.example")
     copied = session_cookie(client)
     anonymous = app.test_client()
-    anonymous.post("/manage/password/forgot", data={"email": "orga@ihk.example"})
+    anonymous.post("/manage/password/forgot", data={"email": "orga@ihk.example"}).close()
     link = mailed_link(outbox, "password_reset")
     assert anonymous.post(link, data={"password": "ein-neues-passwort"}).status_code == 303
     assert open_with(app, copied).status_code == 302
@@ -61,4 +61,3 @@ def test_a_new_password_set_on_the_command_line_ends_earlier_sessions(app, clien
     )
     assert result.exit_code == 0, result.output
     assert client.get("/manage/").status_code == 302
-

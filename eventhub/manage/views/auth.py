@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from eventhub.deferred import after_response
 from eventhub.extensions import limiter
 from eventhub.manage import accounts, auth_bp
 from eventhub.manage.forms import (
@@ -43,8 +44,9 @@ def login():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
-        # The same answer whether or not the account exists.
+        # The same answer, after the same work, whether or not the account exists: the
+        # lookup and the mail happen once the answer has gone out.
+        after_response(accounts.request_password_reset, form.email.data)
         flash(
             _(
                 "If an account exists for this address, we have sent a link to reset the "
