@@ -17,6 +17,11 @@ class Config:
     REGISTRATION_RATELIMIT = "30 per minute"
     # Creating or cancelling registrations through the organiser API, per token.
     API_WRITE_RATELIMIT = "120 per minute"
+    # Mails that visitors can cause (confirmations, cancellations, reminders, password
+    # resets) to one inbox ("+tags" folded) per hour, across the whole site.
+    MAILS_PER_MAILBOX_PER_HOUR = 10
+    # Registrations of one address for one event within a day (register/cancel loops).
+    REGISTRATIONS_PER_ADDRESS_PER_DAY = 3
 
     # Request size limits: registration forms are small, nothing uploads files.
     MAX_CONTENT_LENGTH = 256 * 1024

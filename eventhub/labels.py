@@ -70,9 +70,19 @@ def refusal_message(reason: str) -> str:
         "running": _("This event has already started."),
         "past": _("This event has already taken place."),
         "draft": _("This event is not open for registration."),
+        # Worded so that it does not tell a stranger whether someone is registered: the
+        # person behind the address learns the rest by mail.
         "duplicate": _(
-            "This email address is already registered for this event. "
-            "Use the link in your confirmation to change or cancel it."
+            "This email address could not be registered for this event. If it is yours, "
+            "we have sent it a message explaining why and what you can do."
+        ),
+        "repeated": _(
+            "This email address has been registered for this event several times today. "
+            "Please try again tomorrow or contact the organisers."
+        ),
+        "mail_limit": _(
+            "We have sent a lot of messages to this email address in the last hour. "
+            "Please try again later."
         ),
     }[reason]
 

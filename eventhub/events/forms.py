@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -197,4 +198,20 @@ class GroupRegistrationForm(FlaskForm):
         if not self.filled_rows():
             self.form_errors.append(_l("Please enter at least one person."))
             return False
+        if self._rows_beyond_the_last():
+            # WTForms drops entries past max_entries without a word: say so instead.
+            self.form_errors.append(
+                _l("At most %(num)d people can be registered at once.", num=GROUP_MAX)
+            )
+            return False
         return ok
+
+    def _rows_beyond_the_last(self) -> bool:
+        """Whether the submitted data has filled rows past GROUP_MAX."""
+        prefix = f"{self.colleagues.name}-"
+        for key, value in request.form.items(multi=True):
+            index, _dash, _field = key.removeprefix(prefix).partition("-")
+            beyond = key.startswith(prefix) and index.isdigit() and int(index) >= GROUP_MAX
+            if beyond and value.strip():
+                return True
+        return False

@@ -83,6 +83,17 @@ def queue_cancellation(event: Event, registration: Registration) -> None:
     enqueue(message, kind="cancellation", event_id=event.id, registration_id=registration.id)
 
 
+def queue_already_registered(event: Event, registration: Registration) -> None:
+    """Someone tried to register this address again: tell its owner (and only them)."""
+    message = _attendee_mail(
+        event,
+        registration,
+        subject=lambda: _("You are already registered: %(title)s", title=event.title),
+        template="already_registered",
+    )
+    enqueue(message, kind="already_registered", event_id=event.id, registration_id=registration.id)
+
+
 def queue_event_change(event: Event, registration: Registration) -> None:
     """The event moved or was cancelled: an updated REQUEST, or a CANCEL, to one attendee."""
     cancelled = event.status == "cancelled"

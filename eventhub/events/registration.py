@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
+from flask import current_app
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from eventhub.database import write_transaction
@@ -12,9 +14,11 @@ from eventhub.events.notifications import (
     confirmation_row,
     group_summary_row,
     new_registrations_row,
+    queue_already_registered,
     queue_cancellation,
 )
 from eventhub.extensions import db
+from eventhub.mail.outbox import mailboxes_over_limit
 from eventhub.models import PERSON_FIELDS, Event, Registration, normalise_email
 from eventhub.models.base import utcnow
 from eventhub.models.event import new_uid
@@ -30,7 +34,17 @@ class RegistrationRefused(Exception):
         self.reason = reason
 
 
-REFUSAL_REASONS = ("full", "closed", "cancelled", "running", "past", "draft", "duplicate")
+REFUSAL_REASONS = (
+    "full",
+    "closed",
+    "cancelled",
+    "running",
+    "past",
+    "draft",
+    "duplicate",
+    "repeated",
+    "mail_limit",
+)
 
 
 @dataclass(frozen=True)
@@ -95,7 +109,7 @@ def register_group(
     """
     keys = [normalise_email(a.email) for a in attendees]
     for index, key in enumerate(keys):
-        if key in keys[:index]:
+        if key in keys[:index]:  # the sender's own list: naming the address tells nothing
             raise GroupRefused("duplicate", attendees[index].email)
     people = [_new_registration(event_id, a, key) for a, key in zip(attendees, keys, strict=True)]
     event = db.session.scalar(
@@ -104,6 +118,9 @@ def register_group(
     if event is None:
         raise RegistrationRefused("draft")
     _check_state(event, allow_closed, allow_full=False, seats=len(people))  # early answer
+    _check_abuse(
+        event_id, keys, [a.email for a in attendees] + ([contact.email] if contact else [])
+    )
     # Composing confirmations (templates, QR code, iCal) takes tens of milliseconds each:
     # do it before taking the write lock, which then only covers the checks and inserts.
     mails = _compose(event, people, contact)
@@ -122,8 +139,7 @@ def register_group(
                 )
             )
             if taken:
-                first = next(p for p in people if p.registration.email_normalised in taken)
-                raise GroupRefused("duplicate", first.registration.email)
+                raise _AlreadyRegistered(taken)
             _claim_seats(event, len(people))
             session.add_all(p.registration for p in people)
             session.flush()
@@ -132,9 +148,58 @@ def register_group(
             for person, row in zip(people, mails, strict=False):
                 row.registration_id = person.registration.id
             session.add_all(mails)
+    except _AlreadyRegistered as exc:
+        # Not named in the answer (that would tell anyone who is registered); the people
+        # themselves are told by mail, which is what they need if it was them.
+        if any(a.source == "web" for a in attendees):
+            _remind_registered(event_id, exc.keys)
+        raise GroupRefused("duplicate") from None
     except IntegrityError as exc:
         raise RegistrationRefused("duplicate") from exc
     return [(p.registration, p.token) for p in people]
+
+
+class _AlreadyRegistered(Exception):
+    def __init__(self, keys: set[str]):
+        super().__init__("already registered")
+        self.keys = keys
+
+
+def _check_abuse(event_id: int, keys: list[str], mail_to: list[str]) -> None:
+    """Limits per person rather than per request: an address registered (and cancelled)
+    too often for this event today, or an inbox that visitors made us mail too often."""
+    most = db.session.scalar(
+        select(func.count())
+        .where(
+            Registration.event_id == event_id,
+            Registration.email_normalised.in_(keys),
+            Registration.created_at > utcnow() - dt.timedelta(days=1),
+        )
+        .group_by(Registration.email_normalised)
+        .order_by(func.count().desc())
+        .limit(1)
+    )
+    if (most or 0) >= current_app.config["REGISTRATIONS_PER_ADDRESS_PER_DAY"]:
+        raise RegistrationRefused("repeated")
+    if mailboxes_over_limit(mail_to):
+        raise RegistrationRefused("mail_limit")
+
+
+def _remind_registered(event_id: int, keys: set[str]) -> None:
+    """Tell people who are registered already that someone tried to register them again."""
+    with write_transaction() as session:
+        event = session.get(Event, event_id)
+        registered = session.scalars(
+            select(Registration).where(
+                Registration.event_id == event_id,
+                Registration.email_normalised.in_(keys),
+                Registration.status == "confirmed",
+            )
+        ).all()
+        allowed = set(mailboxes_over_limit([r.email for r in registered]))
+        for registration in registered:
+            if registration.email not in allowed:
+                queue_already_registered(event, registration)
 
 
 @dataclass
@@ -254,7 +319,8 @@ def cancel_registration(registration_id: int) -> Registration:
         registration = session.get(Registration, registration_id, populate_existing=True)
         if registration is None:
             raise LookupError(registration_id)
-        if cancelled is not None:
+        # Not past the mail limit: register-and-cancel loops must not flood an inbox.
+        if cancelled is not None and not mailboxes_over_limit([registration.email]):
             queue_cancellation(registration.event, registration)
     return registration
 

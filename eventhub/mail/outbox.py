@@ -3,13 +3,17 @@ delivered (by the worker) only if that transaction commits."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
+from sqlalchemy import func, select
 
 from eventhub.extensions import db
-from eventhub.models import OutboxMessage
+from eventhub.models.base import utcnow
+from eventhub.models.mail import OutboxMessage, mailbox_key
 
 
 def enqueue(
@@ -38,9 +42,11 @@ def outbox_row(
     message_id = make_msgid(idstring=kind, domain=domain or "eventhub.invalid")
     del message["Message-ID"]
     message["Message-ID"] = message_id
+    recipient = str(message["To"].addresses[0].addr_spec)
     row = OutboxMessage(
         kind=kind,
-        recipient=str(message["To"].addresses[0].addr_spec),
+        recipient=recipient,
+        mailbox=mailbox_key(recipient),
         subject=str(message["Subject"])[:300],
         message=message.as_bytes(),
         message_id=message_id,
@@ -48,3 +54,26 @@ def outbox_row(
         registration_id=registration_id,
     )
     return row
+
+
+MAIL_LIMIT_WINDOW = dt.timedelta(hours=1)
+
+
+def mailboxes_over_limit(addresses: list[str]) -> list[str]:
+    """Of these addresses (one planned mail each), those whose inbox would get more than
+    MAILS_PER_MAILBOX_PER_HOUR mails that visitors can cause (the site-wide limit
+    against mail bombing; "+tags" count as the same inbox)."""
+    limit = current_app.config["MAILS_PER_MAILBOX_PER_HOUR"]
+    planned = Counter(mailbox_key(a) for a in addresses)
+    sent = dict(
+        db.session.execute(
+            select(OutboxMessage.mailbox, func.count())
+            .where(
+                OutboxMessage.mailbox.in_(list(planned)),
+                OutboxMessage.created_at > utcnow() - MAIL_LIMIT_WINDOW,
+            )
+            .group_by(OutboxMessage.mailbox)
+        ).all()
+    )
+    over = {key for key, n in planned.items() if sent.get(key, 0) + n > limit}
+    return [a for a in addresses if mailbox_key(a) in over]

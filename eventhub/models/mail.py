@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
@@ -13,13 +14,27 @@ from eventhub.models.base import UTCDateTime, utcnow
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed")
 
 
+def mailbox_key(address: str) -> str:
+    """The inbox an address delivers to, for limits per recipient: case-folded, the domain
+    in its ASCII form, and a "+tag" dropped (victim+1@ and victim+2@ are one inbox)."""
+    local, _at, domain = address.strip().rpartition("@")
+    with contextlib.suppress(UnicodeError):  # not a valid domain: keep it as given
+        domain = domain.encode("idna").decode("ascii")
+    return f"{local.split('+', 1)[0].casefold()}@{domain.casefold()}"[:254]
+
+
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_status_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_messages_status_due", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_mailbox_created", "mailbox", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(254))
+    # mailbox_key(recipient): what the per-recipient mail limit counts.
+    mailbox: Mapped[str] = mapped_column(String(254), default="", server_default="")
     subject: Mapped[str] = mapped_column(String(300))
     # The complete RFC 5322 message, built when the row is written: the worker only sends.
     message: Mapped[bytes] = mapped_column(LargeBinary)

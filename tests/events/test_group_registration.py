@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from sqlalchemy import select
@@ -67,20 +68,58 @@ def test_not_enough_seats_registers_nobody(client, make_event, outbox):
     assert outbox() == []
 
 
-def test_duplicate_in_list_or_already_registered_names_the_address(
-    client, make_event, make_registration
-):
+def test_an_address_listed_twice_is_named(client, make_event):
+    """The sender's own list: naming the address tells them nothing new."""
     event = make_event()
     twice = PEOPLE + [("Ayşe", "Doppelt", "AYSE@stadtwerke.example")]
     response = client.post(f"/events/{event.slug}/register/group", data=group_form(twice))
     assert response.status_code == 409
     assert "AYSE@stadtwerke.example" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.scalar(select(Registration.id)) is None
+
+
+def test_an_already_registered_person_is_not_named_but_told_by_mail(
+    client, make_event, make_registration, outbox
+):
+    """Whether someone is registered is nobody else's business (the probe learned it from
+    the 409); the person is told by mail, and nobody on the list is registered."""
+    event = make_event()
     make_registration(event, email="olena@stadtwerke.example")
+    before = len(outbox())
     response = client.post(f"/events/{event.slug}/register/group", data=group_form(PEOPLE))
     assert response.status_code == 409
-    assert "olena@stadtwerke.example" in response.get_data(as_text=True)
+    # The sender's own entries come back in the form's fields; nothing else names anyone.
+    page = re.sub(r' value="[^"]*"', "", response.get_data(as_text=True))
+    assert "olena@stadtwerke.example" not in page and "Kovalenko" not in page
+    assert "konnte für diese Veranstaltung nicht angemeldet werden" in page
     db.session.rollback()
     assert len(db.session.scalars(select(Registration)).all()) == 1
+    [reminder] = outbox()[before:]
+    assert (reminder.kind, reminder.recipient) == ("already_registered", "olena@stadtwerke.example")
+    assert "bereits angemeldet" in outbox.parse(reminder)["Subject"]
+
+
+def test_one_inbox_behind_many_plus_addresses_is_not_flooded(client, make_event, outbox):
+    """victim+1@, victim+2@ ... are one inbox: a group post cannot send it 31 mails."""
+    event = make_event(capacity=100)
+    people = [("Opfer", f"Nr {n}", f"victim+{n}@example.org") for n in range(12)]
+    response = client.post(f"/events/{event.slug}/register/group", data=group_form(people))
+    assert response.status_code == 409
+    assert "viele Nachrichten" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.scalar(select(Registration.id)) is None
+    assert outbox() == []
+
+
+def test_a_31st_row_is_refused_not_ignored(client, make_event):
+    event = make_event(capacity=100)
+    people = [("Person", f"Nr {n}", f"p{n}@firma{n}.example") for n in range(31)]
+    response = client.post(f"/events/{event.slug}/register/group", data=group_form(people))
+    assert response.status_code == 422
+    assert "höchstens 30 Personen" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.scalar(select(Registration.id)) is None
 
 
 def test_incomplete_rows_and_empty_lists_give_the_form_back(client, make_event):

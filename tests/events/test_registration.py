@@ -145,12 +145,17 @@ def test_closed_cancelled_past_refuse(client, make_event, overrides, message, re
     assert registrations(event.id) == []
 
 
-def test_one_active_registration_per_email(client, make_event, register_by_form):
+def test_one_active_registration_per_email(client, make_event, register_by_form, outbox):
     event = make_event()
     assert register_by_form(event).status_code == 303
     again = register_by_form(event, email="  J.Mueller@EXAMPLE.org ")
     assert again.status_code == 409
-    assert "bereits angemeldet" in again.get_data(as_text=True)
+    page = again.get_data(as_text=True)
+    # The answer does not say that the address is registered (anyone could ask); the
+    # person behind it is told by mail.
+    assert "konnte für diese Veranstaltung nicht angemeldet werden" in page
+    assert "bereits angemeldet" not in page
+    assert [row.kind for row in outbox()] == ["confirmation", "already_registered"]
     assert len(registrations(event.id)) == 1
     other = make_event()
     assert register_by_form(other).status_code == 303
@@ -206,3 +211,35 @@ def test_internationalised_domains_are_one_person(make_event, make_registration)
     make_registration(event, email="anna@münchen.example")
     with pytest.raises(RegistrationRefused):
         make_registration(event, email="Anna@xn--mnchen-3ya.example")
+
+
+def test_register_and_cancel_loops_stop_after_three_a_day(
+    client, make_event, register_by_form, outbox
+):
+    """Registering and cancelling over and over would mail the address every time."""
+    event = make_event()
+    for _ in range(3):
+        response = register_by_form(event, email="loop@example.org")
+        assert response.status_code == 303
+        client.post(response.headers["Location"].split("?")[0] + "/cancel")
+    fourth = register_by_form(event, email="loop@example.org")
+    assert fourth.status_code == 409
+    assert "heute schon mehrmals" in fourth.get_data(as_text=True)
+    assert len(outbox(recipient="loop@example.org")) == 6  # 3 confirmations, 3 cancellations
+
+
+def test_cancellation_mails_stop_at_the_inbox_limit(
+    app, client, make_event, register_by_form, outbox, monkeypatch
+):
+    """+tags are one inbox; past the limit a cancellation still works, without a mail."""
+    monkeypatch.setitem(app.config, "MAILS_PER_MAILBOX_PER_HOUR", 2)
+    event = make_event()
+    first = register_by_form(event, email="a+1@example.org")
+    assert register_by_form(event, email="a+2@example.org").status_code == 303
+    client.post(first.headers["Location"].split("?")[0] + "/cancel")
+    assert [row.kind for row in outbox()] == ["confirmation", "confirmation"]
+    assert [r.status for r in registrations(event.id)] == ["cancelled", "confirmed"]
+    third = register_by_form(event, email="A+3@Example.org")
+    assert third.status_code == 409
+    assert "viele Nachrichten" in third.get_data(as_text=True)
+    assert len(registrations(event.id)) == 2

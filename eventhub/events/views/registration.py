@@ -148,8 +148,7 @@ def _group_full_message(event) -> str:
 def group_refusal_message(error: GroupRefused, event) -> str:
     if error.reason == "duplicate" and error.email:
         return _(
-            "%(email)s is listed twice or is already registered for this event. Nobody "
-            "has been registered yet: please correct the list.",
+            "%(email)s is listed twice. Nobody has been registered yet: please correct the list.",
             email=error.email,
         )
     return refusal_message(error.reason)
