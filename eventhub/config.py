@@ -13,6 +13,11 @@ class Config:
     MAIL_FROM = "eventhub <noreply@eventhub.localhost>"
     REDIS_URL: str | None = None
     RATELIMIT_ENABLED = True
+    # Friction for programs on public forms: a hidden trap field and a signed time stamp.
+    BOT_PROTECTION = True
+    BOT_MIN_FILL_SECONDS = 3
+    # Seats one client (address) may take per event, whatever the number of requests.
+    SEAT_RATELIMIT = "40 per hour"
     PROXY_COUNT = 0  # reverse proxies in front of the app whose X-Forwarded-* to trust
     REGISTRATION_RATELIMIT = "30 per minute"
     # Creating or cancelling registrations through the organiser API, per token.

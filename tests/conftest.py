@@ -63,6 +63,8 @@ def _config(database_url: str, **overrides) -> dict:
         "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Friction for programs is tested on its own (tests/events/test_bot_protection.py).
+        "BOT_PROTECTION": False,
         "BASE_URL": "http://eventhub.test",
         "SERVER_NAME": None,
         **overrides,

@@ -1,16 +1,20 @@
-"""Registration form."""
+"""Public forms: registering (alone or as a group), corrections, and their bot checks."""
 
 from __future__ import annotations
 
-from flask import request
+import datetime as dt
+
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import (
     BooleanField,
     EmailField,
     FieldList,
     Form,
     FormField,
+    HiddenField,
     SelectChoice,
     SelectField,
     StringField,
@@ -86,7 +90,60 @@ def line_field(label, autocomplete: str, max_length: int = 200) -> StringField:
     )
 
 
-class RegistrationForm(FlaskForm):
+FORM_STAMP_SALT = "eventhub-form-issued"
+FORM_STAMP_MAX_AGE = 24 * 3600  # a form left open over night still works
+
+
+def form_stamp() -> str:
+    """A signed time stamp of when a form was handed out."""
+    return URLSafeTimedSerializer(current_app.secret_key, salt=FORM_STAMP_SALT).dumps(1)
+
+
+def automation_problem(trap: str | None, stamp: str | None) -> str | None:
+    """Why a public form looks sent by a program, or None. Costs people nothing: the trap
+    field is invisible, and a form answered within seconds is simply shown again."""
+    if trap:
+        return str(_l("This form could not be sent. Please try again."))
+    serializer = URLSafeTimedSerializer(current_app.secret_key, salt=FORM_STAMP_SALT)
+    try:
+        _value, issued = serializer.loads(
+            stamp or "", max_age=FORM_STAMP_MAX_AGE, return_timestamp=True
+        )
+    except BadSignature:  # also SignatureExpired
+        return str(_l("This form has expired. Please check your details and send it again."))
+    seconds = (dt.datetime.now(dt.UTC) - issued).total_seconds()
+    if seconds < current_app.config["BOT_MIN_FILL_SECONDS"]:
+        return str(_l("That was very quick. Please check your details and send the form again."))
+    return None
+
+
+class BotCheckedForm(FlaskForm):
+    """A public form with cheap friction for programs (EVENTHUB_BOT_PROTECTION): a field
+    people never see that must stay empty, and a signed stamp of when the form was shown,
+    which must be a few seconds and at most a day old."""
+
+    leave_empty = StringField(
+        _l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"}
+    )
+    issued = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.posted_stamp = self.issued.data
+        self.issued.data = form_stamp()  # every rendering hands out a fresh stamp
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if not current_app.config["BOT_PROTECTION"]:
+            return ok
+        problem = automation_problem(self.leave_empty.data, self.posted_stamp)
+        if problem:
+            self.form_errors.append(problem)
+            return False
+        return ok
+
+
+class RegistrationForm(BotCheckedForm):
     first_name = name_field(_l("First name"), _l("Please enter your first name."), "given-name")
     last_name = name_field(_l("Last name"), _l("Please enter your last name."), "family-name")
     email = email_field(_l("Please enter your email address."))
@@ -172,7 +229,7 @@ class ColleagueForm(Form):
         return ok
 
 
-class GroupRegistrationForm(FlaskForm):
+class GroupRegistrationForm(BotCheckedForm):
     """An employer registers several colleagues at once."""
 
     contact_name = name_field(_l("Your name"), _l("Please enter your name."), "name")

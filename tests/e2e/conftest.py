@@ -22,6 +22,9 @@ CHROMIUM_ARGS = [
 @pytest.fixture
 def live_server(app):
     """Serves `app` on a free loopback port in a background thread."""
+    # Bot protection on, as in production; a browser driven by a program fills forms
+    # faster than a person, so no minimum fill time.
+    app.config.update(BOT_PROTECTION=True, BOT_MIN_FILL_SECONDS=0)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -14,11 +14,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_limiter.util import get_remote_address
 
 from eventhub.calendar.private import feed_links, rotate_feed
 from eventhub.errors import abort_with
 from eventhub.events import bp
 from eventhub.events.forms import (
+    GROUP_MAX,
     CancelForm,
     CorrectionForm,
     GroupRegistrationForm,
@@ -46,8 +48,41 @@ def _registration_limit() -> str:
     return current_app.config["REGISTRATION_RATELIMIT"]
 
 
+def _seat_limit() -> str:
+    return current_app.config["SEAT_RATELIMIT"]
+
+
+def _client_and_event() -> str:
+    """Seats are counted per client and event: one address cannot fill an event."""
+    return f"seats:{get_remote_address()}:{request.view_args.get('slug', '')}"
+
+
+def _seats_asked_for() -> int:
+    """How many seats this POST asks for: one, or the filled rows of a group form."""
+    if request.endpoint != "events.register_group_page":
+        return 1
+    emails = [v for k, v in request.form.items() if k.endswith("-email") and v.strip()]
+    return max(1, min(len(emails), GROUP_MAX + 1))
+
+
+def _registered(response) -> bool:
+    return response.status_code == 303
+
+
+# Requests per client (any event), and seats per client and event (only what was taken).
+_limit_requests = limiter.limit(_registration_limit, methods=["POST"])
+_limit_seats = limiter.limit(
+    _seat_limit,
+    key_func=_client_and_event,
+    cost=_seats_asked_for,
+    deduct_when=_registered,
+    methods=["POST"],
+)
+
+
 @bp.route("/events/<slug:slug>/register", methods=["GET", "POST"])
-@limiter.limit(_registration_limit, methods=["POST"])
+@_limit_requests
+@_limit_seats
 def register_page(slug: str):
     event = public_event(slug) or abort(404)
     form = RegistrationForm()
@@ -76,7 +111,8 @@ def register_page(slug: str):
 
 
 @bp.route("/events/<slug:slug>/register/group", methods=["GET", "POST"])
-@limiter.limit(_registration_limit, methods=["POST"])
+@_limit_requests
+@_limit_seats
 def register_group_page(slug: str):
     """An employer registers several colleagues; each gets their own confirmation."""
     event = public_event(slug) or abort(404)
