@@ -152,11 +152,13 @@ def _every(seconds: float, job, *, first: bool = False):
 
 @mail.command("scheduled")
 def mail_scheduled() -> None:
-    """Write the daily digests and day-before attendee lists that are due (cron-friendly)."""
+    """Write the digests and day-before lists that are due, release expired seat holds."""
     from eventhub.manage.scheduled import run_scheduled
 
     report = run_scheduled()
     click.echo(f"{report.digests} digests, {report.attendee_lists} attendee lists written.")
+    if report.released_holds:
+        click.echo(f"{report.released_holds} seats of unconfirmed registrations released.")
 
 
 api_keys = AppGroup("api-keys", help="API keys of organisations (for the organiser API).")

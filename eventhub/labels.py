@@ -48,6 +48,7 @@ NOT_SPECIFIED = _l("Not specified")
 STATUS_LABELS = {
     "confirmed": _l("Confirmed"),
     "cancelled": _l("Registration cancelled"),
+    "unverified": _l("Address not yet confirmed"),
 }
 
 
@@ -59,6 +60,11 @@ def format_name(fmt: str) -> str:
 def role_name(role: str) -> str:
     label = ROLE_LABELS.get(role)
     return str(label) if label is not None else role
+
+
+def status_name(status: str) -> str:
+    label = STATUS_LABELS.get(status)
+    return str(label) if label is not None else status
 
 
 def refusal_message(reason: str) -> str:

@@ -71,6 +71,19 @@ def confirmation_row(event: Event, registration: Registration, token: str) -> Ou
     return outbox_row(message, kind="confirmation", event_id=event.id)
 
 
+def confirm_address_row(event: Event, registration: Registration, token: str) -> OutboxMessage:
+    """ "Please confirm your address": the private link, which holds the confirm button.
+    No calendar invitation yet: the seat is only held."""
+    message = _attendee_mail(
+        event,
+        registration,
+        subject=lambda: _("Please confirm your registration: %(title)s", title=event.title),
+        template="confirm_address",
+        manage_url=absolute_url("events.my_registration", token=token),
+    )
+    return outbox_row(message, kind="confirm_address", event_id=event.id)
+
+
 def queue_cancellation(event: Event, registration: Registration) -> None:
     """The attendee cancelled (or was cancelled): METHOD:CANCEL with the same UID."""
     message = _attendee_mail(

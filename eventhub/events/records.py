@@ -77,6 +77,7 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         ],
         "funding_note": event.funding_note,
         "notify_mode": event.notify_mode,
+        "confirm_email": event.confirm_email,
     }
 
 
@@ -204,6 +205,7 @@ def upsert_event(record: EventRecord) -> str:
     event.language = record.language
     event.funding_note = record.funding_note
     event.notify_mode = record.notify_mode
+    event.confirm_email = record.confirm_email
     event.venue_name = record.venue.name
     event.venue_street = record.venue.street
     event.venue_postcode = record.venue.postcode

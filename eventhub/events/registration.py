@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 from flask import current_app
@@ -11,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from eventhub.database import write_transaction
 from eventhub.events.notifications import (
+    confirm_address_row,
     confirmation_row,
     group_summary_row,
     new_registrations_row,
@@ -19,7 +21,14 @@ from eventhub.events.notifications import (
 )
 from eventhub.extensions import db
 from eventhub.mail.outbox import mailboxes_over_limit
-from eventhub.models import PERSON_FIELDS, Event, Registration, normalise_email
+from eventhub.models import (
+    ACTIVE_STATUSES,
+    HOLD_MINUTES,
+    PERSON_FIELDS,
+    Event,
+    Registration,
+    normalise_email,
+)
 from eventhub.models.base import utcnow
 from eventhub.models.event import new_uid
 from eventhub.querying import event_load_options
@@ -111,13 +120,18 @@ def register_group(
     for index, key in enumerate(keys):
         if key in keys[:index]:  # the sender's own list: naming the address tells nothing
             raise GroupRefused("duplicate", attendees[index].email)
-    people = [_new_registration(event_id, a, key) for a, key in zip(attendees, keys, strict=True)]
     event = db.session.scalar(
         select(Event).options(*event_load_options(agenda=False)).where(Event.id == event_id)
     )
     if event is None:
         raise RegistrationRefused("draft")
-    _check_state(event, allow_closed, allow_full=False, seats=len(people))  # early answer
+    people = [
+        _new_registration(event, a, key, unverified=event.confirm_email and a.source == "web")
+        for a, key in zip(attendees, keys, strict=True)
+    ]
+    # An early answer; where seats may be held by holds that ran out, "full" is decided
+    # under the lock, after releasing them.
+    _check_state(event, allow_closed, allow_full=event.confirm_email, seats=len(people))
     _check_abuse(
         event_id, keys, [a.email for a in attendees] + ([contact.email] if contact else [])
     )
@@ -127,6 +141,8 @@ def register_group(
     composed_for = event.sequence
     try:
         with write_transaction() as session:
+            if event.confirm_email:  # seats nobody confirmed in time are free again
+                _release_expired_holds(event_id)
             event = _locked_event(event_id)
             _check_state(event, allow_closed, allow_full=True, seats=len(people))
             taken = set(
@@ -134,7 +150,7 @@ def register_group(
                     select(Registration.email_normalised).where(
                         Registration.event_id == event_id,
                         Registration.email_normalised.in_(keys),
-                        Registration.status == "confirmed",
+                        Registration.status.in_(ACTIVE_STATUSES),
                     )
                 )
             )
@@ -208,12 +224,15 @@ class _Pending:
     token: str
 
 
-def _new_registration(event_id: int, attendee: Attendee, email_key: str) -> _Pending:
+def _new_registration(
+    event: Event, attendee: Attendee, email_key: str, *, unverified: bool
+) -> _Pending:
     token, token_hash = new_token()
     registration = Registration(
         uid=new_uid(),
-        event_id=event_id,
-        status="confirmed",
+        event_id=event.id,
+        status="unverified" if unverified else "confirmed",
+        hold_until=utcnow() + dt.timedelta(minutes=HOLD_MINUTES) if unverified else None,
         first_name=attendee.first_name,
         last_name=attendee.last_name,
         email=attendee.email.strip(),
@@ -232,12 +251,20 @@ def _new_registration(event_id: int, attendee: Attendee, email_key: str) -> _Pen
 
 
 def _compose(event: Event, people: list[_Pending], contact: GroupContact | None) -> list:
-    mails = [confirmation_row(event, p.registration, p.token) for p in people]
+    """Each person's mail (first, in order), then the contact's summary and the notice
+    to the organisers (of confirmed registrations; unverified ones are told on confirming)."""
+    mails = [
+        confirm_address_row(event, p.registration, p.token)
+        if p.registration.status == "unverified"
+        else confirmation_row(event, p.registration, p.token)
+        for p in people
+    ]
     registrations = [p.registration for p in people]
     if contact is not None:
         mails.append(group_summary_row(event, registrations, contact))
-    if event.notify_mode == "each" and event.contact_email:
-        mails.append(new_registrations_row(event, registrations))
+    confirmed = [r for r in registrations if r.status == "confirmed"]
+    if confirmed and event.notify_mode == "each" and event.contact_email:
+        mails.append(new_registrations_row(event, confirmed))
     return mails
 
 
@@ -293,15 +320,22 @@ def registration_by_token(token: str) -> Registration | None:
     return db.session.scalar(select(Registration).where(Registration.token_hash == token_hash))
 
 
+def registration_by_uid(event_id: int, uid: str) -> Registration | None:
+    return db.session.scalar(
+        select(Registration).where(Registration.event_id == event_id, Registration.uid == uid)
+    )
+
+
 def cancel_registration(registration_id: int) -> Registration:
     """Cancel a confirmed registration and free its seat (idempotent)."""
     with write_transaction() as session:
         # Conditional on the status, so two cancels at once free the seat only once.
         cancelled = session.execute(
             update(Registration)
-            .where(Registration.id == registration_id, Registration.status == "confirmed")
+            .where(Registration.id == registration_id, Registration.status.in_(ACTIVE_STATUSES))
             .values(
                 status="cancelled",
+                hold_until=None,
                 cancelled_at=utcnow(),
                 sequence=Registration.sequence + 1,
                 updated_at=utcnow(),
@@ -376,3 +410,75 @@ def set_checked_in(registration_id: int, checked_in: bool) -> Registration:
         elif not checked_in:
             registration.checked_in_at = None
     return registration
+
+
+# --- confirming the address -------------------------------------------------------
+
+
+class HoldExpired(Exception):
+    """The address was confirmed too late: the held seat has been released."""
+
+
+def confirm_address(registration_id: int, token: str) -> Registration:
+    """The person opened the link in our mail and confirmed: the held seat becomes theirs,
+    with the usual confirmation and calendar invitation. Refused once the hold expired."""
+    with write_transaction() as session:
+        _release_expired_holds(None)
+        confirmed = session.execute(
+            update(Registration)
+            .where(Registration.id == registration_id, Registration.status == "unverified")
+            .values(status="confirmed", hold_until=None, updated_at=utcnow())
+            .returning(Registration.id)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        registration = session.get(Registration, registration_id, populate_existing=True)
+        if registration is None:
+            raise LookupError(registration_id)
+        if confirmed is None:
+            if registration.status != "confirmed":
+                raise HoldExpired(registration_id)
+            return registration  # confirmed before: nothing to do
+        event = session.scalar(
+            select(Event)
+            .options(*event_load_options(agenda=False))
+            .where(Event.id == registration.event_id)
+        )
+        row = confirmation_row(event, registration, token)
+        row.registration_id = registration.id
+        session.add(row)
+        if event.notify_mode == "each" and event.contact_email:
+            session.add(new_registrations_row(event, [registration]))
+    return registration
+
+
+def release_expired_holds() -> int:
+    """Free the seats of unverified registrations whose hold ran out; returns how many.
+    Run by the scheduled job, and before every registration for the event concerned."""
+    with write_transaction():
+        return _release_expired_holds(None)
+
+
+def _release_expired_holds(event_id: int | None) -> int:
+    """In the caller's write transaction: expired holds become cancelled, seats freed once."""
+    condition = [Registration.status == "unverified", Registration.hold_until <= utcnow()]
+    if event_id is not None:
+        condition.append(Registration.event_id == event_id)
+    released = (
+        db.session.execute(
+            update(Registration)
+            .where(*condition)
+            .values(status="cancelled", cancelled_at=utcnow(), hold_until=None, updated_at=utcnow())
+            .returning(Registration.event_id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    for freed_event, count in Counter(released).items():
+        db.session.execute(
+            update(Event)
+            .where(Event.id == freed_event)
+            .values(confirmed_count=Event.confirmed_count - count, updated_at=Event.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+    return len(released)

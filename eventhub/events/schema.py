@@ -137,6 +137,8 @@ class EventRecord(_Strict):
     agenda: list[AgendaItem] = []
     funding_note: Summary = ""
     notify_mode: Literal[NOTIFY_MODES] = "digest"  # type: ignore[valid-type]
+    # Public registrations hold a seat until the address is confirmed by mail.
+    confirm_email: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> EventRecord:

@@ -72,6 +72,7 @@ def fill_event_form(form: EventForm, event: Event) -> None:
     form.contact_phone.data = event.contact_phone
     form.funding_note.data = event.funding_note
     form.notify_mode.data = event.notify_mode
+    form.confirm_email.data = event.confirm_email
     others = [h for h in event.hosts if h is not primary]
     for entry, host in zip(form.hosts, others, strict=False):
         entry.form.organisation.data = host.organisation.slug
@@ -162,4 +163,5 @@ def event_data_from_form(form: EventForm, existing: Event | None) -> dict:
         "agenda": agenda,
         "funding_note": form.funding_note.data or "",
         "notify_mode": form.notify_mode.data,
+        "confirm_email": bool(form.confirm_email.data),
     }

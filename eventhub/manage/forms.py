@@ -40,7 +40,7 @@ from eventhub.events.forms import (
 )
 from eventhub.events.schema import SLUG_PATTERN
 from eventhub.labels import AGENDA_KIND_LABELS, FORMAT_LABELS, ROLE_LABELS
-from eventhub.models import AGENDA_KINDS, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from eventhub.models import AGENDA_KINDS, HOLD_MINUTES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 TIMEZONES = ("Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/London", "UTC")
 BLANK_ROWS = 3
@@ -224,6 +224,16 @@ class EventForm(FlaskForm):
             ]
         ),
         default="digest",
+    )
+    confirm_email = BooleanField(
+        _l("Registrations must confirm their email address"),
+        description=_l(
+            "A seat is held for %(minutes)d minutes until the person clicks the link in the "
+            "mail we send; unconfirmed seats are released. Protects against registrations "
+            "in other people's names and against programs filling the event.",
+            minutes=HOLD_MINUTES,
+        ),
+        default=False,
     )
     hosts = FieldList(FormField(HostForm), label=_l("Co-hosts, partners and funders"))
     agenda = FieldList(FormField(AgendaItemForm), label=_l("Agenda"))

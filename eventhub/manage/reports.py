@@ -76,7 +76,7 @@ class Listing:
 def registration_listing(event: Event, args) -> Listing:
     q = " ".join(args.get("q", "").split())[:100]
     status = args.get("status", "")
-    if status not in ("", "confirmed", "cancelled", "checked_in"):
+    if status not in ("", "confirmed", "unverified", "cancelled", "checked_in"):
         status = ""
     sort = args.get("sort", "name")
     if sort not in SORTS:

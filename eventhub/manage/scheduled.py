@@ -1,4 +1,5 @@
-"""Mail that is due by the clock: daily digests and the attendee list the day before."""
+"""What is due by the clock: daily digests, the attendee list the day before, and seats
+held for unconfirmed addresses that ran out."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from eventhub.database import write_transaction
+from eventhub.events.registration import release_expired_holds
 from eventhub.extensions import db
 from eventhub.manage.attendee_lists import queue_list
 from eventhub.manage.notifications import queue_digest
@@ -22,12 +24,13 @@ log = logging.getLogger(__name__)
 class ScheduledReport:
     digests: int = 0
     attendee_lists: int = 0
+    released_holds: int = 0
 
 
 def run_scheduled(now: dt.datetime | None = None) -> ScheduledReport:
     """Write what is due into the outbox; safe to run as often as you like."""
     now = now or utcnow()
-    report = ScheduledReport()
+    report = ScheduledReport(released_holds=release_expired_holds())
     for event_id in db.session.scalars(
         select(Event.id).where(
             Event.status == "published", Event.contact_email != "", Event.ends_at > now

@@ -30,6 +30,7 @@ from eventhub.models.organisation import (
 )
 from eventhub.models.registration import (
     ACTIVE_STATUSES,
+    HOLD_MINUTES,
     ORGANISATION_TYPES,
     PERSON_FIELDS,
     REGISTRATION_SOURCES,
@@ -41,6 +42,7 @@ from eventhub.models.registration import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "HOLD_MINUTES",
     "AGENDA_KINDS",
     "EVENT_FORMATS",
     "EVENT_STATUSES",

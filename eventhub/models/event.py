@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
@@ -98,6 +99,9 @@ class Event(db.Model):
     confirmed_count: Mapped[int] = mapped_column(default=0)
     # How the event's contact hears of registrations: "each", "digest" (daily) or "none".
     notify_mode: Mapped[str] = mapped_column(String(10), default="digest")
+    # Registrations through the public forms hold a seat until the person confirms their
+    # address by the link in a mail (against registrations in other people's names).
+    confirm_email: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     digest_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attendee_list_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # iCalendar SEQUENCE: raised with every change attendees must see.

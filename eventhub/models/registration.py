@@ -12,7 +12,7 @@ from eventhub.extensions import db
 from eventhub.models.base import UTCDateTime, utcnow
 from eventhub.models.event import Event, new_uid
 
-REGISTRATION_STATUSES = ("confirmed", "cancelled")
+REGISTRATION_STATUSES = ("confirmed", "cancelled", "unverified")
 REGISTRATION_SOURCES = ("web", "manual", "api")
 # What kind of organisation a participant comes from (for the event report).
 ORGANISATION_TYPES = (
@@ -25,7 +25,10 @@ ORGANISATION_TYPES = (
     "counselling",
     "other",
 )
-ACTIVE_STATUSES = ("confirmed",)
+# Statuses that hold a seat (and count as the person's one registration for the event):
+# "unverified" holds it briefly until the address is confirmed by the link in a mail.
+ACTIVE_STATUSES = ("confirmed", "unverified")
+HOLD_MINUTES = 30  # how long an unverified registration holds its seat
 # What a registration says about the person (and an organiser may correct).
 PERSON_FIELDS = (
     "first_name",
@@ -60,8 +63,8 @@ class Registration(db.Model):
             "event_id",
             "email_normalised",
             unique=True,
-            sqlite_where=text("status = 'confirmed'"),
-            postgresql_where=text("status = 'confirmed'"),
+            sqlite_where=text("status IN ('confirmed', 'unverified')"),
+            postgresql_where=text("status IN ('confirmed', 'unverified')"),
         ),
         Index("ix_registrations_event_status", "event_id", "status"),
     )
@@ -90,6 +93,8 @@ class Registration(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # While "unverified": the seat is held until then, and released after.
+    hold_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()

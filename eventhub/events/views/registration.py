@@ -31,16 +31,20 @@ from eventhub.events.registration import (
     Attendee,
     GroupContact,
     GroupRefused,
+    HoldExpired,
     RegistrationRefused,
     cancel_registration,
+    confirm_address,
     register,
     register_group,
     registration_by_token,
+    registration_by_uid,
     update_registration,
 )
 from eventhub.extensions import limiter
 from eventhub.i18n import current_language
 from eventhub.labels import refusal_message
+from eventhub.models import ACTIVE_STATUSES, HOLD_MINUTES
 from eventhub.public_events import public_event
 
 
@@ -96,12 +100,16 @@ def register_page(slug: str):
                 language=current_language(),
             )
             try:
-                _registration, token = register(event.id, attendee)
+                registration, token = register(event.id, attendee)
             except RegistrationRefused as exc:
                 refusal = refusal_message(exc.reason)
                 status = 409
                 event = public_event(slug) or abort(404)
             else:
+                if registration.status == "unverified":
+                    # The private link goes only to the mailbox: opening it is the proof.
+                    target = url_for("events.check_mailbox", slug=slug, uid=registration.uid)
+                    return redirect(target, 303)
                 return redirect(url_for("events.my_registration", token=token, new=1), 303)
         else:
             status = 422
@@ -151,16 +159,26 @@ def register_group_page(slug: str):
                     refusal = _group_full_message(event)
                 status = 409
             else:
-                flash(
-                    ngettext(
+                if event.confirm_email:
+                    message = ngettext(
+                        "A seat is held for %(num)d person. They receive a mail and must "
+                        "confirm their registration within %(minutes)d minutes; you receive "
+                        "a summary.",
+                        "Seats are held for %(num)d people. Each receives a mail and must "
+                        "confirm their registration within %(minutes)d minutes; you receive "
+                        "a summary.",
+                        len(attendees),
+                        minutes=HOLD_MINUTES,
+                    )
+                else:
+                    message = ngettext(
                         "%(num)d person is registered. Each receives their own confirmation "
                         "and calendar invitation; you receive a summary.",
                         "%(num)d people are registered. Each receives their own confirmation "
                         "and calendar invitation; you receive a summary.",
                         len(attendees),
-                    ),
-                    "success",
-                )
+                    )
+                flash(message, "success")
                 return redirect(url_for("events.event_page", slug=slug), 303)
         else:
             status = 422
@@ -197,7 +215,7 @@ def my_registration(token: str):
     form = CorrectionForm(obj=registration)
     status = 200
     if request.method == "POST":
-        if registration.status != "confirmed":
+        if registration.status not in ACTIVE_STATUSES:
             abort_with(409, _("This registration has been cancelled and cannot be changed."))
         if form.validate_on_submit():
             changes = {
@@ -240,7 +258,51 @@ def cancel_my_registration(token: str):
     registration = registration_by_token(token) or abort(404)
     if not CancelForm().validate_on_submit():
         abort(400)
-    if registration.status == "confirmed":
+    if registration.status in ACTIVE_STATUSES:
         cancel_registration(registration.id)
         flash(_("Your registration is cancelled. Your seat is free for someone else."), "success")
     return redirect(url_for("events.my_registration", token=token), 303)
+
+
+@bp.get("/events/<slug:slug>/registered/<token:uid>")
+def check_mailbox(slug: str, uid: str):
+    """After registering for an event that asks to confirm the address: look in your mail.
+    Shows nothing personal beyond a masked address (the link is not a credential)."""
+    event = public_event(slug) or abort(404)
+    registration = registration_by_uid(event.id, uid) or abort(404)
+    response = make_response(
+        render_template(
+            "events/check_mailbox.html",
+            event=event,
+            registration=registration,
+            masked_email=masked(registration.email),
+        )
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/r/<token:token>/confirm")
+def confirm_my_registration(token: str):
+    registration = registration_by_token(token) or abort(404)
+    if not CancelForm().validate_on_submit():
+        abort(400)
+    try:
+        confirm_address(registration.id, token)
+    except HoldExpired:
+        flash(
+            _(
+                "The time to confirm has run out and the seat has been released. Please "
+                "register again."
+            ),
+            "error",
+        )
+    else:
+        flash(_("Your registration is confirmed. The confirmation is on its way."), "success")
+    return redirect(url_for("events.my_registration", token=token), 303)
+
+
+def masked(email: str) -> str:
+    """j…@example.org: enough to recognise one's own address, not to learn someone's."""
+    local, _at, domain = email.rpartition("@")
+    return f"{local[:1]}…@{domain}"
