@@ -20,13 +20,16 @@ from eventhub.models import EVENT_STATUSES, Event
 from eventhub.querying import event_load_options
 from eventhub.text import slugify
 
+MAX_SLUG_LENGTH = 120
+
 
 class EventError(ValueError):
     """The event data broke a rule; `field` names the form field, or None."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, suggestion: str | None = None):
         super().__init__(message)
         self.field = field
+        self.suggestion = suggestion
 
 
 def local_to_aware(value: dt.datetime | None, timezone: str) -> dt.datetime | None:
@@ -60,15 +63,27 @@ def format_speakers(speakers: list[dict]) -> str:
     )
 
 
+def slug_available(slug: str) -> bool:
+    """Free for a new event: not a reserved word and no event (public or draft) has it."""
+    if slug in RESERVED_SLUGS:
+        return False
+    return db.session.scalar(select(Event.id).where(Event.slug == slug)) is None
+
+
+def free_variant(slug: str) -> str:
+    """The first free `slug-2`, `slug-3`, ... (within the slug's length limit)."""
+    n = 1
+    while True:
+        n += 1
+        suffix = f"-{n}"
+        candidate = slug[: MAX_SLUG_LENGTH - len(suffix)].rstrip("-") + suffix
+        if slug_available(candidate):
+            return candidate
+
+
 def unique_slug(title: str) -> str:
     base = slugify(title, max_length=100) or "veranstaltung"
-    if base in RESERVED_SLUGS:
-        base = f"{base}-1"
-    slug, n = base, 1
-    while db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return base if slug_available(base) else free_variant(base)
 
 
 def _event(slug: str) -> Event:
@@ -83,8 +98,11 @@ def save_event(data: dict, *, existing_slug: str | None) -> Event:
             data = {**data, "slug": existing.slug, "status": existing.status}
         elif not data.get("slug"):
             data = {**data, "slug": unique_slug(data["title"])}
-        elif session.scalar(select(Event.id).where(Event.slug == data["slug"])) is not None:
-            raise EventError("slug_taken", "slug")
+        elif not slug_available(data["slug"]):
+            # One answer whether a public event, another organisation's draft or a
+            # reserved word holds the address: whose it is, or that a draft exists,
+            # is nobody else's business.
+            raise EventError("slug_unavailable", "slug", free_variant(data["slug"]))
         try:
             record = EventRecord.model_validate(data)
         except ValidationError as exc:

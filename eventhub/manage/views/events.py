@@ -74,8 +74,19 @@ def _edit_event(form: EventForm, existing):
 
 
 def _attach_event_error(form: EventForm, error: EventError) -> None:
+    if error.suggestion:
+        # Neutral on purpose (see save_event); the free variant goes into the field.
+        form.slug.data = error.suggestion
+        form.slug.errors = [
+            *form.slug.errors,
+            _(
+                "This address is not available. We suggest %(slug)s instead: "
+                "send the form again to use it, or choose another address.",
+                slug=error.suggestion,
+            ),
+        ]
+        return
     messages = {
-        "slug_taken": _("This address is already used by another event."),
         "nonexistent": _("This time does not exist on that day (clocks change)."),
     }
     message = messages.get(str(error), _("Please check this field: %(detail)s", detail=str(error)))
