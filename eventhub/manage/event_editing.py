@@ -16,7 +16,8 @@ from eventhub.database import write_transaction
 from eventhub.events.records import event_to_dict, notify_attendees, upsert_event
 from eventhub.events.schema import RESERVED_SLUGS, EventRecord, describe_errors
 from eventhub.extensions import db
-from eventhub.models import EVENT_STATUSES, Event
+from eventhub.manage.host_requests import queue_new_host_requests
+from eventhub.models import EVENT_STATUSES, Event, Membership, User
 from eventhub.querying import event_load_options
 from eventhub.text import slugify
 
@@ -90,7 +91,39 @@ def _event(slug: str) -> Event:
     return db.session.scalar(select(Event).options(*event_load_options()).where(Event.slug == slug))
 
 
-def save_event(data: dict, *, existing_slug: str | None) -> Event:
+def _member_of(user_id: int) -> frozenset[int] | None:
+    """The organisations whose links this editor may make without asking them; None for a
+    site admin (an operator, trusted like `events import`)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return frozenset()
+    if user.is_admin:
+        return None
+    return frozenset(
+        db.session.scalars(select(Membership.organisation_id).where(Membership.user_id == user_id))
+    )
+
+
+def _upsert_as(record: EventRecord, editor_id: int) -> Event:
+    """upsert_event with the editor's consent rules; owners of organisations named
+    without consent are asked by mail (in the same transaction)."""
+    event = _event(record.slug)
+    pending_before = {
+        (h.organisation_id, h.role) for h in (event.hosts if event else []) if not h.accepted
+    }
+    upsert_event(record, member_of=_member_of(editor_id))
+    event = _event(record.slug)
+    queue_new_host_requests(
+        [
+            h
+            for h in event.hosts
+            if not h.accepted and (h.organisation_id, h.role) not in pending_before
+        ]
+    )
+    return event
+
+
+def save_event(data: dict, *, existing_slug: str | None, editor_id: int) -> Event:
     """Create (existing_slug None) or update an event from workspace data (contract JSON)."""
     with write_transaction() as session:
         if existing_slug is not None:
@@ -109,8 +142,7 @@ def save_event(data: dict, *, existing_slug: str | None) -> Event:
             first = exc.errors()[0]
             field = str(first["loc"][0]) if first["loc"] else None
             raise EventError(describe_errors(exc), field) from exc
-        upsert_event(record)
-        return _event(record.slug)
+        return _upsert_as(record, editor_id)
 
 
 def set_status(event_id: int, status: str) -> Event:
@@ -131,8 +163,11 @@ def set_status(event_id: int, status: str) -> Event:
         return event
 
 
-def duplicate_event(event_id: int, *, days_later: int = 0) -> Event:
-    """A draft copy (same hosts, agenda, texts) as the template for the next event."""
+def duplicate_event(event_id: int, *, editor_id: int, days_later: int = 0) -> Event:
+    """A draft copy (same hosts, agenda, texts) as the template for the next event.
+
+    Consent is per event: other organisations are asked again for the copy.
+    """
     shift = dt.timedelta(days=days_later)
 
     def moved(value: str | None) -> str | None:
@@ -152,6 +187,7 @@ def duplicate_event(event_id: int, *, days_later: int = 0) -> Event:
         )
         for item in data["agenda"]:
             item["starts_at"], item["ends_at"] = moved(item["starts_at"]), moved(item["ends_at"])
+        for host in data["hosts"]:
+            host.pop("pending", None)
         record = EventRecord.model_validate(data)
-        upsert_event(record)
-        return _event(record.slug)
+        return _upsert_as(record, editor_id)
