@@ -67,7 +67,7 @@ def answer_host_request(organisation_id: int, link_id: int, *, accept: bool) -> 
                 EventHost.organisation_id == organisation_id,
                 EventHost.accepted_at.is_(None),
             )
-            .with_for_update()
+            .with_for_update(of=EventHost)
         )
         if link is None:
             return None
