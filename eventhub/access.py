@@ -8,10 +8,15 @@ from sqlalchemy import ColumnElement, Select, exists, select
 
 from eventhub.errors import abort_with
 from eventhub.extensions import db
-from eventhub.models import Event, EventHost, Membership, Organisation, Registration
+from eventhub.models import (
+    MANAGING_ROLES,
+    Event,
+    EventHost,
+    Membership,
+    Organisation,
+    Registration,
+)
 from eventhub.querying import event_load_options
-
-MANAGING_ROLES = ("host", "cohost")
 
 
 def my_organisations() -> list[Organisation]:
@@ -27,15 +32,29 @@ def my_organisations() -> list[Organisation]:
     )
 
 
-def managed_by(organisation_ids) -> ColumnElement[bool]:
-    """Condition on Event: one of these organisations hosts or co-hosts it.
+def owned_organisation_ids() -> list[int]:
+    """The organisations the current user owns (site admins: none of their own)."""
+    return list(
+        db.session.scalars(
+            select(Membership.organisation_id).where(
+                Membership.user_id == current_user.id, Membership.role == "owner"
+            )
+        )
+    )
 
-    Partners and funders are named on the event but do not manage it. The one rule for
-    the workspace (a user's organisations) and the API (a token's organisation).
+
+def managed_by(organisation_ids) -> ColumnElement[bool]:
+    """Condition on Event: one of these organisations hosts or co-hosts it, and agreed to.
+
+    Partners and funders are named on the event but do not manage it; a link another
+    organisation made without consent (pending) grants nothing until an owner accepts.
+    The one rule for the workspace (a user's organisations) and the API (a token's
+    organisation).
     """
     return exists().where(
         EventHost.event_id == Event.id,
         EventHost.role.in_(MANAGING_ROLES),
+        EventHost.accepted_at.is_not(None),
         EventHost.organisation_id.in_(organisation_ids),
     )
 

@@ -31,13 +31,14 @@ FILTER_NAMES = ("q", "topic", "region", "format", "series", "host")
 MAX_FILTER_LENGTH = 200
 
 # Series and organisations the public may see: those with a published or cancelled event
-# (for organisations in any role: host, co-host, partner, funder).
+# (for organisations in any role: host, co-host, partner, funder, once they accepted it).
 SERIES_WITH_PUBLIC_EVENTS = exists().where(
     Event.series_id == Series.id, Event.status.in_(PUBLIC_STATUSES)
 )
 ORGANISATIONS_WITH_PUBLIC_EVENTS = exists().where(
     EventHost.organisation_id == Organisation.id,
     EventHost.event_id == Event.id,
+    EventHost.accepted_at.is_not(None),
     Event.status.in_(PUBLIC_STATUSES),
 )
 
@@ -115,6 +116,7 @@ def apply_filters(stmt: Select, filters: CatalogueFilters) -> Select:
             exists().where(
                 EventHost.event_id == Event.id,
                 EventHost.organisation_id == Organisation.id,
+                EventHost.accepted_at.is_not(None),
                 Organisation.slug == filters.host,
             )
         )

@@ -224,3 +224,27 @@ def test_import_reports_what_the_database_would_refuse(runner, app, tmp_path, ov
     result = runner.invoke(args=["events", "import", str(path)])
     assert result.exit_code == 1
     assert "record 0:" in result.output and "Traceback" not in result.output
+
+
+def test_host_consent_migration_counts_existing_links_as_accepted(app_factory, backend):
+    """Links made before the consent rule (revision 4e0a757892bf) stay accepted."""
+    from eventhub.events.records import upsert_event
+    from eventhub.events.schema import EventRecord
+    from eventhub.models import EventHost
+
+    app = app_factory()
+    runner = app.test_cli_runner()
+    with app.app_context():
+        upsert_event(EventRecord.model_validate(event_record(slug="alt")))
+        db.session.commit()
+    for args in (["db", "stamp", "head"], ["db", "downgrade", "13eee00eda8d"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        columns = {c["name"] for c in inspect(db.engine).get_columns("event_hosts")}
+        assert "accepted_at" not in columns
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        links = db.session.scalars(select(EventHost)).all()
+        assert links and all(link.accepted_at is not None for link in links)

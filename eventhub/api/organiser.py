@@ -23,6 +23,7 @@ from eventhub.api.auth import ApiClient, bearer_token, client_from_header
 from eventhub.api.schema import RegistrationIn, field_errors
 from eventhub.api.views import event_json, paged_json
 from eventhub.errors import abort_with, error_response
+from eventhub.events.records import host_to_dict
 from eventhub.events.registration import (
     Attendee,
     RegistrationRefused,
@@ -176,6 +177,8 @@ def organiser_events():
 
     def to_json(event: Event) -> dict:
         data = event_json(event)
+        # The event's own organisers see who has not accepted yet.
+        data["hosts"] = [host_to_dict(h) for h in event.hosts]
         data["confirmed_count"] = event.confirmed_count
         data["registrations_url"] = url_for(
             "api.organiser_registrations", slug=event.slug, _external=True

@@ -25,6 +25,8 @@ from eventhub.public_events import (
 
 def event_json(event: Event) -> dict:
     data = event_to_dict(event)
+    # Organisations named without their consent yet are not published as such.
+    data["hosts"] = [h for h in data["hosts"] if not h.get("pending")]
     data.update(
         seats_left=event.seats_left,
         registrations_open=event.registrations_open,

@@ -82,7 +82,7 @@ def event_json_ld(event: Event) -> Markup:
         "organizer": [
             {"@type": "Organization", "name": h.organisation.name}
             for h in event.hosts
-            if h.role in ("host", "cohost")
+            if h.role in ("host", "cohost") and h.accepted
         ],
         "offers": {
             "@type": "Offer",

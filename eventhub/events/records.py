@@ -17,7 +17,17 @@ from eventhub.database import write_transaction
 from eventhub.events.notifications import queue_event_change
 from eventhub.events.schema import EventRecord, describe_errors
 from eventhub.extensions import db
-from eventhub.models import AgendaItem, Event, EventHost, Organisation, Registration, Series, Topic
+from eventhub.models import (
+    MANAGING_ROLES,
+    AgendaItem,
+    Event,
+    EventHost,
+    Organisation,
+    Registration,
+    Series,
+    Topic,
+)
+from eventhub.models.base import utcnow
 from eventhub.querying import event_load_options
 from eventhub.text import slugify
 
@@ -53,10 +63,7 @@ def event_to_dict(event: Event) -> dict[str, Any]:
             "region": event.region,
         },
         "online_url": event.online_url,
-        "hosts": [
-            {"name": h.organisation.name, "slug": h.organisation.slug, "role": h.role}
-            for h in event.hosts
-        ],
+        "hosts": [host_to_dict(h) for h in event.hosts],
         "series": event.series.slug if event.series else None,
         "topics": [t.name for t in event.topics],
         "language": event.language,
@@ -79,6 +86,17 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         "notify_mode": event.notify_mode,
         "confirm_email": event.confirm_email,
     }
+
+
+def host_to_dict(host: EventHost) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": host.organisation.name,
+        "slug": host.organisation.slug,
+        "role": host.role,
+    }
+    if not host.accepted:
+        data["pending"] = True
+    return data
 
 
 def export_events() -> list[dict[str, Any]]:
@@ -164,16 +182,26 @@ def unique_topics(names: list[str]) -> list[str]:
     return list(seen.values())
 
 
-def _comparable(data: dict[str, Any]) -> dict[str, Any]:
-    """What counts as a change: topics and hosts by slug (names live on shared rows)."""
+def _comparable(data: dict[str, Any], *, consent_from_record: bool = True) -> dict[str, Any]:
+    """What counts as a change: topics and hosts by slug (names live on shared rows), and
+    the hosts' pending flags when the record decides them (an import)."""
     data = dict(data)
     data["topics"] = sorted(slugify(name) or "topic" for name in data["topics"])
-    data["hosts"] = [(h["slug"], h["role"]) for h in data["hosts"]]
+    data["hosts"] = [
+        (h["slug"], h["role"], bool(h.get("pending")) if consent_from_record else None)
+        for h in data["hosts"]
+    ]
     return data
 
 
-def upsert_event(record: EventRecord) -> str:
-    """Apply one record; returns 'created', 'updated' or 'unchanged'. Does not commit."""
+def upsert_event(record: EventRecord, *, member_of: frozenset[int] | None = None) -> str:
+    """Apply one record; returns 'created', 'updated' or 'unchanged'. Does not commit.
+
+    `member_of` None: a trusted writer (`events import`, the demo): every host link is
+    accepted unless the record marks it `pending`. Otherwise the organisations the editor
+    belongs to: links to them are accepted at once, links to others wait for an owner of
+    that organisation (eventhub.manage.host_requests), see `_replace_hosts`.
+    """
     event = db.session.scalar(
         select(Event)
         .options(*event_load_options())
@@ -188,7 +216,10 @@ def upsert_event(record: EventRecord) -> str:
         before = None
     else:
         before = event_to_dict(event)
-        if _comparable(before) == _comparable(new):
+        trusted = member_of is None
+        if _comparable(before, consent_from_record=trusted) == _comparable(
+            new, consent_from_record=trusted
+        ):
             return "unchanged"
         outcome = "updated"
 
@@ -217,7 +248,7 @@ def upsert_event(record: EventRecord) -> str:
     event.contact_phone = record.contact.phone
     event.series = _series(record.series)
     event.topics = [_topic(name) for name in unique_topics(record.topics)]
-    _replace_hosts(event, record)
+    _replace_hosts(event, record, member_of)
     event.agenda = [
         AgendaItem(
             position=pos,
@@ -286,17 +317,40 @@ def _organisation(slug: str, name: str) -> Organisation:
     return organisation
 
 
-def _replace_hosts(event: Event, record: EventRecord) -> None:
-    wanted = [(h.slug, h.name, h.role) for h in record.hosts]
-    current = [(h.organisation.slug, h.organisation.name, h.role) for h in event.hosts]
-    if [(s, r) for s, _n, r in wanted] == [(s, r) for s, _n, r in current]:
-        return
-    event.hosts.clear()
+def _replace_hosts(event: Event, record: EventRecord, member_of: frozenset[int] | None) -> None:
+    """Make the event's links those of the record, keeping each organisation's consent.
+
+    Links are updated in place, so an accepted co-host stays accepted when the event is
+    edited. A link needs (new) consent when it is new or moves from partner/funder to a
+    role that manages the event, unless the writer is trusted or belongs to it.
+    """
+    current = {h.organisation.slug: h for h in event.hosts}
+    wanted = {h.slug for h in record.hosts}
+    for link in list(event.hosts):
+        if link.organisation.slug not in wanted:
+            event.hosts.remove(link)
     db.session.flush()
-    for position, (slug, name, role) in enumerate(wanted):
-        event.hosts.append(
-            EventHost(organisation=_organisation(slug, name), role=role, position=position)
-        )
+    now = utcnow()
+    for position, host in enumerate(record.hosts):
+        link = current.get(host.slug)
+        if link is None:
+            link = EventHost(organisation=_organisation(host.slug, host.name), role=host.role)
+            event.hosts.append(link)
+            consent_kept = False
+        else:
+            gains_access = host.role in MANAGING_ROLES and link.role not in MANAGING_ROLES
+            consent_kept = link.accepted and not gains_access
+        link.position = position
+        link.role = host.role
+        if member_of is None:
+            accepted = not host.pending
+        else:
+            accepted = consent_kept or link.organisation.id in member_of
+        if not accepted:
+            link.accepted_at = None
+        elif link.accepted_at is None:
+            link.accepted_at = now
+    event.hosts.sort(key=lambda h: h.position)
 
 
 def refresh_event_search_text(event: Event) -> None:
@@ -306,7 +360,7 @@ def refresh_event_search_text(event: Event) -> None:
         event.venue_name,
         event.venue_city,
         event.region,
-        *(h.organisation.name for h in event.hosts),
+        *(h.organisation.name for h in event.public_hosts),
         *(t.name for t in event.topics),
     ]
     event.search_text = " ".join(p for p in parts if p).casefold()

@@ -94,6 +94,9 @@ class Host(_Strict):
     name: Name200
     slug: Slug
     role: Literal[HOST_ROLES] = "host"  # type: ignore[valid-type]
+    # True while the organisation has not accepted being named (exported as such so a
+    # re-import keeps it pending); absent or false: accepted.
+    pending: bool = False
 
 
 class Contact(_Strict):

@@ -79,7 +79,9 @@ def sheet_info(event: Event, language: str) -> SheetInfo:
         )
         if p
     )
-    hosts = ", ".join(h.organisation.name for h in event.hosts if h.role in ("host", "cohost"))
+    hosts = ", ".join(
+        h.organisation.name for h in event.hosts if h.role in ("host", "cohost") and h.accepted
+    )
     return SheetInfo(
         title=event.title,
         period=event_period(event.starts_at, event.ends_at, event.timezone),

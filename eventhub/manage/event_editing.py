@@ -16,17 +16,21 @@ from eventhub.database import write_transaction
 from eventhub.events.records import event_to_dict, notify_attendees, upsert_event
 from eventhub.events.schema import RESERVED_SLUGS, EventRecord, describe_errors
 from eventhub.extensions import db
-from eventhub.models import EVENT_STATUSES, Event
+from eventhub.manage.host_requests import queue_new_host_requests
+from eventhub.models import EVENT_STATUSES, Event, Membership, User
 from eventhub.querying import event_load_options
 from eventhub.text import slugify
+
+MAX_SLUG_LENGTH = 120
 
 
 class EventError(ValueError):
     """The event data broke a rule; `field` names the form field, or None."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, suggestion: str | None = None):
         super().__init__(message)
         self.field = field
+        self.suggestion = suggestion
 
 
 def local_to_aware(value: dt.datetime | None, timezone: str) -> dt.datetime | None:
@@ -60,22 +64,66 @@ def format_speakers(speakers: list[dict]) -> str:
     )
 
 
+def slug_available(slug: str) -> bool:
+    """Free for a new event: not a reserved word and no event (public or draft) has it."""
+    if slug in RESERVED_SLUGS:
+        return False
+    return db.session.scalar(select(Event.id).where(Event.slug == slug)) is None
+
+
+def free_variant(slug: str) -> str:
+    """The first free `slug-2`, `slug-3`, ... (within the slug's length limit)."""
+    n = 1
+    while True:
+        n += 1
+        suffix = f"-{n}"
+        candidate = slug[: MAX_SLUG_LENGTH - len(suffix)].rstrip("-") + suffix
+        if slug_available(candidate):
+            return candidate
+
+
 def unique_slug(title: str) -> str:
     base = slugify(title, max_length=100) or "veranstaltung"
-    if base in RESERVED_SLUGS:
-        base = f"{base}-1"
-    slug, n = base, 1
-    while db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return base if slug_available(base) else free_variant(base)
 
 
 def _event(slug: str) -> Event:
     return db.session.scalar(select(Event).options(*event_load_options()).where(Event.slug == slug))
 
 
-def save_event(data: dict, *, existing_slug: str | None) -> Event:
+def _member_of(user_id: int) -> frozenset[int] | None:
+    """The organisations whose links this editor may make without asking them; None for a
+    site admin (an operator, trusted like `events import`)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return frozenset()
+    if user.is_admin:
+        return None
+    return frozenset(
+        db.session.scalars(select(Membership.organisation_id).where(Membership.user_id == user_id))
+    )
+
+
+def _upsert_as(record: EventRecord, editor_id: int) -> Event:
+    """upsert_event with the editor's consent rules; owners of organisations named
+    without consent are asked by mail (in the same transaction)."""
+    event = _event(record.slug)
+    pending_before = {
+        (h.organisation_id, h.role) for h in (event.hosts if event else []) if not h.accepted
+    }
+    upsert_event(record, member_of=_member_of(editor_id))
+    event = _event(record.slug)
+    queue_new_host_requests(
+        [
+            h
+            for h in event.hosts
+            if not h.accepted and (h.organisation_id, h.role) not in pending_before
+        ]
+    )
+    return event
+
+
+def save_event(data: dict, *, existing_slug: str | None, editor_id: int) -> Event:
     """Create (existing_slug None) or update an event from workspace data (contract JSON)."""
     with write_transaction() as session:
         if existing_slug is not None:
@@ -83,16 +131,18 @@ def save_event(data: dict, *, existing_slug: str | None) -> Event:
             data = {**data, "slug": existing.slug, "status": existing.status}
         elif not data.get("slug"):
             data = {**data, "slug": unique_slug(data["title"])}
-        elif session.scalar(select(Event.id).where(Event.slug == data["slug"])) is not None:
-            raise EventError("slug_taken", "slug")
+        elif not slug_available(data["slug"]):
+            # One answer whether a public event, another organisation's draft or a
+            # reserved word holds the address: whose it is, or that a draft exists,
+            # is nobody else's business.
+            raise EventError("slug_unavailable", "slug", free_variant(data["slug"]))
         try:
             record = EventRecord.model_validate(data)
         except ValidationError as exc:
             first = exc.errors()[0]
             field = str(first["loc"][0]) if first["loc"] else None
             raise EventError(describe_errors(exc), field) from exc
-        upsert_event(record)
-        return _event(record.slug)
+        return _upsert_as(record, editor_id)
 
 
 def set_status(event_id: int, status: str) -> Event:
@@ -113,8 +163,11 @@ def set_status(event_id: int, status: str) -> Event:
         return event
 
 
-def duplicate_event(event_id: int, *, days_later: int = 0) -> Event:
-    """A draft copy (same hosts, agenda, texts) as the template for the next event."""
+def duplicate_event(event_id: int, *, editor_id: int, days_later: int = 0) -> Event:
+    """A draft copy (same hosts, agenda, texts) as the template for the next event.
+
+    Consent is per event: other organisations are asked again for the copy.
+    """
     shift = dt.timedelta(days=days_later)
 
     def moved(value: str | None) -> str | None:
@@ -134,6 +187,7 @@ def duplicate_event(event_id: int, *, days_later: int = 0) -> Event:
         )
         for item in data["agenda"]:
             item["starts_at"], item["ends_at"] = moved(item["starts_at"]), moved(item["ends_at"])
+        for host in data["hosts"]:
+            host.pop("pending", None)
         record = EventRecord.model_validate(data)
-        upsert_event(record)
-        return _event(record.slug)
+        return _upsert_as(record, editor_id)

@@ -105,3 +105,30 @@ def queue_attendee_list(
         filename=attendee_list_filename(event, "xlsx"),
     )
     enqueue(message, kind="attendee_list", event_id=event.id)
+
+
+def queue_host_request(link, owner, *, requested_by: list[str]) -> None:
+    """Ask an owner whether their organisation agrees to be named on an event."""
+    language = owner.language or "de"
+    event = link.event
+    with force_locale(language):
+        subject = _(
+            "%(organisation)s named on %(title)s: please accept or decline",
+            organisation=link.organisation.name,
+            title=event.title,
+        )
+    message = compose(
+        to=owner.email,
+        to_name=owner.name,
+        subject=subject,
+        template="host_request",
+        language=language,
+        context={
+            "link": link,
+            "event": event,
+            "requested_by": ", ".join(requested_by),
+            "answer_url": absolute_url("manage.organisation", org_slug=link.organisation.slug)
+            + "#host-requests",
+        },
+    )
+    enqueue(message, kind="host_request", event_id=event.id)

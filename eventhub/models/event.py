@@ -27,6 +27,8 @@ EVENT_FORMATS = ("workshop", "fachtagung", "info", "kooperation", "exchange", "n
 EVENT_STATUSES = ("draft", "published", "cancelled")
 NOTIFY_MODES = ("each", "digest", "none")
 HOST_ROLES = ("host", "cohost", "partner", "funder")
+# Roles that manage the event (workspace, attendee lists, organiser API).
+MANAGING_ROLES = ("host", "cohost")
 AGENDA_KINDS = ("welcome", "talk", "panel", "discussion", "workshop", "break", "networking")
 
 
@@ -158,7 +160,14 @@ class Event(db.Model):
         return self.registration_state == "open"
 
     def hosts_with_role(self, role: str) -> list[EventHost]:
-        return [h for h in self.hosts if h.role == role]
+        """Accepted links in that role (a pending one is not shown as a host)."""
+        return [h for h in self.hosts if h.role == role and h.accepted]
+
+    @property
+    def public_hosts(self) -> list[EventHost]:
+        """The links the public sees: accepted ones, and partners and funders named
+        without consent yet (shown as plain text, not as that organisation)."""
+        return [h for h in self.hosts if h.accepted or h.role not in MANAGING_ROLES]
 
 
 class EventHost(db.Model):
@@ -170,9 +179,17 @@ class EventHost(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     role: Mapped[str] = mapped_column(String(20), default="host")
     position: Mapped[int] = mapped_column(default=0)
+    # When the organisation agreed to be named (None: pending). Naming an organisation
+    # the editor does not belong to waits for one of its owners; until then the link
+    # grants no access and is not shown as that organisation.
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship(back_populates="hosts")
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+    @property
+    def accepted(self) -> bool:
+        return self.accepted_at is not None
 
 
 class AgendaItem(db.Model):

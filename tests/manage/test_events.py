@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
@@ -144,7 +145,8 @@ def test_slug_must_be_unique(organiser_client, make_event):
         "/manage/events/new", data=event_form(org_id("ihk-nrw"), slug="schon-da")
     )
     assert response.status_code == 422
-    assert "bereits" in response.get_data(as_text=True)
+    assert "nicht verfügbar" in response.get_data(as_text=True)
+    assert 'value="schon-da-2"' in response.get_data(as_text=True)
 
 
 def test_cancel_raises_sequence_and_shows_on_public_page(organiser_client, make_event):
@@ -185,3 +187,57 @@ def test_duplicate_as_template(organiser_client, make_event):
     assert copy is not None and copy.status == "draft" and copy.uid != event.uid
     assert copy.series.slug == "reihe" and copy.agenda[0].speakers[0]["name"] == "Souad Lamroubal"
     assert response.headers["Location"] == f"/manage/events/{copy.slug}/edit"
+
+
+def _slug_error(body: str) -> str:
+    return re.search(r'<p class="error" id="slug-error">([^<]*)</p>', body).group(1)
+
+
+def test_unavailable_slug_gets_one_neutral_answer_with_a_free_suggestion(
+    organiser_client, make_organiser, make_event
+):
+    """Whether another organisation's draft, a public event or a reserved word holds the
+    address, the answer is the same and suggests a free one (drafts' slugs do not leak)."""
+    make_organiser("b@hwk.example", "hwk-leipzig")
+    hwk = [{"name": "HWK Leipzig", "slug": "hwk-leipzig", "role": "host"}]
+    make_event(slug="geheimer-entwurf", status="draft", hosts=hwk)
+    make_event(slug="oeffentlich", status="published", hosts=hwk)
+    messages = set()
+    for slug in ("geheimer-entwurf", "oeffentlich", "archive"):
+        response = organiser_client.post(
+            "/manage/events/new", data=event_form(org_id("ihk-nrw"), slug=slug)
+        )
+        body = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert "anderen Veranstaltung" not in body and "bereits" not in body
+        assert f'value="{slug}-2"' in body  # the suggestion is in the field
+        messages.add(_slug_error(body).replace(slug, "SLUG"))
+    assert len(messages) == 1, messages
+    assert "nicht verfügbar" in messages.pop()
+    # The suggestion is free: sending the form with it creates the event.
+    response = organiser_client.post(
+        "/manage/events/new", data=event_form(org_id("ihk-nrw"), slug="geheimer-entwurf-2")
+    )
+    assert response.status_code == 303
+
+
+def test_a_draft_answers_like_a_missing_event_everywhere(client, make_event, make_organiser):
+    make_organiser("b@hwk.example", "hwk-leipzig")
+    make_event(
+        slug="geheimer-entwurf",
+        status="draft",
+        hosts=[{"name": "HWK Leipzig", "slug": "hwk-leipzig", "role": "host"}],
+    )
+    for path in (
+        "/events/{}",
+        "/events/{}.ics",
+        "/events/{}/register",
+        "/events/{}/register/group",
+        "/api/v1/events/{}",
+    ):
+        draft = client.get(path.format("geheimer-entwurf"))
+        missing = client.get(path.format("gibt-es-nicht"))
+        assert draft.status_code == missing.status_code == 404, path
+        assert draft.get_data(as_text=True).replace("geheimer-entwurf", "X") == (
+            missing.get_data(as_text=True).replace("gibt-es-nicht", "X")
+        ), path

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from eventhub.extensions import db
 from eventhub.manage.api_keys import create_token
-from eventhub.models import ApiToken, Event, Organisation
+from eventhub.models import ApiToken, Event, EventHost, Organisation
 from tests.manage.conftest import hosted_by, log_in
 
 # Routes that do not belong to an event or organisation, with what A may see there.
@@ -62,6 +62,8 @@ def url_for_rule(rule, event, registration) -> str:
         "org_slug": "hwk-leipzig",
         "token": "x" * 43,
         "token_id": their_token().id,
+        "link_id": 1,
+        "answer": "accept",
     }
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 
@@ -132,8 +134,17 @@ def test_state_changes_need_post_and_csrf(app_factory):
                 event_record(slug="eigene", status="draft", hosts=hosted_by("ihk-nrw"))
             )
         )
+        named = hosted_by("hwk-leipzig") + [
+            {"name": "IHK NRW", "slug": "ihk-nrw", "role": "cohost", "pending": True}
+        ]
+        upsert_event(EventRecord.model_validate(event_record(slug="fremde", hosts=named)))
         db.session.commit()
         own = db.session.scalar(select(Organisation).where(Organisation.slug == "ihk-nrw"))
+        request_id = db.session.scalar(
+            select(EventHost.id).where(
+                EventHost.organisation_id == own.id, EventHost.accepted_at.is_(None)
+            )
+        )
         own_token_id = create_token(own.id, "CRM", can_write=True, created_by_id=None)[0].id
     client = app.test_client()
     login_page = client.get("/manage/login").get_data(as_text=True)
@@ -164,6 +175,8 @@ def test_state_changes_need_post_and_csrf(app_factory):
                     "org_slug": "ihk-nrw",
                     "token": "x",
                     "token_id": own_token_id,
+                    "link_id": request_id,
+                    "answer": "accept",
                 }[k]
                 for k in rule.arguments
             },
@@ -177,6 +190,7 @@ def test_state_changes_need_post_and_csrf(app_factory):
         assert db.session.scalar(select(func.count(ApiToken.id))) == 1
     with app.app_context():
         assert db.session.scalar(select(Event.status).where(Event.slug == "eigene")) == "draft"
+        assert db.session.get(EventHost, request_id).accepted_at is None
 
 
 def test_ids_beyond_32_bits_are_404(organiser_client, make_event):

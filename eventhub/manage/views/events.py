@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from eventhub.access import event_or_404, managed_events, my_organisations
+from eventhub.access import event_or_404, managed_events, my_organisations, owned_organisation_ids
 from eventhub.i18n import event_period
 from eventhub.manage import bp, reports
 from eventhub.manage.event_editing import EventError, duplicate_event, save_event, set_status
 from eventhub.manage.event_form import event_data_from_form, fill_event_form, prepare_event_form
 from eventhub.manage.forms import ActionForm, EventForm
+from eventhub.manage.host_requests import pending_host_requests
 from eventhub.models.base import utcnow
 from eventhub.text import render_markdown
 
@@ -26,6 +28,7 @@ def dashboard():
         upcoming=upcoming,
         past=past,
         organisations=my_organisations(),
+        host_requests=pending_host_requests(owned_organisation_ids()),
     )
 
 
@@ -59,7 +62,11 @@ def _edit_event(form: EventForm, existing):
         elif form.validate_on_submit():
             try:
                 data = event_data_from_form(form, existing)
-                event = save_event(data, existing_slug=existing.slug if existing else None)
+                event = save_event(
+                    data,
+                    existing_slug=existing.slug if existing else None,
+                    editor_id=current_user.id,
+                )
             except EventError as exc:
                 _attach_event_error(form, exc)
                 status = 422
@@ -74,8 +81,19 @@ def _edit_event(form: EventForm, existing):
 
 
 def _attach_event_error(form: EventForm, error: EventError) -> None:
+    if error.suggestion:
+        # Neutral on purpose (see save_event); the free variant goes into the field.
+        form.slug.data = error.suggestion
+        form.slug.errors = [
+            *form.slug.errors,
+            _(
+                "This address is not available. We suggest %(slug)s instead: "
+                "send the form again to use it, or choose another address.",
+                slug=error.suggestion,
+            ),
+        ]
+        return
     messages = {
-        "slug_taken": _("This address is already used by another event."),
         "nonexistent": _("This time does not exist on that day (clocks change)."),
     }
     message = messages.get(str(error), _("Please check this field: %(detail)s", detail=str(error)))
@@ -124,7 +142,7 @@ def duplicate(slug: str):
     event = event_or_404(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    copy = duplicate_event(event.id)
+    copy = duplicate_event(event.id, editor_id=current_user.id)
     flash(_("A draft copy has been created. Adjust the date and publish it."), "success")
     return redirect(url_for("manage.edit_event", slug=copy.slug), 303)
 

@@ -13,6 +13,7 @@ from eventhub.manage import bp
 from eventhub.manage.accounts import AccountError
 from eventhub.manage.api_keys import create_token, organisation_tokens, revoke_token
 from eventhub.manage.forms import ActionForm, ApiTokenForm, InviteForm, OrganisationForm
+from eventhub.manage.host_requests import answer_host_request, pending_host_requests
 from eventhub.manage.organisations import (
     all_organisations,
     create_organisation,
@@ -38,6 +39,7 @@ def _organisation_page(organisation, status: int = 200, **overrides):
         "tokens": organisation_tokens(organisation.id) if role == "owner" else [],
         "form_nonce": _new_form_nonce() if role == "owner" else "",
         "new_token": None,
+        "host_requests": pending_host_requests([organisation.id]) if role == "owner" else [],
         **overrides,
     }
     return render_template("manage/organisation.html", **context), status
@@ -132,6 +134,36 @@ def revoke_api_token(org_slug: str, token_id: int):
         abort(404)
     flash(_("The API key has been revoked. Requests with it are refused from now on."), "success")
     return redirect(url_for("manage.organisation", org_slug=org_slug, _anchor="api-heading"), 303)
+
+
+@bp.post("/organisations/<slug:org_slug>/host-requests/<id:link_id>/<any(accept, decline):answer>")
+def answer_host_request_view(org_slug: str, link_id: int, answer: str):
+    """An owner accepts or declines their organisation being named on an event."""
+    organisation = _owned_by_me_or_404(org_slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    event = answer_host_request(organisation.id, link_id, accept=answer == "accept")
+    if event is None:
+        abort(404)
+    if answer == "accept":
+        flash(
+            _(
+                "%(organisation)s is now named on %(title)s.",
+                organisation=organisation.name,
+                title=event.title,
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "%(organisation)s is no longer named on %(title)s.",
+                organisation=organisation.name,
+                title=event.title,
+            ),
+            "success",
+        )
+    return redirect(url_for("manage.organisation", org_slug=org_slug, _anchor="host-requests"), 303)
 
 
 @bp.route("/admin/organisations", methods=["GET", "POST"])
