@@ -366,3 +366,60 @@ def test_bulk_cancels_at_once_free_each_seat_once(app_factory):
             select(OutboxMessage.recipient).where(OutboxMessage.kind == "cancellation")
         ).all()
         assert len(mails) == 30 and len(set(mails)) == 30
+
+
+@pytest.mark.slow
+def test_control_without_the_guard_seats_are_freed_twice(app_factory, monkeypatch):
+    """The control: read the confirmed ids first, then update them unconditionally in a
+    deferred transaction. Concurrent bulk cancels then fail ("database is locked" on
+    SQLite) or free the same seats twice (PostgreSQL)."""
+    import functools
+    import time
+
+    from eventhub.database import write_transaction
+    from eventhub.events import registration
+    from eventhub.events.registration import Attendee, register
+    from tests.events.test_concurrency import build_event
+
+    def cancel_unguarded(registration_ids, *, event_id=None):
+        confirmed = db.session.scalars(
+            select(Registration.id).where(
+                Registration.id.in_(registration_ids), Registration.status == "confirmed"
+            )
+        ).all()
+        time.sleep(0.05)  # widen the window between check and write, as a slow request would
+        db.session.execute(
+            update(Registration)
+            .where(Registration.id.in_(confirmed))
+            .values(status="cancelled")
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            update(Event)
+            .where(Event.id == event_id)
+            .values(confirmed_count=Event.confirmed_count - len(confirmed))
+            .execution_options(synchronize_session=False)
+        )
+        return list(confirmed)
+
+    app = app_factory()
+    build_event(app, "ohne-schutz", 40)
+    with app.app_context():
+        event_id = db.session.scalar(select(Event.id).where(Event.slug == "ohne-schutz"))
+        ids = [
+            register(event_id, Attendee("Bot", str(n), f"bot{n}@bots.example"))[0].id
+            for n in range(30)
+        ]
+        register(event_id, Attendee("Anna", "Echt", "anna@example.org"))
+    monkeypatch.setattr(registration, "_cancel_confirmed", cancel_unguarded)
+    monkeypatch.setattr(
+        registration, "write_transaction", functools.partial(write_transaction, immediate=False)
+    )
+
+    def job():
+        cancel_registrations(event_id, ids, notify=False)
+
+    errors = run_together(app, job, 6)
+    with app.app_context():
+        count = db.session.get(Event, event_id).confirmed_count
+    assert errors or count != 1, "the race did not show: the control proves nothing"
