@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from eventhub.database import write_transaction
@@ -329,32 +329,12 @@ def registration_by_uid(event_id: int, uid: str) -> Registration | None:
 def cancel_registration(registration_id: int) -> Registration:
     """Cancel a confirmed registration and free its seat (idempotent)."""
     with write_transaction() as session:
-        # Conditional on the status, so two cancels at once free the seat only once.
-        cancelled = session.execute(
-            update(Registration)
-            .where(Registration.id == registration_id, Registration.status.in_(ACTIVE_STATUSES))
-            .values(
-                status="cancelled",
-                hold_until=None,
-                cancelled_at=utcnow(),
-                sequence=Registration.sequence + 1,
-                updated_at=utcnow(),
-            )
-            .returning(Registration.event_id)
-            .execution_options(synchronize_session=False)
-        ).scalar_one_or_none()
-        if cancelled is not None:
-            session.execute(
-                update(Event)
-                .where(Event.id == cancelled, Event.confirmed_count > 0)
-                .values(confirmed_count=Event.confirmed_count - 1, updated_at=Event.updated_at)
-                .execution_options(synchronize_session=False)
-            )
+        cancelled = _cancel_confirmed([registration_id])
         registration = session.get(Registration, registration_id, populate_existing=True)
         if registration is None:
             raise LookupError(registration_id)
         # Not past the mail limit: register-and-cancel loops must not flood an inbox.
-        if cancelled is not None and not mailboxes_over_limit([registration.email]):
+        if cancelled and not mailboxes_over_limit([registration.email]):
             queue_cancellation(registration.event, registration)
     return registration
 
@@ -482,3 +462,82 @@ def _release_expired_holds(event_id: int | None) -> int:
             .execution_options(synchronize_session=False)
         )
     return len(released)
+
+
+# --- cancelling in bulk -----------------------------------------------------------
+
+# Ids per statement: far below SQLite's and PostgreSQL's limits on bound parameters.
+CANCEL_CHUNK = 500
+
+
+def cancel_registrations(event_id: int, registration_ids: list[int], *, notify: bool) -> int:
+    """Cancel those confirmed registrations of the event and free their seats, in one
+    transaction; returns how many were cancelled.
+
+    Ids of other events, and registrations no longer confirmed, are skipped: the same
+    conditional UPDATE as a single cancellation frees each seat once, however many
+    cancels run at once. With `notify`, each person cancelled gets the usual cancellation
+    (METHOD:CANCEL); without, no mail is written.
+    """
+    wanted = list(dict.fromkeys(registration_ids))
+    with write_transaction() as session:
+        cancelled: list[int] = []
+        for start in range(0, len(wanted), CANCEL_CHUNK):
+            cancelled += _cancel_confirmed(wanted[start : start + CANCEL_CHUNK], event_id=event_id)
+        if notify and cancelled:
+            event = session.get(Event, event_id)
+            for start in range(0, len(cancelled), CANCEL_CHUNK):
+                for registration in session.scalars(
+                    select(Registration)
+                    .where(Registration.id.in_(cancelled[start : start + CANCEL_CHUNK]))
+                    .order_by(Registration.id)
+                    .execution_options(populate_existing=True)
+                ):
+                    queue_cancellation(event, registration)
+    return len(cancelled)
+
+
+def _cancel_confirmed(registration_ids: list[int], *, event_id: int | None = None) -> list[int]:
+    """Cancel those of the registrations still confirmed and free their seats; returns
+    the ids cancelled. Call inside write_transaction().
+
+    Conditional on the status, so two cancels at once free each seat only once.
+    """
+    if not registration_ids:
+        return []
+    condition = [
+        Registration.id.in_(registration_ids),
+        Registration.status.in_(ACTIVE_STATUSES),  # a held seat is freed like a confirmed one
+    ]
+    if event_id is not None:
+        condition.append(Registration.event_id == event_id)
+    now = utcnow()
+    rows = db.session.execute(
+        update(Registration)
+        .where(*condition)
+        .values(
+            status="cancelled",
+            cancelled_at=now,
+            hold_until=None,
+            sequence=Registration.sequence + 1,
+            updated_at=now,
+        )
+        .returning(Registration.id, Registration.event_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    freed: dict[int, int] = {}
+    for _id, event in rows:
+        freed[event] = freed.get(event, 0) + 1
+    for event, seats in freed.items():
+        db.session.execute(
+            update(Event)
+            .where(Event.id == event, Event.confirmed_count > 0)
+            .values(
+                confirmed_count=case(
+                    (Event.confirmed_count > seats, Event.confirmed_count - seats), else_=0
+                ),
+                updated_at=Event.updated_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return sorted(id_ for id_, _event in rows)

@@ -11,6 +11,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -20,6 +21,7 @@ from wtforms import (
     URLField,
 )
 from wtforms.validators import (
+    DataRequired,
     Email,
     InputRequired,
     Length,
@@ -320,3 +322,81 @@ class ForgotPasswordForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password = new_password_field(_l("New password"))
+
+
+# Registration times a bulk cancellation may filter by (bounds keep the UTC conversion safe).
+BULK_YEARS = (2000, 2100)
+
+
+def bulk_year(form, field) -> None:
+    if field.data and not BULK_YEARS[0] <= field.data.year <= BULK_YEARS[1]:
+        raise ValidationError(
+            _l(
+                "Please enter a date between %(min)d and %(max)d.",
+                min=BULK_YEARS[0],
+                max=BULK_YEARS[1],
+            )
+        )
+
+
+class _BulkFilterFields:
+    """The filter of a bulk cancellation, shared by the filter form and the confirmation."""
+
+    domain = StringField(
+        _l("Email domain"),
+        description=_l("e.g. bots.example – also matches its subdomains."),
+        filters=[strip_ends],
+        validators=[Length(max=253, message=TOO_LONG), plain_text],
+    )
+    organisation = StringField(
+        _l("Organisation contains"),
+        filters=[strip_ends],
+        validators=[Length(max=200, message=TOO_LONG), plain_text],
+    )
+    registered_from = DateTimeLocalField(
+        _l("Registered from"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional(), bulk_year],
+    )
+    registered_until = DateTimeLocalField(
+        _l("Registered until"),
+        description=_l("In the event's time zone; the minute given is included."),
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional(), bulk_year],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and not (
+            self.domain.data
+            or self.organisation.data
+            or self.registered_from.data
+            or self.registered_until.data
+        ):
+            self.form_errors.append(_l("Please fill in at least one filter."))
+            return False
+        start, end = self.registered_from.data, self.registered_until.data
+        if valid and start and end and end < start:
+            self.registered_until.errors.append(_l("The end must be after the start."))
+            return False
+        return valid
+
+
+class BulkCancelFilterForm(_BulkFilterFields, FlaskForm):
+    """The filter as a GET form: it only selects, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+
+class BulkCancelForm(_BulkFilterFields, FlaskForm):
+    """The confirmation: the same filter, the fingerprint of the set shown, mail or not."""
+
+    fingerprint = HiddenField(
+        validators=[InputRequired(), Regexp(r"^[0-9a-f]{64}$")],
+    )
+    notify = BooleanField(_l("Tell them by mail (cancellation with calendar update)"))
+    confirm = BooleanField(
+        _l("Yes, cancel these registrations and free their seats."),
+        validators=[DataRequired(_l("Please confirm the cancellation."))],
+    )

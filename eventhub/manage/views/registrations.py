@@ -1,10 +1,11 @@
-"""Registrations of one event in the workspace: add, correct, cancel, renew the private
-link, and check-in at the door."""
+"""Registrations of one event in the workspace: add, correct, cancel (one or many), renew
+the private link, and check-in at the door."""
 
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from eventhub.access import event_or_404, registration_or_404
 from eventhub.events.forms import person_data
@@ -12,14 +13,16 @@ from eventhub.events.registration import (
     Attendee,
     RegistrationRefused,
     cancel_registration,
+    cancel_registrations,
     register,
     renew_manage_link,
     set_checked_in,
     update_registration,
 )
 from eventhub.labels import refusal_message
-from eventhub.manage import bp, reports
-from eventhub.manage.forms import ActionForm, AttendeeForm
+from eventhub.manage import bp, bulk, reports
+from eventhub.manage.event_editing import EventError
+from eventhub.manage.forms import ActionForm, AttendeeForm, BulkCancelFilterForm, BulkCancelForm
 
 
 @bp.route("/events/<slug:slug>/registrations/new", methods=["GET", "POST"])
@@ -165,3 +168,77 @@ def checkin_toggle(slug: str, registration_id: int):
             "success",
         )
     return redirect(url_for("manage.checkin", slug=slug, q=request.form.get("q", "")), 303)
+
+
+@bp.route("/events/<slug:slug>/registrations/bulk-cancel", methods=["GET", "POST"])
+def bulk_cancel(slug: str):
+    """Filter the confirmed registrations, preview them, cancel exactly the set shown.
+
+    The confirmation carries the filter and the fingerprint of the matching ids; the POST
+    recomputes the set and cancels only if it is still the one previewed.
+    """
+    event = event_or_404(slug)
+    if request.method == "GET":
+        form = BulkCancelFilterForm(request.args)
+        if not set(request.args) & set(form.data):  # not filtered yet
+            return _bulk_page(event, form, None, None)
+        if not form.validate() or (wanted := _bulk_filter(event, form)) is None:
+            return _bulk_page(event, form, None, None, 422)
+        selection = bulk.matching_registrations(event, wanted)
+        confirm = BulkCancelForm(formdata=None, data=form.data, fingerprint=selection.fingerprint)
+        return _bulk_page(event, form, confirm, selection)
+
+    confirm = BulkCancelForm()
+    confirmed = confirm.validate_on_submit()
+    if "csrf_token" in confirm.errors or confirm.fingerprint.errors:
+        abort(400)  # not a confirmation from our preview page
+    form = BulkCancelFilterForm(request.form)
+    if not form.validate() or (wanted := _bulk_filter(event, form)) is None:
+        return _bulk_page(event, form, None, None, 422)
+    selection = bulk.matching_registrations(event, wanted)
+    if selection.fingerprint != confirm.fingerprint.data:
+        # Someone registered, cancelled or changed their details since the preview.
+        confirm.fingerprint.data = selection.fingerprint
+        confirm.confirm.data = False
+        return _bulk_page(event, form, confirm, selection, 409, changed=True)
+    if not confirmed:
+        return _bulk_page(event, form, confirm, selection, 422)
+    cancelled = cancel_registrations(event.id, selection.ids, notify=confirm.notify.data)
+    flash(
+        ngettext(
+            "%(num)d registration has been cancelled.",
+            "%(num)d registrations have been cancelled.",
+            cancelled,
+        ),
+        "success",
+    )
+    return redirect(url_for("manage.event", slug=slug), 303)
+
+
+def _bulk_filter(event, form) -> bulk.BulkFilter | None:
+    """The filter of a valid form, or None with the error attached to the field."""
+    try:
+        return bulk.bulk_filter(
+            event,
+            domain=form.domain.data or "",
+            organisation=form.organisation.data or "",
+            registered_from=form.registered_from.data,
+            registered_until=form.registered_until.data,
+        )
+    except EventError as exc:
+        form[exc.field].errors.append(_("This time does not exist on that day (clocks change)."))
+    except ValueError:
+        form.domain.errors.append(_("Please enter a domain such as example.org."))
+    return None
+
+
+def _bulk_page(event, form, confirm, selection, status: int = 200, *, changed: bool = False):
+    return render_template(
+        "manage/bulk_cancel.html",
+        event=event,
+        form=form,
+        confirm=confirm,
+        selection=selection,
+        changed=changed,
+        preview_rows=bulk.PREVIEW_ROWS,
+    ), status
