@@ -60,7 +60,9 @@ def _derive_config(app: Flask) -> None:
     cfg.setdefault("RATELIMIT_STORAGE_URI", cfg.get("REDIS_URL") or "memory://")
     cfg["BASE_URL"] = str(cfg["BASE_URL"]).rstrip("/")
     if cfg["BASE_URL"].startswith("https://"):
+        # Served over https only: cookies never travel in clear, browsers stay on https.
         cfg["SESSION_COOKIE_SECURE"] = True
+        cfg.setdefault("HSTS", "max-age=31536000; includeSubDomains")
     if cfg["SECRET_KEY"] == Config.SECRET_KEY and not (app.debug or app.testing):
         log.warning("EVENTHUB_SECRET_KEY is not set; sessions use a development key")
 
@@ -145,8 +147,15 @@ def register_template_helpers(app: Flask) -> None:
         chosen = g.get("language_from_query")
         if chosen:
             response.set_cookie(
-                "lang", chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+                "lang",
+                chosen,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
+                secure=app.config.get("SESSION_COOKIE_SECURE", False),
             )
+        if app.config.get("HSTS"):
+            response.headers.setdefault("Strict-Transport-Security", app.config["HSTS"])
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.endpoint != "static" and response.mimetype == "text/html":
