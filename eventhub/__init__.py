@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from eventhub.config import Config
 from eventhub.extensions import babel, csrf, db, limiter, login_manager, migrate
 from eventhub.routing import IdConverter, SlugConverter, TokenConverter
+from eventhub.secret_key import configure_secret_key
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,7 @@ def _derive_config(app: Flask) -> None:
         # Served over https only: cookies never travel in clear, browsers stay on https.
         cfg["SESSION_COOKIE_SECURE"] = True
         cfg.setdefault("HSTS", "max-age=31536000; includeSubDomains")
-    if cfg["SECRET_KEY"] == Config.SECRET_KEY and not (app.debug or app.testing):
-        log.warning("EVENTHUB_SECRET_KEY is not set; sessions use a development key")
+    configure_secret_key(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 class Config:
     """Safe defaults for the embedded set-up (SQLite in instance/, mail in the outbox)."""
 
-    SECRET_KEY = "dev-not-secret"  # noqa: S105 - development default, warned about at start
+    # Required outside development; debug mode keeps a random one in instance/secret_key.
+    SECRET_KEY: str | None = None
+    SECRET_KEY_FILE: str | None = None  # None: instance/secret_key
     DATABASE_URL: str | None = None  # None: SQLite file in the instance folder
     BASE_URL = "http://localhost:5000"
     SMTP_URL: str | None = None
