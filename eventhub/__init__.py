@@ -43,6 +43,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from eventhub.cli import register_cli
 
     register_cli(app)
+    from eventhub import request_guard
+
+    request_guard.init_app(app)
     if app.config["PROXY_COUNT"]:
         # Behind a reverse proxy: take client address and scheme from its headers, so
         # rate limits apply per visitor, not to the proxy as a whole.
