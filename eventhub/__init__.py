@@ -6,7 +6,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, g, request
 from flask_babel import lazy_gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -117,11 +116,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(manage_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(mail_bp)
+    from eventhub import health
 
-    @app.get("/healthz")
-    def healthz():
-        db.session.execute(sa.text("SELECT 1"))
-        return {"status": "ok"}
+    health.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:
