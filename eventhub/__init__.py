@@ -61,6 +61,15 @@ def _derive_config(app: Flask) -> None:
         or "sqlite:///eventhub.sqlite3"
     )
     cfg.setdefault("RATELIMIT_STORAGE_URI", cfg.get("REDIS_URL") or "memory://")
+    if (
+        cfg.get("RATELIMIT_ENABLED", True)
+        and str(cfg["RATELIMIT_STORAGE_URI"]).startswith("memory://")
+        and not (app.debug or app.testing)
+    ):
+        log.warning(
+            "Rate limits are kept in memory, per worker process: with N workers a client "
+            "gets N times each limit. Set EVENTHUB_REDIS_URL to share them."
+        )
     cfg["BASE_URL"] = str(cfg["BASE_URL"]).rstrip("/")
     if cfg["BASE_URL"].startswith("https://"):
         # Served over https only: cookies never travel in clear, browsers stay on https.

@@ -15,6 +15,9 @@ class Config:
     MAIL_FROM = "eventhub <noreply@eventhub.localhost>"
     REDIS_URL: str | None = None
     RATELIMIT_ENABLED = True
+    # With Redis (EVENTHUB_REDIS_URL) limits are shared by all workers; while Redis is
+    # down, each worker counts in memory instead of failing requests.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     PROXY_COUNT = 0  # reverse proxies in front of the app whose X-Forwarded-* to trust
     REGISTRATION_RATELIMIT = "30 per minute"
     # Creating or cancelling registrations through the organiser API, per token.
