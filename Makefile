@@ -23,8 +23,8 @@ translations: $(VENV)/.runtime
 	$(BIN)/pybabel compile -d eventhub/translations
 
 run: $(VENV)/.runtime translations
-	$(BIN)/flask --app app init-db
-	$(BIN)/flask --app app demo
+	$(BIN)/flask --app app --debug init-db
+	$(BIN)/flask --app app --debug demo
 	$(BIN)/flask --app app run --debug --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev translations

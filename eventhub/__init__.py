@@ -6,7 +6,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, g, request
 from flask_babel import lazy_gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -14,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from eventhub.config import Config
 from eventhub.extensions import babel, csrf, db, limiter, login_manager, migrate
 from eventhub.routing import IdConverter, SlugConverter, TokenConverter
+from eventhub.secret_key import configure_secret_key
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from eventhub.cli import register_cli
 
     register_cli(app)
+    from eventhub import request_guard
+
+    request_guard.init_app(app)
     if app.config["PROXY_COUNT"]:
         # Behind a reverse proxy: take client address and scheme from its headers, so
         # rate limits apply per visitor, not to the proxy as a whole.
@@ -58,11 +61,21 @@ def _derive_config(app: Flask) -> None:
         or "sqlite:///eventhub.sqlite3"
     )
     cfg.setdefault("RATELIMIT_STORAGE_URI", cfg.get("REDIS_URL") or "memory://")
+    if (
+        cfg.get("RATELIMIT_ENABLED", True)
+        and str(cfg["RATELIMIT_STORAGE_URI"]).startswith("memory://")
+        and not (app.debug or app.testing)
+    ):
+        log.warning(
+            "Rate limits are kept in memory, per worker process: with N workers a client "
+            "gets N times each limit. Set EVENTHUB_REDIS_URL to share them."
+        )
     cfg["BASE_URL"] = str(cfg["BASE_URL"]).rstrip("/")
     if cfg["BASE_URL"].startswith("https://"):
+        # Served over https only: cookies never travel in clear, browsers stay on https.
         cfg["SESSION_COOKIE_SECURE"] = True
-    if cfg["SECRET_KEY"] == Config.SECRET_KEY and not (app.debug or app.testing):
-        log.warning("EVENTHUB_SECRET_KEY is not set; sessions use a development key")
+        cfg.setdefault("HSTS", "max-age=31536000; includeSubDomains")
+    configure_secret_key(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -120,11 +133,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(manage_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(mail_bp)
+    from eventhub import health
 
-    @app.get("/healthz")
-    def healthz():
-        db.session.execute(sa.text("SELECT 1"))
-        return {"status": "ok"}
+    health.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -154,8 +165,15 @@ def register_template_helpers(app: Flask) -> None:
         chosen = g.get("language_from_query")
         if chosen:
             response.set_cookie(
-                "lang", chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+                "lang",
+                chosen,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
+                secure=app.config.get("SESSION_COOKIE_SECURE", False),
             )
+        if app.config.get("HSTS"):
+            response.headers.setdefault("Strict-Transport-Security", app.config["HSTS"])
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.endpoint != "static" and response.mimetype == "text/html":

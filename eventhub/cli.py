@@ -1,4 +1,4 @@
-"""flask commands: init-db, demo, users, events, mail, api-keys."""
+"""flask commands: init-db, demo, users, events, mail, api-keys, check-config."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
@@ -28,6 +28,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(events)
     app.cli.add_command(mail)
     app.cli.add_command(api_keys)
+    app.cli.add_command(check_config)
 
 
 @click.command("init-db")
@@ -47,6 +48,22 @@ def demo() -> None:
         f"Demo data: {len(report.created)} events created, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged."
     )
+
+
+@click.command("check-config")
+@with_appcontext
+def check_config() -> None:
+    """Check the configuration for production; exit code 0 only if every check is ok."""
+    from eventhub.config_check import production_checks
+
+    checks = production_checks(current_app)
+    for check in checks:
+        click.echo(f"{'ok' if check.ok else 'problem':8} {check.name}: {check.detail}")
+    problems = sum(not check.ok for check in checks)
+    if problems:
+        click.echo(f"{problems} problem(s): not fit for production.", err=True)
+        sys.exit(1)
+    click.echo("The configuration is fit for production.")
 
 
 users = AppGroup("users", help="Manage accounts.")
@@ -114,7 +131,6 @@ mail = AppGroup("mail", help="The mail outbox.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
 def mail_send(loop: bool, interval: float) -> None:
     """Deliver what is due in the outbox over EVENTHUB_SMTP_URL (the worker)."""
-    from flask import current_app
 
     from eventhub.mail.delivery import run_worker
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 class Config:
     """Safe defaults for the embedded set-up (SQLite in instance/, mail in the outbox)."""
 
-    SECRET_KEY = "dev-not-secret"  # noqa: S105 - development default, warned about at start
+    # Required outside development; debug mode keeps a random one in instance/secret_key.
+    SECRET_KEY: str | None = None
+    SECRET_KEY_FILE: str | None = None  # None: instance/secret_key
     DATABASE_URL: str | None = None  # None: SQLite file in the instance folder
     BASE_URL = "http://localhost:5000"
     SMTP_URL: str | None = None
@@ -18,6 +20,9 @@ class Config:
     BOT_MIN_FILL_SECONDS = 3
     # Seats one client (address) may take per event, whatever the number of requests.
     SEAT_RATELIMIT = "40 per hour"
+    # With Redis (EVENTHUB_REDIS_URL) limits are shared by all workers; while Redis is
+    # down, each worker counts in memory instead of failing requests.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     PROXY_COUNT = 0  # reverse proxies in front of the app whose X-Forwarded-* to trust
     REGISTRATION_RATELIMIT = "30 per minute"
     # Creating or cancelling registrations through the organiser API, per token.

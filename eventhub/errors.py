@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import contextlib
+import logging
+
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
+from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 
@@ -16,11 +22,19 @@ def _messages() -> dict[int, str]:
         413: _("The request is too large. Please shorten your input."),
         429: _("Too many requests. Please wait a minute and try again."),
         500: _("Something went wrong on our side. Please try again later."),
+        503: _("The service is temporarily unavailable. Please try again in a minute."),
     }
 
 
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 30
+# The database cannot be reached or answer (SQLAlchemy wraps psycopg's and sqlite3's
+# connection errors in these), or every pooled connection is busy.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+
+
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
 
 
 def error_response(status: int, message: str | None = None, **details):
@@ -59,6 +73,22 @@ def register(app: Flask) -> None:
             body, status = response
             return body, status, {"Allow": ", ".join(error.valid_methods)}
         return response
+
+    def database_unavailable(error: Exception):
+        """503 with Retry-After instead of a 500 while the database is away; the
+        transaction is rolled back, so nothing is half-written."""
+        from eventhub.extensions import db
+
+        log.warning("database unavailable: %s", error)
+        with contextlib.suppress(Exception):  # the connection is gone: nothing to undo
+            db.session.rollback()
+        if "_login_user" not in g:
+            g._login_user = AnonymousUserMixin()  # the page must not load the account
+        body, status = error_response(503)
+        return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    for error_class in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error_class, database_unavailable)
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):

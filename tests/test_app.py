@@ -122,3 +122,20 @@ def test_proxy_headers_only_when_configured(app_factory, register_by_form):
     assert register_from(proxied, "203.0.113.1", "c@example.org") == 303
     assert register_from(proxied, "203.0.113.2", "d@example.org") == 303  # another visitor
     assert register_from(proxied, "203.0.113.1", "e@example.org") == 429  # the first one again
+
+
+def test_https_base_url_sends_hsts_and_secure_language_cookie(app_factory):
+    app = app_factory(BASE_URL="https://events.example")
+    response = app.test_client().get("/?lang=en")
+    assert response.status_code == 200
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("lang=en;") and "Secure" in cookie
+
+
+def test_http_base_url_sends_no_hsts_and_a_plain_language_cookie(app_factory):
+    app = app_factory(BASE_URL="http://localhost:5000")
+    response = app.test_client().get("/?lang=en")
+    assert "Strict-Transport-Security" not in response.headers
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("lang=en;") and "Secure" not in cookie

@@ -73,6 +73,21 @@ def new_password_field(label) -> PasswordField:
     )
 
 
+class BoundedIntegerField(IntegerField):
+    """A whole number of at most `max_digits` digits: WTForms' NumberRange turns the
+    number into a float, which fails with OverflowError past about 308 digits."""
+
+    def __init__(self, *args, max_digits: int = 9, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_digits = max_digits
+
+    def process_formdata(self, valuelist) -> None:
+        if valuelist and len(valuelist[0].strip().lstrip("+-")) > self.max_digits:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        super().process_formdata(valuelist)
+
+
 def format_choices():
     return options(FORMAT_LABELS.items())
 
@@ -154,7 +169,7 @@ class EventForm(FlaskForm):
         format="%Y-%m-%dT%H:%M",
         validators=[InputRequired(_l("Please enter date and time."))],
     )
-    capacity = IntegerField(
+    capacity = BoundedIntegerField(
         _l("Seats"),
         description=_l("Empty: unlimited."),
         validators=[Optional(), NumberRange(min=1, max=100_000)],

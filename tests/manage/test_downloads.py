@@ -40,7 +40,7 @@ def test_csv_download(organiser_client, make_event, make_registration):
     event = event_with_people(make_event, make_registration)
     response = organiser_client.get(f"/manage/events/{event.slug}/attendees.csv")
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))

@@ -106,6 +106,9 @@ def test_next_never_leads_off_the_site(client, make_organiser, target):
         query_string={"next": target},
         data={"email": "orga@ihk.example", "password": "richtig-langes-passwort"},
     )
+    if response.status_code == 400:  # line breaks and controls: refused outright
+        assert any(ord(ch) < 32 and ch != "\t" for ch in target)
+        return
     assert response.status_code == 303
     location = response.headers["Location"]
     # What a browser makes of it: drop tabs/newlines, backslash as slash.

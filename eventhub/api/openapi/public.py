@@ -94,8 +94,8 @@ def _directory_paths(name: str, kind: str) -> dict[str, Any]:
 
 
 def _filter_parameters() -> list[dict[str, Any]]:
-    # Control characters are refused with 400, so the document says so.
-    text = {"type": "string", "maxLength": 200, "pattern": "^[^\\x00-\\x1f]*$"}
+    # Control characters (C0, DEL, C1) are refused with 400, so the document says so.
+    text = {"type": "string", "maxLength": 200, "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}
     return [
         query_parameter(
             "q", text, "Words that must all occur in title, summary, place, hosts or topics"

@@ -37,7 +37,7 @@ def attendees_csv(slug: str):
     event = event_or_404(slug)
     rows = attendee_rows(event)
     body = stream_with_context(attendee_csv(rows, export_headers()))
-    return _download(body, "text/csv; charset=utf-8", attendee_list_filename(event, "csv"))
+    return _download(body, "text/csv", attendee_list_filename(event, "csv"))
 
 
 @bp.get("/events/<slug:slug>/attendees.xlsx")

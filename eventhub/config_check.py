@@ -1,0 +1,129 @@
+"""Is this configuration fit for production? (`flask check-config`)"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Flask
+
+from eventhub.config import Config
+from eventhub.extensions import db
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str  # what was found, and for a problem what to set
+
+
+def production_checks(app: Flask) -> list[Check]:
+    """Each check with ok or a problem and what to set; run inside an app context."""
+    cfg = app.config
+    checks = [_secret_key(cfg), _base_url(cfg), _smtp(cfg), _mail_from(cfg)]
+    checks += [_rate_limits(cfg), _database(), _redis(app)]
+    checks.append(
+        Check("debug mode", not app.debug, "off" if not app.debug else "on: unset FLASK_DEBUG")
+    )
+    return checks
+
+
+def _secret_key(cfg) -> Check:
+    key = cfg.get("SECRET_KEY") or ""
+    if cfg.get("SIGNING_KEY_ORIGIN") != "environment":
+        return Check(
+            "secret key",
+            False,
+            f"taken from {cfg.get('SECRET_KEY_FILE')} (a development key): set "
+            "EVENTHUB_SECRET_KEY to a long random value, the same on every server",
+        )
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return Check(
+            "secret key",
+            False,
+            f"only {len(key)} characters: set EVENTHUB_SECRET_KEY to at least "
+            f"{MIN_SECRET_KEY_LENGTH} random characters",
+        )
+    return Check("secret key", True, "EVENTHUB_SECRET_KEY is set")
+
+
+def _base_url(cfg) -> Check:
+    url = cfg["BASE_URL"]
+    if not url.startswith("https://"):
+        return Check(
+            "base URL", False, f"{url} is not https: set EVENTHUB_BASE_URL=https://your.host"
+        )
+    return Check("base URL", True, f"{url} (Secure cookies, HSTS)")
+
+
+def _smtp(cfg) -> Check:
+    if not cfg.get("SMTP_URL"):
+        return Check(
+            "outgoing mail",
+            False,
+            "EVENTHUB_SMTP_URL is not set: mail stays in the outbox; set it, e.g. "
+            "smtp://user:pass@host:587?starttls=true, and run `flask mail send --loop`",
+        )
+    return Check("outgoing mail", True, "EVENTHUB_SMTP_URL is set")
+
+
+def _mail_from(cfg) -> Check:
+    sender = cfg.get("MAIL_FROM") or ""
+    if sender == Config.MAIL_FROM or sender.rstrip(">").endswith(".localhost"):
+        return Check(
+            "sender address",
+            False,
+            f"{sender}: set EVENTHUB_MAIL_FROM to an address of your domain",
+        )
+    return Check("sender address", True, sender)
+
+
+def _rate_limits(cfg) -> Check:
+    if not cfg.get("RATELIMIT_ENABLED", True):
+        return Check(
+            "rate limits",
+            False,
+            "off: unset EVENTHUB_RATELIMIT_ENABLED (only load tests turn them off)",
+        )
+    storage = str(cfg.get("RATELIMIT_STORAGE_URI", "memory://"))
+    if storage.startswith("memory://"):
+        return Check(
+            "rate limits",
+            False,
+            "kept in memory, per worker process (N workers allow N times the limit): "
+            "set EVENTHUB_REDIS_URL",
+        )
+    return Check("rate limits", True, "shared by all workers in Redis")
+
+
+def _database() -> Check:
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        reason = str(exc.orig if hasattr(exc, "orig") else exc).splitlines()[0]
+        return Check("database", False, f"does not answer ({reason}): check EVENTHUB_DATABASE_URL")
+    name = db.engine.dialect.name
+    if name == "sqlite":
+        return Check(
+            "database", True, "SQLite answers (fine for one server; PostgreSQL to scale out)"
+        )
+    return Check("database", True, f"{name} answers")
+
+
+def _redis(app: Flask) -> Check:
+    client = app.extensions.get("eventhub_redis")
+    if client is None:
+        return Check(
+            "Redis",
+            False,
+            "EVENTHUB_REDIS_URL is not set: rate limits per worker, mail worker polls",
+        )
+    try:
+        client.ping()
+    except Exception as exc:
+        return Check("Redis", False, f"does not answer ({exc}): check EVENTHUB_REDIS_URL")
+    return Check("Redis", True, "answers")

@@ -1,0 +1,72 @@
+"""Where the key that signs sessions, CSRF tokens and link codes comes from."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+# The fixed key earlier versions signed with when none was set: anyone can read it here,
+# so a cookie signed with it proves nothing.
+PUBLIC_DEVELOPMENT_KEY = "dev-not-secret"
+
+
+class MissingSecretKey(RuntimeError):
+    """The app would sign sessions with a key that is not secret."""
+
+
+def configure_secret_key(app: Flask) -> None:
+    """Use EVENTHUB_SECRET_KEY; in development (debug) fall back to a random key kept in
+    instance/secret_key; in tests to a random key for this app alone; outside both to the
+    instance key only if one exists (the command line beside a development server), and
+    otherwise refuse to start."""
+    cfg = app.config
+    path = Path(cfg.get("SECRET_KEY_FILE") or Path(app.instance_path) / "secret_key")
+    cfg["SECRET_KEY_FILE"] = str(path)
+    key = cfg.get("SECRET_KEY")
+    if key and key != PUBLIC_DEVELOPMENT_KEY:
+        cfg["SIGNING_KEY_ORIGIN"] = "environment"
+        return
+    if app.testing:
+        cfg["SECRET_KEY"] = secrets.token_urlsafe(32)
+        cfg["SIGNING_KEY_ORIGIN"] = "random"
+        return
+    if app.debug:
+        cfg["SECRET_KEY"] = _instance_key(path, create=True)
+    elif path.is_file():
+        cfg["SECRET_KEY"] = _instance_key(path, create=False)
+        log.warning(
+            "EVENTHUB_SECRET_KEY is not set; using the development key in %s. "
+            "Set EVENTHUB_SECRET_KEY in production.",
+            path,
+        )
+    else:
+        raise MissingSecretKey(
+            "EVENTHUB_SECRET_KEY is not set. Set it to a long random value, e.g. "
+            "EVENTHUB_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))'), "
+            "or run in development mode (flask --debug ...) to use a key kept in "
+            f"{path}."
+        )
+    cfg["SIGNING_KEY_ORIGIN"] = "instance"
+
+
+def _instance_key(path: Path, *, create: bool) -> str:
+    """The key in `path`; with `create`, written once (mode 0600) if it is missing."""
+    if create and not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process wrote it first: use theirs
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as file:
+                file.write(secrets.token_urlsafe(48) + "\n")
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise MissingSecretKey(f"{path} holds no usable key; delete it or set EVENTHUB_SECRET_KEY.")
+    return key
