@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventhub.database import write_transaction
 from eventhub.extensions import db
+from eventhub.mail.outbox import mailboxes_over_limit
 from eventhub.manage.notifications import queue_password_reset
 from eventhub.models import (
     MIN_PASSWORD_LENGTH,
@@ -121,8 +122,8 @@ def request_password_reset(email: str) -> None:
     """Mail a one-time link if the account exists; the same outward answer either way."""
     with write_transaction() as session:
         user = session.scalar(select(User).where(User.email == email.strip().lower()))
-        if user is None:
-            return
+        if user is None or mailboxes_over_limit([user.email]):
+            return  # no account, or its inbox got enough mail from us this hour
         token, token_hash = new_token()
         session.add(
             PasswordReset(user=user, token_hash=token_hash, expires_at=utcnow() + RESET_VALIDITY)

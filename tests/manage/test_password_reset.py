@@ -83,3 +83,12 @@ def test_whether_an_account_exists_does_not_change_the_work_before_the_answer(
     assert answers[0] == answers[1]
     assert counts[0] == counts[1]
     assert [row.recipient for row in outbox()] == ["orga@ihk.example"]
+
+
+def test_reset_mails_stop_at_the_inbox_limit(app, client, make_organiser, outbox, monkeypatch):
+    """Anyone can ask for a reset of any account: the inbox limit caps the mails."""
+    monkeypatch.setitem(app.config, "MAILS_PER_MAILBOX_PER_HOUR", 3)
+    make_organiser("orga@ihk.example")
+    for _ in range(5):
+        client.post("/manage/password/forgot", data={"email": "orga@ihk.example"}).close()
+    assert len(outbox(kind="password_reset")) == 3
