@@ -240,3 +240,17 @@ def test_cancellation_mails_stop_at_the_inbox_limit(
     assert third.status_code == 409
     assert "viele Nachrichten" in third.get_data(as_text=True)
     assert len(registrations(event.id)) == 2
+
+
+def test_organiser_notices_do_not_count_against_the_inbox_limit(
+    app, make_event, register_by_form, outbox, monkeypatch
+):
+    """The contact of a busy event gets a notice per registration; that must not stop
+    them from registering for another event themselves."""
+    monkeypatch.setitem(app.config, "MAILS_PER_MAILBOX_PER_HOUR", 2)
+    busy = make_event(notify_mode="each")  # contact: erika@example.org
+    for n in range(3):
+        assert register_by_form(busy, email=f"gast{n}@example.org").status_code == 303
+    assert len(outbox(kind="organiser_new")) == 3
+    other = make_event()
+    assert register_by_form(other, email="erika@example.org").status_code == 303
