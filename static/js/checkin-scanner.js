@@ -61,6 +61,7 @@
       })
       .then(function () {
         show("idle", text("textReady"));
+        root.dataset.state = "scanning";
         window.setTimeout(scan, SCAN_EVERY_MS);
       })
       .catch(cameraUnavailable);
@@ -113,6 +114,7 @@
         busy = false;
         // A pause, so the code still in front of the camera is not checked again at once.
         paused = true;
+        root.dataset.state = "paused";
         resumeTimer = window.setTimeout(resume, pauseMs);
       });
   }
@@ -120,6 +122,7 @@
   function resume() {
     window.clearTimeout(resumeTimer);
     paused = false;
+    root.dataset.state = "scanning";
   }
 
   next.addEventListener("click", function () {
