@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hmac
+import io
+import re
 from dataclasses import dataclass
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import segno
 from flask import abort
@@ -187,9 +191,54 @@ def checkin_code_matches(registration: Registration, code: str) -> bool:
     return hmac.compare_digest(checkin_code(registration), code)
 
 
-def checkin_qr_svg(event: Event, registration: Registration) -> str:
+def checkin_qr_svg(event: Event, registration: Registration) -> bytes:
+    """A complete SVG document (XML declaration, SVG namespace): `svg_inline` leaves the
+    namespace out, which only works inside HTML, so browsers showed the file as broken."""
     qr = segno.make(checkin_url(event, registration), error="m")
-    return qr.svg_inline(scale=4, title=registration.full_name)
+    out = io.BytesIO()
+    qr.save(out, kind="svg", scale=4, title=registration.full_name, encoding="utf-8")
+    return out.getvalue()
+
+
+# The path of a check-in QR (eventhub.urls.checkin_url), wherever the site is served.
+_SCANNED_PATH = re.compile(
+    r"/manage/events/[a-z0-9-]+/checkin/scan/([A-Za-z0-9_-]{1,100})/([A-Za-z0-9_-]{1,100})/?$"
+)
+
+
+@dataclass(frozen=True)
+class ScannedCode:
+    """What a scanned QR text names: a registration of this event, of another one, or none."""
+
+    registration: Registration | None
+    other_event: bool = False
+
+
+def scanned_code(event: Event, text: str) -> ScannedCode:
+    """Reads the text of a scanned QR code for the check-in of `event`.
+
+    The slug in the URL is ignored (an event may have been renamed since the mail went
+    out); the registration's uid and its keyed code decide. A genuine code of another
+    event only says so: nothing of that event or person is looked at beyond existence.
+    """
+    try:
+        path = urlsplit(text.strip()).path
+    except ValueError:
+        return ScannedCode(None)
+    match = _SCANNED_PATH.search(path)
+    if match is None:
+        return ScannedCode(None)
+    uid, code = match.groups()
+    # The code depends on the uid alone: a forged or mistyped code needs no query.
+    if not hmac.compare_digest(checkin_code(SimpleNamespace(uid=uid)), code):
+        return ScannedCode(None)
+    registration = db.session.scalar(
+        select(Registration).where(Registration.uid == uid, Registration.event_id == event.id)
+    )
+    if registration is not None:
+        return ScannedCode(registration)
+    elsewhere = db.session.scalar(select(Registration.id).where(Registration.uid == uid))
+    return ScannedCode(None, other_event=elsewhere is not None)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from eventhub.manage.views import (
     events,
     organisations,
     registrations,
+    scanner,
 )
 
-__all__ = ["account", "auth", "downloads", "events", "organisations", "registrations"]
+__all__ = ["account", "auth", "downloads", "events", "organisations", "registrations", "scanner"]
