@@ -9,7 +9,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from eventhub.calendar.ical import invite_bytes
-from eventhub.mail.messages import attach_invite, compose, qr_png
+from eventhub.mail.messages import add_inline_image, attach_invite, compose, qr_png
 from eventhub.mail.outbox import enqueue, outbox_row
 from eventhub.models import Event, OutboxMessage, Registration
 from eventhub.urls import absolute_event_url, absolute_url, checkin_url, site_organizer
@@ -46,6 +46,8 @@ def _attendee_mail(
             "event_url": absolute_event_url(event),
             **context,
         },
+        # Answers reach the organisers, not the site's no-reply sender.
+        reply_to=(event.contact_name, event.contact_email) if event.contact_email else None,
     )
 
 
@@ -59,12 +61,10 @@ def confirmation_row(event: Event, registration: Registration, token: str) -> Ou
         template="registration_confirmed",
         manage_url=absolute_url("events.my_registration", token=token),
     )
-    html_part = message.get_payload()[1]
-    html_part.add_related(
+    add_inline_image(
+        message,
         qr_png(checkin_url(event, registration)),
-        "image",
-        "png",
-        cid="<checkin-qr@eventhub>",
+        cid="checkin-qr@eventhub",
         filename="checkin.png",
     )
     attach_invite(message, _invite(event, registration, "REQUEST"), "REQUEST")
@@ -146,6 +146,7 @@ def group_summary_row(event: Event, registrations: list[Registration], contact) 
             "contact": contact,
             "event_url": absolute_event_url(event),
         },
+        reply_to=(event.contact_name, event.contact_email) if event.contact_email else None,
     )
     return outbox_row(message, kind="group_summary", event_id=event.id)
 
