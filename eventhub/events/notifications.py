@@ -156,9 +156,18 @@ def organiser_language(event: Event) -> str:
 
 
 def registrations_mail(
-    event: Event, registrations: list[Registration], *, subject, total: int | None = None
+    event: Event,
+    registrations: list[Registration],
+    *,
+    subject,
+    total: int | None = None,
+    seats_left: int | None,
 ) -> EmailMessage:
-    """To the event's contact: who registered (a single notice, or the digest with a total)."""
+    """To the event's contact: who registered (a single notice, or the digest with a total).
+
+    `seats_left` as the caller counted it (None: unlimited): the event object may still
+    hold the counter from before the registrations it reports.
+    """
     language = organiser_language(event)
     with force_locale(language):
         subject_text = subject()
@@ -173,17 +182,22 @@ def registrations_mail(
             "registrations": registrations,
             "digest": total is not None,
             "total": total,
+            "seats_left": seats_left,
             "workspace_url": absolute_url("manage.event", slug=event.slug),
             "event_url": absolute_event_url(event),
         },
     )
 
 
-def new_registrations_row(event: Event, registrations: list[Registration]) -> OutboxMessage:
-    """To the event's contact: who just registered (notify_mode "each")."""
+def new_registrations_row(
+    event: Event, registrations: list[Registration], *, seats_left: int | None
+) -> OutboxMessage:
+    """To the event's contact: who just registered (notify_mode "each"), with the seats
+    left after these registrations."""
     message = registrations_mail(
         event,
         registrations,
+        seats_left=seats_left,
         subject=lambda: ngettext(
             "New registration for %(title)s",
             "%(num)d new registrations for %(title)s",

@@ -157,6 +157,12 @@ def register_group(
             if taken:
                 raise _AlreadyRegistered(taken)
             _claim_seats(event, len(people))
+            # The counter as this claim left it (the UPDATE does not refresh `event`).
+            seats_left = (
+                None
+                if event.capacity is None
+                else max(event.capacity - event.confirmed_count - len(people), 0)
+            )
             session.add_all(p.registration for p in people)
             session.flush()
             if event.sequence != composed_for:  # the event changed meanwhile: compose anew
@@ -164,6 +170,11 @@ def register_group(
             for person, row in zip(people, mails, strict=False):
                 row.registration_id = person.registration.id
             session.add_all(mails)
+            # The organisers' notice reports the seats left after these registrations, so
+            # it is composed here, once they are claimed (cheap: no QR code, no iCal).
+            confirmed = [p.registration for p in people if p.registration.status == "confirmed"]
+            if confirmed and event.notify_mode == "each" and event.contact_email:
+                session.add(new_registrations_row(event, confirmed, seats_left=seats_left))
     except _AlreadyRegistered as exc:
         # Not named in the answer (that would tell anyone who is registered); the people
         # themselves are told by mail, which is what they need if it was them.
@@ -251,8 +262,8 @@ def _new_registration(
 
 
 def _compose(event: Event, people: list[_Pending], contact: GroupContact | None) -> list:
-    """Each person's mail (first, in order), then the contact's summary and the notice
-    to the organisers (of confirmed registrations; unverified ones are told on confirming)."""
+    """Each person's mail (first, in order), then the contact's summary. The notice to
+    the organisers is written after the seats are claimed (see register_group)."""
     mails = [
         confirm_address_row(event, p.registration, p.token)
         if p.registration.status == "unverified"
@@ -262,9 +273,6 @@ def _compose(event: Event, people: list[_Pending], contact: GroupContact | None)
     registrations = [p.registration for p in people]
     if contact is not None:
         mails.append(group_summary_row(event, registrations, contact))
-    confirmed = [r for r in registrations if r.status == "confirmed"]
-    if confirmed and event.notify_mode == "each" and event.contact_email:
-        mails.append(new_registrations_row(event, confirmed))
     return mails
 
 
@@ -427,7 +435,8 @@ def confirm_address(registration_id: int, token: str) -> Registration:
         row.registration_id = registration.id
         session.add(row)
         if event.notify_mode == "each" and event.contact_email:
-            session.add(new_registrations_row(event, [registration]))
+            # The seat was claimed (held) at registration: the counter already has it.
+            session.add(new_registrations_row(event, [registration], seats_left=event.seats_left))
     return registration
 
 
