@@ -16,6 +16,7 @@ from eventhub.models import (
     OutboxMessage,
     Registration,
 )
+from eventhub.models.base import utcnow
 from eventhub.paging import MAX_PAGE, parse_int
 from eventhub.querying import escape_like
 from eventhub.urls import checkin_code, checkin_url
@@ -101,10 +102,13 @@ class EventStats:
     checked_in: int
     capacity: int | None
     seats_left: int | None
+    started: bool = True
 
     @property
     def no_show_rate(self) -> float | None:
-        if not self.confirmed:
+        """Who registered and did not come; None before the event began (nobody could
+        have come yet) and without registrations."""
+        if not self.started or not self.confirmed:
             return None
         return (self.confirmed - self.checked_in) / self.confirmed
 
@@ -125,7 +129,14 @@ def event_stats(event: Event) -> EventStats:
             ),
         ).where(Registration.event_id == event.id)
     ).one()
-    return EventStats(confirmed, cancelled, checked_in, event.capacity, event.seats_left)
+    return EventStats(
+        confirmed,
+        cancelled,
+        checked_in,
+        event.capacity,
+        event.seats_left,
+        started=event.starts_at <= utcnow(),
+    )
 
 
 @dataclass(frozen=True)
