@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from flask import abort
 from sqlalchemy import Select, and_, case, func, select
 
 from eventhub.extensions import db
+from eventhub.i18n import short_date
 from eventhub.labels import NOT_SPECIFIED, ORGANISATION_TYPE_LABELS
 from eventhub.models import (
     Event,
@@ -157,7 +159,8 @@ def event_charts(event: Event) -> dict[str, list[Bar]]:
     running, over_time = 0, []
     for when, count in per_day:
         running += count
-        over_time.append(Bar(str(when)[:10], running))
+        # SQLite gives the day as text, PostgreSQL as a date.
+        over_time.append(Bar(short_date(dt.date.fromisoformat(str(when)[:10])), running))
     by_type = db.session.execute(
         select(Registration.organisation_type, func.count())
         .where(Registration.event_id == event.id, Registration.status == "confirmed")
