@@ -253,7 +253,20 @@ def test_chart_dates_are_in_the_readers_language(organiser_client, make_event, m
     german = organiser_client.get(f"/manage/events/{event.slug}?lang=de").get_data(as_text=True)
     english = organiser_client.get(f"/manage/events/{event.slug}?lang=en").get_data(as_text=True)
     assert day.isoformat() not in german + english
-    months_de = "Jan. Feb. März Apr. Mai Juni Juli Aug. Sept. Okt. Nov. Dez.".split()
-    months_en = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    months_de = [
+        "Jan.",
+        "Feb.",
+        "März",
+        "Apr.",
+        "Mai",
+        "Juni",
+        "Juli",
+        "Aug.",
+        "Sept.",
+        "Okt.",
+        "Nov.",
+        "Dez.",
+    ]
+    months_en = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     assert f'<th scope="row">3. {months_de[day.month - 1]}</th>' in german
     assert f'<th scope="row">{months_en[day.month - 1]} 3</th>' in english
