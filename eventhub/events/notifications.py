@@ -96,6 +96,26 @@ def queue_cancellation(event: Event, registration: Registration) -> None:
     enqueue(message, kind="cancellation", event_id=event.id, registration_id=registration.id)
 
 
+def queue_my_links(email: str, links: list[tuple[Registration, str]], language: str) -> None:
+    """ "Send me my links": the private link of each registration of the address."""
+    with force_locale(language):
+        subject = _("Your registrations on eventhub")
+    message = compose(
+        to=email,
+        to_name=links[0][0].full_name,
+        subject=subject,
+        template="my_links",
+        language=language,
+        context={
+            "links": [
+                (r.event, r, absolute_url("events.my_registration", token=token))
+                for r, token in links
+            ],
+        },
+    )
+    enqueue(message, kind="my_links")
+
+
 def queue_already_registered(event: Event, registration: Registration) -> None:
     """Someone tried to register this address again: tell its owner (and only them)."""
     message = _attendee_mail(

@@ -18,6 +18,7 @@ from eventhub.events.notifications import (
     new_registrations_row,
     queue_already_registered,
     queue_cancellation,
+    queue_my_links,
 )
 from eventhub.extensions import db
 from eventhub.mail.outbox import mailboxes_over_limit
@@ -325,7 +326,11 @@ def registration_by_token(token: str) -> Registration | None:
     token_hash = lookup_hash(token)
     if token_hash is None:
         return None
-    return db.session.scalar(select(Registration).where(Registration.token_hash == token_hash))
+    return db.session.scalar(
+        select(Registration).where(
+            or_(Registration.token_hash == token_hash, Registration.resent_token_hash == token_hash)
+        )
+    )
 
 
 def registration_by_uid(event_id: int, uid: str) -> Registration | None:
@@ -357,11 +362,46 @@ def renew_manage_link(registration_id: int) -> str:
         if registration.status != "confirmed":
             raise RegistrationRefused("cancelled")
         registration.token_hash = token_hash
+        registration.resent_token_hash = None  # a revoked link is revoked in every copy
         session.flush()
         row = confirmation_row(registration.event, registration, token)
         row.registration_id = registration.id
         session.add(row)
     return token
+
+
+def send_my_links(email: str, language: str) -> None:
+    """Mail the address a private link to each of its active registrations of events that
+    have not ended; nothing if it has none, or if its inbox got enough mail this hour.
+
+    The raw tokens are not stored, so the links are new: each registration gets a fresh
+    second token (resent_token_hash) and the link in its confirmation keeps working. A
+    stranger who asks for someone's links can neither read them nor break theirs; a
+    second request replaces only the previously mailed links.
+    """
+    key = normalise_email(email)
+    with write_transaction() as session:
+        registrations = session.scalars(
+            select(Registration)
+            .join(Event, Event.id == Registration.event_id)
+            .where(
+                Registration.email_normalised == key,
+                Registration.status.in_(ACTIVE_STATUSES),
+                Event.ends_at > utcnow(),
+            )
+            .order_by(Event.starts_at)
+        ).all()
+        if not registrations:
+            return
+        address = registrations[-1].email  # as registered (the latest spelling)
+        if mailboxes_over_limit([address]):
+            return
+        links = []
+        for registration in registrations:
+            token, token_hash = new_token()
+            registration.resent_token_hash = token_hash
+            links.append((registration, token))
+        queue_my_links(address, links, language)
 
 
 def update_registration(registration_id: int, **changes: str) -> Registration:
