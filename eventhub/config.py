@@ -25,6 +25,8 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     PROXY_COUNT = 0  # reverse proxies in front of the app whose X-Forwarded-* to trust
     REGISTRATION_RATELIMIT = "30 per minute"
+    # "Send me my links" requests per client address (the inbox limit caps the mails).
+    LOST_LINKS_RATELIMIT = "10 per hour"
     # Creating or cancelling registrations through the organiser API, per token.
     API_WRITE_RATELIMIT = "120 per minute"
     # Mails that visitors can cause (confirmations, cancellations, reminders, password

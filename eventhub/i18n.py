@@ -6,7 +6,7 @@ import datetime as dt
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from flask import current_app, g, request
 from flask_babel import get_locale
 
@@ -44,6 +44,11 @@ def _local(moment: dt.datetime, timezone: str) -> dt.datetime:
 
 def event_date(moment: dt.datetime, timezone: str, fmt: str = "full") -> str:
     return format_date(_local(moment, timezone).date(), fmt, locale=get_locale())
+
+
+def short_date(day: dt.date) -> str:
+    """Day and month in the reader's language, for chart labels: '1. Dez.' / 'Dec 1'."""
+    return format_skeleton("MMMd", day, locale=get_locale())
 
 
 def event_time(moment: dt.datetime, timezone: str) -> str:

@@ -162,6 +162,12 @@ class RegistrationForm(BotCheckedForm):
     )
 
 
+class LostLinksForm(BotCheckedForm):
+    """ "Send me my links": the address whose registrations' links to mail."""
+
+    email = email_field(_l("Please enter your email address."))
+
+
 def person_data(form) -> dict[str, str]:
     """The person fields of a registration form as plain values for the services."""
     return {name: getattr(form, name).data or "" for name in PERSON_FIELDS}

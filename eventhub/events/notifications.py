@@ -9,7 +9,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from eventhub.calendar.ical import invite_bytes
-from eventhub.mail.messages import attach_invite, compose, qr_png
+from eventhub.mail.messages import add_inline_image, attach_invite, compose, qr_png
 from eventhub.mail.outbox import enqueue, outbox_row
 from eventhub.models import Event, OutboxMessage, Registration
 from eventhub.urls import absolute_event_url, absolute_url, checkin_url, site_organizer
@@ -46,6 +46,8 @@ def _attendee_mail(
             "event_url": absolute_event_url(event),
             **context,
         },
+        # Answers reach the organisers, not the site's no-reply sender.
+        reply_to=(event.contact_name, event.contact_email) if event.contact_email else None,
     )
 
 
@@ -59,12 +61,10 @@ def confirmation_row(event: Event, registration: Registration, token: str) -> Ou
         template="registration_confirmed",
         manage_url=absolute_url("events.my_registration", token=token),
     )
-    html_part = message.get_payload()[1]
-    html_part.add_related(
+    add_inline_image(
+        message,
         qr_png(checkin_url(event, registration)),
-        "image",
-        "png",
-        cid="<checkin-qr@eventhub>",
+        cid="checkin-qr@eventhub",
         filename="checkin.png",
     )
     attach_invite(message, _invite(event, registration, "REQUEST"), "REQUEST")
@@ -94,6 +94,26 @@ def queue_cancellation(event: Event, registration: Registration) -> None:
     )
     attach_invite(message, _invite(event, registration, "CANCEL"), "CANCEL")
     enqueue(message, kind="cancellation", event_id=event.id, registration_id=registration.id)
+
+
+def queue_my_links(email: str, links: list[tuple[Registration, str]], language: str) -> None:
+    """ "Send me my links": the private link of each registration of the address."""
+    with force_locale(language):
+        subject = _("Your registrations on eventhub")
+    message = compose(
+        to=email,
+        to_name=links[0][0].full_name,
+        subject=subject,
+        template="my_links",
+        language=language,
+        context={
+            "links": [
+                (r.event, r, absolute_url("events.my_registration", token=token))
+                for r, token in links
+            ],
+        },
+    )
+    enqueue(message, kind="my_links")
 
 
 def queue_already_registered(event: Event, registration: Registration) -> None:
@@ -146,6 +166,7 @@ def group_summary_row(event: Event, registrations: list[Registration], contact) 
             "contact": contact,
             "event_url": absolute_event_url(event),
         },
+        reply_to=(event.contact_name, event.contact_email) if event.contact_email else None,
     )
     return outbox_row(message, kind="group_summary", event_id=event.id)
 
@@ -155,9 +176,18 @@ def organiser_language(event: Event) -> str:
 
 
 def registrations_mail(
-    event: Event, registrations: list[Registration], *, subject, total: int | None = None
+    event: Event,
+    registrations: list[Registration],
+    *,
+    subject,
+    total: int | None = None,
+    seats_left: int | None,
 ) -> EmailMessage:
-    """To the event's contact: who registered (a single notice, or the digest with a total)."""
+    """To the event's contact: who registered (a single notice, or the digest with a total).
+
+    `seats_left` as the caller counted it (None: unlimited): the event object may still
+    hold the counter from before the registrations it reports.
+    """
     language = organiser_language(event)
     with force_locale(language):
         subject_text = subject()
@@ -172,17 +202,22 @@ def registrations_mail(
             "registrations": registrations,
             "digest": total is not None,
             "total": total,
+            "seats_left": seats_left,
             "workspace_url": absolute_url("manage.event", slug=event.slug),
             "event_url": absolute_event_url(event),
         },
     )
 
 
-def new_registrations_row(event: Event, registrations: list[Registration]) -> OutboxMessage:
-    """To the event's contact: who just registered (notify_mode "each")."""
+def new_registrations_row(
+    event: Event, registrations: list[Registration], *, seats_left: int | None
+) -> OutboxMessage:
+    """To the event's contact: who just registered (notify_mode "each"), with the seats
+    left after these registrations."""
     message = registrations_mail(
         event,
         registrations,
+        seats_left=seats_left,
         subject=lambda: ngettext(
             "New registration for %(title)s",
             "%(num)d new registrations for %(title)s",

@@ -18,6 +18,7 @@ from eventhub.events.notifications import (
     new_registrations_row,
     queue_already_registered,
     queue_cancellation,
+    queue_my_links,
 )
 from eventhub.extensions import db
 from eventhub.mail.outbox import mailboxes_over_limit
@@ -157,6 +158,12 @@ def register_group(
             if taken:
                 raise _AlreadyRegistered(taken)
             _claim_seats(event, len(people))
+            # The counter as this claim left it (the UPDATE does not refresh `event`).
+            seats_left = (
+                None
+                if event.capacity is None
+                else max(event.capacity - event.confirmed_count - len(people), 0)
+            )
             session.add_all(p.registration for p in people)
             session.flush()
             if event.sequence != composed_for:  # the event changed meanwhile: compose anew
@@ -164,6 +171,11 @@ def register_group(
             for person, row in zip(people, mails, strict=False):
                 row.registration_id = person.registration.id
             session.add_all(mails)
+            # The organisers' notice reports the seats left after these registrations, so
+            # it is composed here, once they are claimed (cheap: no QR code, no iCal).
+            confirmed = [p.registration for p in people if p.registration.status == "confirmed"]
+            if confirmed and event.notify_mode == "each" and event.contact_email:
+                session.add(new_registrations_row(event, confirmed, seats_left=seats_left))
     except _AlreadyRegistered as exc:
         # Not named in the answer (that would tell anyone who is registered); the people
         # themselves are told by mail, which is what they need if it was them.
@@ -251,8 +263,8 @@ def _new_registration(
 
 
 def _compose(event: Event, people: list[_Pending], contact: GroupContact | None) -> list:
-    """Each person's mail (first, in order), then the contact's summary and the notice
-    to the organisers (of confirmed registrations; unverified ones are told on confirming)."""
+    """Each person's mail (first, in order), then the contact's summary. The notice to
+    the organisers is written after the seats are claimed (see register_group)."""
     mails = [
         confirm_address_row(event, p.registration, p.token)
         if p.registration.status == "unverified"
@@ -262,9 +274,6 @@ def _compose(event: Event, people: list[_Pending], contact: GroupContact | None)
     registrations = [p.registration for p in people]
     if contact is not None:
         mails.append(group_summary_row(event, registrations, contact))
-    confirmed = [r for r in registrations if r.status == "confirmed"]
-    if confirmed and event.notify_mode == "each" and event.contact_email:
-        mails.append(new_registrations_row(event, confirmed))
     return mails
 
 
@@ -317,7 +326,11 @@ def registration_by_token(token: str) -> Registration | None:
     token_hash = lookup_hash(token)
     if token_hash is None:
         return None
-    return db.session.scalar(select(Registration).where(Registration.token_hash == token_hash))
+    return db.session.scalar(
+        select(Registration).where(
+            or_(Registration.token_hash == token_hash, Registration.resent_token_hash == token_hash)
+        )
+    )
 
 
 def registration_by_uid(event_id: int, uid: str) -> Registration | None:
@@ -349,11 +362,46 @@ def renew_manage_link(registration_id: int) -> str:
         if registration.status != "confirmed":
             raise RegistrationRefused("cancelled")
         registration.token_hash = token_hash
+        registration.resent_token_hash = None  # a revoked link is revoked in every copy
         session.flush()
         row = confirmation_row(registration.event, registration, token)
         row.registration_id = registration.id
         session.add(row)
     return token
+
+
+def send_my_links(email: str, language: str) -> None:
+    """Mail the address a private link to each of its active registrations of events that
+    have not ended; nothing if it has none, or if its inbox got enough mail this hour.
+
+    The raw tokens are not stored, so the links are new: each registration gets a fresh
+    second token (resent_token_hash) and the link in its confirmation keeps working. A
+    stranger who asks for someone's links can neither read them nor break theirs; a
+    second request replaces only the previously mailed links.
+    """
+    key = normalise_email(email)
+    with write_transaction() as session:
+        registrations = session.scalars(
+            select(Registration)
+            .join(Event, Event.id == Registration.event_id)
+            .where(
+                Registration.email_normalised == key,
+                Registration.status.in_(ACTIVE_STATUSES),
+                Event.ends_at > utcnow(),
+            )
+            .order_by(Event.starts_at)
+        ).all()
+        if not registrations:
+            return
+        address = registrations[-1].email  # as registered (the latest spelling)
+        if mailboxes_over_limit([address]):
+            return
+        links = []
+        for registration in registrations:
+            token, token_hash = new_token()
+            registration.resent_token_hash = token_hash
+            links.append((registration, token))
+        queue_my_links(address, links, language)
 
 
 def update_registration(registration_id: int, **changes: str) -> Registration:
@@ -427,7 +475,8 @@ def confirm_address(registration_id: int, token: str) -> Registration:
         row.registration_id = registration.id
         session.add(row)
         if event.notify_mode == "each" and event.contact_email:
-            session.add(new_registrations_row(event, [registration]))
+            # The seat was claimed (held) at registration: the counter already has it.
+            session.add(new_registrations_row(event, [registration], seats_left=event.seats_left))
     return registration
 
 

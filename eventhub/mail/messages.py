@@ -25,26 +25,45 @@ def compose(
     template: str,
     language: str,
     context: dict,
+    reply_to: tuple[str, str] | None = None,
 ) -> EmailMessage:
-    """A text + HTML message from templates/email/<template>.txt and .html, in `language`."""
+    """A text + HTML message from templates/email/<template>.txt and .html, in `language`.
+
+    `reply_to` is (name, address), e.g. the event's contact, so answers reach a person.
+    """
+    context = {"brand": brand_name(context), **context}
     with force_locale(language):
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", **context)
         subject = str(subject)
     to = deliverable_address(to)
     # Internationalised local parts need SMTPUTF8; everything else stays plain ASCII.
-    message = EmailMessage(policy=SMTP if to.isascii() else SMTPUTF8)
+    addresses = [to, deliverable_address(reply_to[1])] if reply_to and reply_to[1] else [to]
+    message = EmailMessage(policy=SMTP if all(a.isascii() for a in addresses) else SMTPUTF8)
     message["From"] = current_app.config["MAIL_FROM"]
-    local, _at, domain = to.rpartition("@")
-    # username/domain instead of addr_spec: the header parser refuses non-ASCII local parts.
-    message["To"] = Address(display_name=single_line(to_name), username=local, domain=domain)
+    message["To"] = _address(to_name, to)
     message["Subject"] = single_line(subject)
     message["Date"] = formatdate(localtime=False, usegmt=True)
+    if reply_to and reply_to[1]:
+        message["Reply-To"] = _address(*reply_to)
     message["Auto-Submitted"] = "auto-generated"
     message["Content-Language"] = language
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
+
+
+def _address(name: str, email: str) -> Address:
+    local, _at, domain = deliverable_address(email).rpartition("@")
+    # username/domain instead of addr_spec: the header parser refuses non-ASCII local parts.
+    return Address(display_name=single_line(name), username=local, domain=domain)
+
+
+def brand_name(context: dict) -> str:
+    """Whose mail this is, for the layout's header: the event's host organisation."""
+    event = context.get("event")
+    hosts = event.hosts_with_role("host") if event is not None else []
+    return hosts[0].organisation.name if hosts else "eventhub"
 
 
 def deliverable_address(email: str) -> str:
@@ -57,14 +76,29 @@ def deliverable_address(email: str) -> str:
 
 
 def attach_invite(message: EmailMessage, ics: bytes, method: str) -> None:
-    """The invitation twice: as the calendar alternative clients act on, and as a file."""
+    """The invitation twice: as the calendar alternative clients act on, and as a file.
+
+    Both say charset=utf-8: without it readers take the file as ASCII or Latin-1 and
+    garble umlauts in titles and places.
+    """
     message.add_alternative(ics.decode("utf-8"), subtype="calendar", params={"method": method})
     message.add_attachment(
         ics,
         maintype="text",
         subtype="calendar",
         filename="invite.ics",
-        params={"method": method},
+        params={"method": method, "charset": "utf-8"},
+    )
+
+
+def add_inline_image(message: EmailMessage, png: bytes, *, cid: str, filename: str) -> None:
+    """The PNG inside the HTML part (multipart/related), shown where the HTML says cid:...
+
+    A filename alone makes the part an attachment, which clients list below the mail.
+    """
+    html_part = message.get_body(("html",))
+    html_part.add_related(
+        png, "image", "png", cid=f"<{cid}>", filename=filename, disposition="inline"
     )
 
 

@@ -78,7 +78,11 @@ def part(message_id: int, number: int):
         abort(404)
     chosen = parts[number]
     payload = chosen.get_payload(decode=True) or b""
-    response = Response(payload, mimetype=chosen.get_content_type())
+    content_type = chosen.get_content_type()
+    if chosen.get_content_maintype() == "text":
+        # The part's own charset (utf-8 for ours), so umlauts show as sent.
+        content_type += f"; charset={chosen.get_content_charset() or 'us-ascii'}"
+    response = Response(payload, content_type=content_type)
     # Mail HTML is untrusted for this origin: show it sandboxed, scripts off.
     response.headers["Content-Security-Policy"] = (
         "sandbox; default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'"

@@ -55,6 +55,7 @@ def queue_digest(event: Event, registrations: list[Registration], total: int) ->
         event,
         registrations,
         total=total,
+        seats_left=event.seats_left,
         subject=lambda: _(
             "Registrations today for %(title)s: %(num)d new, %(total)d in total",
             title=event.title,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import io
 import re
@@ -14,12 +15,14 @@ from flask import abort
 from sqlalchemy import Select, and_, case, func, select
 
 from eventhub.extensions import db
+from eventhub.i18n import short_date
 from eventhub.labels import NOT_SPECIFIED, ORGANISATION_TYPE_LABELS
 from eventhub.models import (
     Event,
     OutboxMessage,
     Registration,
 )
+from eventhub.models.base import utcnow
 from eventhub.paging import MAX_PAGE, parse_int
 from eventhub.querying import escape_like
 from eventhub.urls import checkin_code, checkin_url
@@ -105,10 +108,13 @@ class EventStats:
     checked_in: int
     capacity: int | None
     seats_left: int | None
+    started: bool = True
 
     @property
     def no_show_rate(self) -> float | None:
-        if not self.confirmed:
+        """Who registered and did not come; None before the event began (nobody could
+        have come yet) and without registrations."""
+        if not self.started or not self.confirmed:
             return None
         return (self.confirmed - self.checked_in) / self.confirmed
 
@@ -129,7 +135,14 @@ def event_stats(event: Event) -> EventStats:
             ),
         ).where(Registration.event_id == event.id)
     ).one()
-    return EventStats(confirmed, cancelled, checked_in, event.capacity, event.seats_left)
+    return EventStats(
+        confirmed,
+        cancelled,
+        checked_in,
+        event.capacity,
+        event.seats_left,
+        started=event.starts_at <= utcnow(),
+    )
 
 
 @dataclass(frozen=True)
@@ -150,7 +163,8 @@ def event_charts(event: Event) -> dict[str, list[Bar]]:
     running, over_time = 0, []
     for when, count in per_day:
         running += count
-        over_time.append(Bar(str(when)[:10], running))
+        # SQLite gives the day as text, PostgreSQL as a date.
+        over_time.append(Bar(short_date(dt.date.fromisoformat(str(when)[:10])), running))
     by_type = db.session.execute(
         select(Registration.organisation_type, func.count())
         .where(Registration.event_id == event.id, Registration.status == "confirmed")

@@ -88,6 +88,10 @@ class Registration(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="de")
     # sha256 of the private manage-link token; the raw token is only ever in the link.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # sha256 of the second private link, the one "send me my links" mailed last (each
+    # request replaces it). A second column rather than renewing token_hash: anyone may
+    # ask for any address's links, and that must not break the link in the confirmation.
+    resent_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     sequence: Mapped[int] = mapped_column(default=0)
     source: Mapped[str] = mapped_column(String(10), default="web")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -82,3 +82,41 @@ def test_no_raw_token_is_stored(client, make_event, register_by_form):
     db.session.rollback()
     registration = db.session.scalar(select(Registration))
     assert token not in (registration.token_hash, registration.uid)
+
+
+def test_cancelling_asks_first(client, make_event, register_by_form):
+    event = make_event()
+    link = register(register_by_form, event)
+    page = client.get(link).get_data(as_text=True)
+    # the private page offers no one-click cancel: its cancel control leads to a question
+    assert f'action="{link}/cancel"' not in page
+    assert f'href="{link}/cancel"' in page
+    question = client.get(link + "/cancel")
+    assert question.status_code == 200
+    assert question.headers["Cache-Control"] == "private, no-store"
+    html = question.get_data(as_text=True)
+    assert "Anmeldung wirklich stornieren?" in html
+    assert f'action="{link}/cancel"' in html and "Ja, meine Anmeldung stornieren" in html
+    assert f'href="{link}"' in html and "Nein, Anmeldung behalten" in html
+    db.session.rollback()
+    assert db.session.scalar(select(Registration.status)) == "confirmed"  # asking cancels nothing
+    assert client.post(link + "/cancel").headers["Location"] == link
+    db.session.rollback()
+    assert db.session.scalar(select(Registration.status)) == "cancelled"
+    # asked again after cancelling: back to the private page
+    assert client.get(link + "/cancel").headers["Location"] == link
+
+
+def test_cancelled_page_offers_no_calendar_entry(client, make_event, register_by_form):
+    event = make_event()
+    other = make_event()
+    link = register(register_by_form, event)
+    client.post(link + "/cancel")
+    html = client.get(link).get_data(as_text=True)
+    assert f"/events/{event.slug}.ics" not in html
+    assert "webcal://" not in html  # the address has no other event in its feed
+    # with another registration of the address the feed still has something to offer
+    register(register_by_form, other)
+    html = client.get(link).get_data(as_text=True)
+    assert f"/events/{event.slug}.ics" not in html
+    assert "webcal://" in html

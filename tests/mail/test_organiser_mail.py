@@ -28,6 +28,21 @@ def test_each_registration_is_reported_when_chosen(make_event, make_registration
     assert row.recipient == "erika@example.org"
 
 
+def test_the_notice_counts_the_seat_it_reports(make_event, make_registration, outbox):
+    event = make_event(notify_mode="each", capacity=3)
+    make_registration(event)
+    [first] = outbox(kind="organiser_new")
+    assert "Freie Plätze: 2" in outbox.text(first)
+    assert "Freie Plätze: 2" in outbox.parse(first).get_body(("html",)).get_content()
+    make_registration(event)
+    make_registration(event)
+    assert ["Freie Plätze: 1" in outbox.text(r) for r in outbox(kind="organiser_new")[1:]] == [
+        True,
+        False,
+    ]
+    assert "Freie Plätze: 0" in outbox.text(outbox.last(kind="organiser_new"))
+
+
 def test_daily_digest_once_a_day_with_only_new_people(make_event, make_registration, outbox):
     event = make_event(notify_mode="digest")
     make_registration(event, last_name="Erste")

@@ -241,3 +241,32 @@ def test_a_draft_answers_like_a_missing_event_everywhere(client, make_event, mak
         assert draft.get_data(as_text=True).replace("geheimer-entwurf", "X") == (
             missing.get_data(as_text=True).replace("gibt-es-nicht", "X")
         ), path
+
+
+def test_chart_dates_are_in_the_readers_language(organiser_client, make_event, make_registration):
+    import time_machine
+
+    event = make_event(hosts=hosted_by("ihk-nrw"), starts=in_days(60))
+    with time_machine.travel(dt.datetime.now(dt.UTC).replace(day=3, hour=9), tick=False):
+        make_registration(event)
+        day = dt.date.today()
+    german = organiser_client.get(f"/manage/events/{event.slug}?lang=de").get_data(as_text=True)
+    english = organiser_client.get(f"/manage/events/{event.slug}?lang=en").get_data(as_text=True)
+    assert day.isoformat() not in german + english
+    months_de = [
+        "Jan.",
+        "Feb.",
+        "März",
+        "Apr.",
+        "Mai",
+        "Juni",
+        "Juli",
+        "Aug.",
+        "Sept.",
+        "Okt.",
+        "Nov.",
+        "Dez.",
+    ]
+    months_en = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    assert f'<th scope="row">3. {months_de[day.month - 1]}</th>' in german
+    assert f'<th scope="row">{months_en[day.month - 1]} 3</th>' in english

@@ -142,3 +142,25 @@ def test_report_after_the_event(organiser_client, make_event, make_registration)
     assert "25 %" in html  # one of four did not come
     assert "Stadt Essen" in html and "Muster GmbH" in html
     assert "Beispiel KG" not in html.split('id="orgs-heading"')[1]
+
+
+def test_report_shows_no_no_show_rate_before_the_event(
+    organiser_client, make_event, make_registration
+):
+    import datetime as dt
+
+    import time_machine
+
+    from eventhub.models.base import utcnow
+
+    event = make_event(hosts=hosted_by("ihk-nrw"), starts=in_days(2))
+    make_registration(event)
+    make_registration(event)
+    url = f"/manage/events/{event.slug}/report"
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        html = organiser_client.get(url).get_data(as_text=True)
+        assert "100 %" not in html
+        assert "noch nicht: die Veranstaltung hat nicht begonnen" in html
+        clock.move_to(event.starts_at + dt.timedelta(minutes=1))
+        html = organiser_client.get(url).get_data(as_text=True)
+        assert "100 %" in html  # it has begun and nobody has checked in

@@ -1,5 +1,5 @@
 """Views of the events area; importing them attaches their routes to the blueprint."""
 
-from eventhub.events.views import catalogue, registration
+from eventhub.events.views import catalogue, lost_links, registration
 
-__all__ = ["catalogue", "registration"]
+__all__ = ["catalogue", "lost_links", "registration"]

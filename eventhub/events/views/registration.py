@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 
-from eventhub.calendar.private import feed_links, rotate_feed
+from eventhub.calendar.private import feed_links, registered_events, rotate_feed
 from eventhub.errors import abort_with
 from eventhub.events import bp
 from eventhub.events.forms import (
@@ -235,6 +235,10 @@ def my_registration(token: str):
             cancel_form=CancelForm(),
             token=token,
             **feed_links(registration.email_normalised),
+            # After cancelling, the feed block only makes sense for the address's other
+            # events (this one has left the feed).
+            other_events=registration.status not in ACTIVE_STATUSES
+            and bool(registered_events(registration.email_normalised)),
             just_registered=request.args.get("new") == "1",
         ),
         status,
@@ -253,9 +257,25 @@ def rotate_my_feed(token: str):
     return redirect(url_for("events.my_registration", token=token), 303)
 
 
-@bp.post("/r/<token:token>/cancel")
+@bp.route("/r/<token:token>/cancel", methods=["GET", "POST"])
 def cancel_my_registration(token: str):
+    """GET asks "really cancel?" (the private page links here, so one stray click on it
+    cancels nothing); the POST of that page's form cancels."""
     registration = registration_by_token(token) or abort(404)
+    if request.method == "GET":
+        if registration.status not in ACTIVE_STATUSES:
+            return redirect(url_for("events.my_registration", token=token), 303)
+        response = make_response(
+            render_template(
+                "events/cancel_registration.html",
+                registration=registration,
+                event=registration.event,
+                cancel_form=CancelForm(),
+                token=token,
+            )
+        )
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
     if not CancelForm().validate_on_submit():
         abort(400)
     if registration.status in ACTIVE_STATUSES:
