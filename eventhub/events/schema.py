@@ -134,6 +134,9 @@ class EventRecord(_Strict):
     online_url: Annotated[HttpUrl, Field(max_length=500)] | None = None
     hosts: list[Host] = []
     series: Slug | None = None
+    # The title a series gets when this record creates it (the workspace's "new series");
+    # an existing series keeps its title. Not exported: it is no part of the event.
+    series_title: Title300 | None = None
     topics: list[TopicName] = []
     language: Literal["de", "en"] = "de"
     contact: Contact = Contact()
