@@ -120,8 +120,11 @@ def test_group_registration_and_password_pages_are_accessible(
     person.get_by_label("Vorname").fill("Ayşe")
     person.get_by_label("Nachname").fill("Yılmaz")
     person.get_by_label("E-Mail-Adresse").fill("ayse@stadtwerke.example")
+    page.evaluate("window.sameDocument = true")
     page.get_by_role("button", name="Person hinzufügen").click()
     expect(page.get_by_role("group", name="Person 6")).to_be_visible()
+    # static/js/group-rows.js added the row in the page (without it the server does).
+    assert page.evaluate("window.sameDocument") is True
     # The new row's first field has the focus; what was typed is still there.
     expect(page.get_by_role("group", name="Person 6").get_by_label("Vorname")).to_be_focused()
     expect(page.get_by_label("Ihr Name")).to_have_value("Petra Personal")
@@ -148,3 +151,17 @@ def test_group_registration_and_password_pages_are_accessible(
     expect(page.locator("body")).to_contain_text("28 Plätze frei")
     page.goto(f"{live_server}/manage/password/forgot")
     axe_check(page)
+
+
+def test_group_form_adds_rows_without_javascript(browser, live_server, make_event):
+    event = make_event(title="Austausch ohne Skript", capacity=30)
+    context = browser.new_context(locale="de-DE", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server}/events/{event.slug}/register/group")
+    page.get_by_label("Ihr Name").fill("Petra Personal")
+    page.get_by_role("button", name="Person hinzufügen").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_role("group", name="Person 6")).to_be_visible()
+    expect(page.get_by_role("group", name="Person 6").get_by_label("Vorname")).to_be_focused()
+    expect(page.get_by_label("Ihr Name")).to_have_value("Petra Personal")
+    context.close()
