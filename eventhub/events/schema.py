@@ -136,7 +136,10 @@ class EventRecord(_Strict):
     series: Slug | None = None
     # The title a series gets when this record creates it (the workspace's "new series");
     # an existing series keeps its title. Not exported: it is no part of the event.
-    series_title: Title300 | None = None
+    series_title: Annotated[
+        Title300 | None,
+        Field(description="Title of the series when this record creates it; otherwise ignored"),
+    ] = None
     topics: list[TopicName] = []
     language: Literal["de", "en"] = "de"
     contact: Contact = Contact()
