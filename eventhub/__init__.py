@@ -133,9 +133,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(manage_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(mail_bp)
-    from eventhub import health
+    from eventhub import health, site_icon
 
     health.init_app(app)
+    site_icon.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

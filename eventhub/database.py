@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from eventhub.extensions import db
+from eventhub.querying import SQLITE_LOWER_FUNCTION, sqlite_lower
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "eventhub_begin_immediate"
@@ -63,6 +64,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
+        dbapi_connection.create_function(SQLITE_LOWER_FUNCTION, 1, sqlite_lower, deterministic=True)
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")

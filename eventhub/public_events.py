@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import request
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, or_, select
 
 from eventhub.errors import abort_with
 from eventhub.extensions import db
@@ -24,7 +24,7 @@ from eventhub.models import (
     event_topics,
 )
 from eventhub.paging import parse_page
-from eventhub.querying import escape_like, event_load_options
+from eventhub.querying import escape_like, event_load_options, lowered
 
 PUBLIC_STATUSES = ("published", "cancelled")
 FILTER_NAMES = ("q", "topic", "region", "format", "series", "host")
@@ -90,26 +90,36 @@ def filters_or_400() -> CatalogueFilters:
         abort_with(400, filter_message(str(exc)))
 
 
+def _slug_or_name(model, value: str):
+    """Topic, series or organisation by slug or by name (a series' title), in any case
+    ("Anerkennung", "anerkennung", "ÜBERGANG" for "Übergang")."""
+    wanted = value.lower()
+    name = model.title if model is Series else model.name
+    return or_(model.slug == wanted, lowered(name) == wanted)
+
+
 def apply_filters(stmt: Select, filters: CatalogueFilters) -> Select:
-    """The catalogue's filters (q, format, region, topic, series, host) on an Event select."""
+    """The catalogue's filters (q, format, region, topic, series, host) on an Event select.
+
+    Topic, series and host match a slug or a name, region the name, all in any case."""
     if filters.q:
         for word in filters.q.casefold().split()[:8]:
             stmt = stmt.where(Event.search_text.like(f"%{escape_like(word)}%", escape="\\"))
     if filters.format:
         stmt = stmt.where(Event.format == filters.format)
     if filters.region:
-        stmt = stmt.where(Event.region == filters.region)
+        stmt = stmt.where(lowered(Event.region) == filters.region.lower())
     if filters.topic:
         stmt = stmt.where(
             exists().where(
                 event_topics.c.event_id == Event.id,
                 event_topics.c.topic_id == Topic.id,
-                Topic.slug == filters.topic,
+                _slug_or_name(Topic, filters.topic),
             )
         )
     if filters.series:
         stmt = stmt.where(
-            exists().where(Series.id == Event.series_id, Series.slug == filters.series)
+            exists().where(Series.id == Event.series_id, _slug_or_name(Series, filters.series))
         )
     if filters.host:
         stmt = stmt.where(
@@ -117,7 +127,7 @@ def apply_filters(stmt: Select, filters: CatalogueFilters) -> Select:
                 EventHost.event_id == Event.id,
                 EventHost.organisation_id == Organisation.id,
                 EventHost.accepted_at.is_not(None),
-                Organisation.slug == filters.host,
+                _slug_or_name(Organisation, filters.host),
             )
         )
     return stmt

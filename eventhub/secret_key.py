@@ -40,11 +40,10 @@ def configure_secret_key(app: Flask) -> None:
         cfg["SECRET_KEY"] = _instance_key(path, create=True)
     elif path.is_file():
         cfg["SECRET_KEY"] = _instance_key(path, create=False)
-        log.warning(
-            "EVENTHUB_SECRET_KEY is not set; using the development key in %s. "
-            "Set EVENTHUB_SECRET_KEY in production.",
-            path,
-        )
+        # Not a warning: every command beside a development server takes this path, and a
+        # warning on each one teaches people to ignore warnings. `flask check-config`
+        # fails on a key from this file, which is where production set-ups look.
+        log.info("EVENTHUB_SECRET_KEY is not set; using the development key in %s.", path)
     else:
         raise MissingSecretKey(
             "EVENTHUB_SECRET_KEY is not set. Set it to a long random value, e.g. "

@@ -139,3 +139,13 @@ def test_http_base_url_sends_no_hsts_and_a_plain_language_cookie(app_factory):
     assert "Strict-Transport-Security" not in response.headers
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("lang=en;") and "Secure" not in cookie
+
+
+def test_favicon_is_served_and_linked(client):
+    """Issue 11: /favicon.ico answered 404 on every page."""
+    with client.get("/favicon.ico", follow_redirects=True) as icon:
+        assert icon.status_code == 200
+        assert icon.mimetype == "image/svg+xml"
+        assert b'<svg xmlns="http://www.w3.org/2000/svg"' in icon.data
+    html = client.get("/events/").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html

@@ -92,5 +92,8 @@ def test_flask_commands_without_a_key(no_key_in_environment, tmp_path):
     assert "EVENTHUB_SECRET_KEY is not set" in refused.stderr
     assert flask("--debug", "init-db").returncode == 0
     assert (tmp_path / "secret_key").is_file()
+    assert "EVENTHUB_SECRET_KEY" not in flask("--debug", "init-db").stderr
     again = flask("init-db")
     assert again.returncode == 0, again.stderr
+    # Issue 11: every command warned about the key although it came from the instance file.
+    assert "EVENTHUB_SECRET_KEY" not in again.stderr

@@ -23,6 +23,21 @@ def feed_urls(filters: dict[str, str]) -> dict[str, str]:
     return {"https": https, "webcal": webcal(https)}
 
 
+def event_feed_urls(event: Event) -> dict[str, str]:
+    """The event's own .ics as a subscription: a later change of time, place or a
+    cancellation reaches the calendar, which a downloaded copy never learns of."""
+    https = absolute_url("calendar.event_ics", slug=event.slug)
+    return {"https": https, "webcal": webcal(https)}
+
+
+def host_feed(event: Event) -> dict[str, str] | None:
+    """Name and feed addresses of the event's (first accepted) host organisation."""
+    for link in event.hosts:
+        if link.role == "host" and link.accepted:
+            return {"name": link.organisation.name, **feed_urls({"host": link.organisation.slug})}
+    return None
+
+
 def _place(event: Event) -> str:
     city = " ".join(p for p in (event.venue_postcode, event.venue_city) if p)
     return ", ".join(p for p in (event.venue_name, event.venue_street, city) if p)
@@ -125,6 +140,8 @@ def event_json_ld(event: Event) -> Markup:
 def register_template_globals(app) -> None:
     app.jinja_env.globals.update(
         feed_urls=feed_urls,
+        event_feed_urls=event_feed_urls,
+        host_feed=host_feed,
         google_calendar_url=google_calendar_url,
         outlook_calendar_url=outlook_calendar_url,
         event_json_ld=event_json_ld,

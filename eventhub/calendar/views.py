@@ -54,6 +54,9 @@ def event_ics(slug: str):
         url_for_event=absolute_event_url,
         name=event.title,
         organizer_for_event=site_organizer,
+        # The event page offers this file as a webcal subscription too: tell clients how
+        # often to look for changes.
+        refresh=REFRESH,
     )
     return ics_response(
         body, etag=etag, last_modified=event.updated_at, filename=f"{event.slug}.ics"

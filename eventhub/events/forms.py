@@ -256,6 +256,35 @@ class GroupRegistrationForm(BotCheckedForm):
     def filled_rows(self) -> list[ColleagueForm]:
         return [entry.form for entry in self.colleagues if not entry.form.is_empty]
 
+    @property
+    def can_add_row(self) -> bool:
+        return len(self.colleagues) < GROUP_MAX
+
+    def add_row(self) -> None:
+        """One more empty row (the "add a person" button); keeps the time stamp of the
+        form as first shown, so adding rows neither restarts nor skips the fill-time check."""
+        if self.can_add_row:
+            self.colleagues.append_entry()
+        if self.posted_stamp:
+            self.issued.data = self.posted_stamp
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(field id, message) for each marked field, in the order of the page, for the
+        list at the top that links to the fields."""
+        found = []
+        for field in (self.contact_name, self.contact_email, self.organisation):
+            found += [(field.id, f"{field.label.text}: {e}") for e in field.errors]
+        found += [
+            (self.organisation_type.id, f"{self.organisation_type.label.text}: {e}")
+            for e in self.organisation_type.errors
+        ]
+        for number, entry in enumerate(self.colleagues, start=1):
+            person = _l("Person %(number)d", number=number)
+            for field in entry.form:
+                found += [(field.id, f"{person}, {field.label.text}: {e}") for e in field.errors]
+        found += [(self.consent_privacy.id, str(e)) for e in self.consent_privacy.errors]
+        return found
+
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if not self.filled_rows():

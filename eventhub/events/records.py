@@ -186,6 +186,7 @@ def _comparable(data: dict[str, Any], *, consent_from_record: bool = True) -> di
     """What counts as a change: topics and hosts by slug (names live on shared rows), and
     the hosts' pending flags when the record decides them (an import)."""
     data = dict(data)
+    data.pop("series_title", None)  # only used when the series is created
     data["topics"] = sorted(slugify(name) or "topic" for name in data["topics"])
     data["hosts"] = [
         (h["slug"], h["role"], bool(h.get("pending")) if consent_from_record else None)
@@ -246,7 +247,7 @@ def upsert_event(record: EventRecord, *, member_of: frozenset[int] | None = None
     event.contact_name = record.contact.name
     event.contact_email = record.contact.email or ""
     event.contact_phone = record.contact.phone
-    event.series = _series(record.series)
+    event.series = _series(record.series, record.series_title)
     event.topics = [_topic(name) for name in unique_topics(record.topics)]
     _replace_hosts(event, record, member_of)
     event.agenda = [
@@ -288,12 +289,12 @@ def _calendar_changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
     return any(old[key] != new[key] for key in CALENDAR_FIELDS)
 
 
-def _series(slug: str | None) -> Series | None:
+def _series(slug: str | None, title: str | None = None) -> Series | None:
     if slug is None:
         return None
     series = db.session.scalar(select(Series).where(Series.slug == slug))
     if series is None:
-        series = Series(slug=slug, title=slug.replace("-", " ").title(), description="")
+        series = Series(slug=slug, title=title or slug.replace("-", " ").title(), description="")
         db.session.add(series)
     return series
 

@@ -339,6 +339,15 @@ def registration_by_uid(event_id: int, uid: str) -> Registration | None:
     )
 
 
+def registrations_by_uids(event_id: int, uids: list[str]) -> list[Registration]:
+    """The event's registrations with these public ids, in the order given."""
+    found = db.session.scalars(
+        select(Registration).where(Registration.event_id == event_id, Registration.uid.in_(uids))
+    ).all()
+    order = {uid: n for n, uid in enumerate(uids)}
+    return sorted(found, key=lambda r: order[r.uid])
+
+
 def cancel_registration(registration_id: int) -> Registration:
     """Cancel a confirmed registration and free its seat (idempotent)."""
     with write_transaction() as session:

@@ -134,6 +134,12 @@ class EventRecord(_Strict):
     online_url: Annotated[HttpUrl, Field(max_length=500)] | None = None
     hosts: list[Host] = []
     series: Slug | None = None
+    # The title a series gets when this record creates it (the workspace's "new series");
+    # an existing series keeps its title. Not exported: it is no part of the event.
+    series_title: Annotated[
+        Title300 | None,
+        Field(description="Title of the series when this record creates it; otherwise ignored"),
+    ] = None
     topics: list[TopicName] = []
     language: Literal["de", "en"] = "de"
     contact: Contact = Contact()

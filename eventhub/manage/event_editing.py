@@ -7,6 +7,8 @@ Every change goes through the same validation and upsert as `events import`
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -143,6 +145,39 @@ def save_event(data: dict, *, existing_slug: str | None, editor_id: int) -> Even
             field = str(first["loc"][0]) if first["loc"] else None
             raise EventError(describe_errors(exc), field) from exc
         return _upsert_as(record, editor_id)
+
+
+class _PreviewDrawn(Exception):  # not an error: carries the drawn page out
+    """Leaves the preview's transaction with the page, so that it is rolled back."""
+
+    def __init__(self, page: str):
+        super().__init__("preview")
+        self.page = page
+
+
+def preview_event(
+    data: dict, *, existing_slug: str | None, editor_id: int, draw: Callable[[Event], str]
+) -> str:
+    """The page `draw` makes of the event as the data would make it, without saving:
+    the data go through the one record path (upsert_event), the page is drawn inside the
+    transaction and the transaction is rolled back. A new event gets a throw-away address
+    so an existing event of that address is never touched."""
+    slug = existing_slug or f"preview-{secrets.token_hex(8)}"
+    try:
+        with write_transaction() as session:
+            existing = session.scalar(select(Event).where(Event.slug == slug))
+            status = existing.status if existing else "draft"
+            try:
+                record = EventRecord.model_validate({**data, "slug": slug, "status": status})
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                field = str(first["loc"][0]) if first["loc"] else None
+                raise EventError(describe_errors(exc), field) from exc
+            upsert_event(record, member_of=_member_of(editor_id))
+            session.flush()
+            raise _PreviewDrawn(draw(_event(slug)))
+    except _PreviewDrawn as drawn:
+        return drawn.page
 
 
 def set_status(event_id: int, status: str) -> Event:

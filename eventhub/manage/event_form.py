@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import exists, or_, select
 
 from eventhub.events.forms import options
 from eventhub.extensions import db
@@ -14,8 +15,10 @@ from eventhub.manage.event_editing import (
     local_to_aware,
     parse_speakers,
 )
-from eventhub.manage.forms import BLANK_ROWS, EventForm
-from eventhub.models import Event, Organisation
+from eventhub.manage.forms import AGENDA_MAX, BLANK_ROWS, NEW_SERIES, EventForm
+from eventhub.models import Event, EventHost, Organisation, Series, Topic, event_topics
+from eventhub.public_events import PUBLIC_STATUSES
+from eventhub.text import slugify
 
 
 def prepare_event_form(form: EventForm, organisations: list[Organisation], event=None) -> None:
@@ -28,15 +31,66 @@ def prepare_event_form(form: EventForm, organisations: list[Organisation], event
             for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
         ]
     )
+    series, topics = _known_series_and_topics([o.id for o in organisations])
+    form.series.choices = options(
+        [("", _("None"))] + [(s.slug, s.title) for s in series] + [(NEW_SERIES, _("New series…"))]
+    )
+    names = [t.name for t in topics]
+    if event is not None:
+        names += [t.name for t in event.topics if t.name not in names]
+    names += [n for n in (form.topics.data or []) if n and n not in names]
+    form.topics.choices = options((name, name) for name in names)
     if not form.is_submitted():
         existing_hosts = len(event.hosts) - 1 if event else 0
         existing_items = len(event.agenda) if event else 0
-        for _ in range(max(existing_hosts, 0) + BLANK_ROWS):
+        for _row in range(max(existing_hosts, 0) + BLANK_ROWS):
             form.hosts.append_entry()
-        for _ in range(existing_items + BLANK_ROWS):
+        for _row in range(existing_items + 1):
             form.agenda.append_entry()
     for entry in form.hosts:
         entry.form.organisation.choices = others
+
+
+def _known_series_and_topics(organisation_ids: list[int]) -> tuple[list[Series], list[Topic]]:
+    """Series and topics of public events and of the editor's own events (others'
+    drafts are nobody else's business)."""
+    visible = or_(
+        Event.status.in_(PUBLIC_STATUSES),
+        exists().where(
+            EventHost.event_id == Event.id, EventHost.organisation_id.in_(organisation_ids)
+        ),
+    )
+    series = db.session.scalars(
+        select(Series)
+        .where(exists().where(Event.series_id == Series.id, visible))
+        .order_by(Series.title)
+    ).all()
+    topics = db.session.scalars(
+        select(Topic)
+        .where(
+            exists().where(
+                event_topics.c.topic_id == Topic.id, event_topics.c.event_id == Event.id, visible
+            )
+        )
+        .order_by(Topic.name)
+    ).all()
+    return list(series), list(topics)
+
+
+def change_agenda_rows(form: EventForm, submitted) -> str | None:
+    """The agenda's "add" and "remove" buttons: change the rows, save nothing. Returns
+    "added" or "removed", or None when the request was neither."""
+    if "agenda_add" in submitted:
+        if len(form.agenda) < AGENDA_MAX:
+            form.agenda.append_entry()
+        return "added"
+    remove = submitted.get("agenda_remove")
+    if remove is not None:
+        form.agenda.entries = [e for e in form.agenda.entries if e.name != remove]
+        if not form.agenda.entries:
+            form.agenda.append_entry()
+        return "removed"
+    return None
 
 
 def fill_event_form(form: EventForm, event: Event) -> None:
@@ -65,7 +119,7 @@ def fill_event_form(form: EventForm, event: Event) -> None:
     form.region.data = event.region
     form.online_url.data = event.online_url
     form.series.data = event.series.slug if event.series else ""
-    form.topics.data = ", ".join(t.name for t in event.topics)
+    form.topics.data = [t.name for t in event.topics]
     form.language.data = event.language
     form.contact_name.data = event.contact_name
     form.contact_email.data = event.contact_email
@@ -91,6 +145,17 @@ def _aware(value: dt.datetime | None, timezone: str, field: str) -> str | None:
     except EventError as exc:
         raise EventError(str(exc), field) from exc
     return moment.isoformat() if moment else None
+
+
+def _series_fields(form: EventForm) -> dict:
+    if form.series.data == NEW_SERIES:
+        title = " ".join((form.new_series.data or "").split())
+        return {"series": slugify(title), "series_title": title}
+    return {"series": form.series.data or None}
+
+
+def _new_topics(text: str) -> list[str]:
+    return [" ".join(t.split()) for t in text.split(",") if t.strip()]
 
 
 def event_data_from_form(form: EventForm, existing: Event | None) -> dict:
@@ -152,8 +217,8 @@ def event_data_from_form(form: EventForm, existing: Event | None) -> dict:
         },
         "online_url": form.online_url.data or None,
         "hosts": hosts,
-        "series": form.series.data or None,
-        "topics": [t.strip() for t in (form.topics.data or "").split(",") if t.strip()],
+        **_series_fields(form),
+        "topics": [*(form.topics.data or []), *_new_topics(form.new_topics.data or "")],
         "language": form.language.data,
         "contact": {
             "name": form.contact_name.data or "",

@@ -15,10 +15,12 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
     URLField,
+    widgets,
 )
 from wtforms.validators import (
     DataRequired,
@@ -43,9 +45,19 @@ from eventhub.events.forms import (
 from eventhub.events.schema import SLUG_PATTERN
 from eventhub.labels import AGENDA_KIND_LABELS, FORMAT_LABELS, ROLE_LABELS
 from eventhub.models import AGENDA_KINDS, HOLD_MINUTES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from eventhub.text import slugify
 
 TIMEZONES = ("Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/London", "UTC")
 BLANK_ROWS = 3
+AGENDA_MAX = 60  # rows the "add" button offers; a day's programme fits many times over
+NEW_SERIES = "__new__"  # the series select's "new series…" choice (no slug looks like it)
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
 
 
 def strip_ends(value):
@@ -197,17 +209,19 @@ class EventForm(FlaskForm):
     online_url = URLField(
         _l("Online link"), validators=[Optional(), Length(max=500, message=TOO_LONG)]
     )
-    series = StringField(
+    series = SelectField(
         _l("Series"),
-        description=_l("Slug of a series, e.g. fachkraefte-reihe-ruhr; empty: none."),
-        validators=[
-            Optional(),
-            Length(max=80, message=TOO_LONG),
-            Regexp(SLUG_PATTERN, message=_l("Use lowercase letters, digits and hyphens.")),
-        ],
+        description=_l("Existing series, or “new series…” and its title below."),
+        choices=[],
+        default="",
     )
-    topics = StringField(
-        _l("Topics"),
+    new_series = StringField(
+        _l("Title of the new series"),
+        validators=[Length(max=200, message=TOO_LONG), plain_text],
+    )
+    topics = CheckboxesField(_l("Topics"), choices=[], validate_choice=False)
+    new_topics = StringField(
+        _l("New topics"),
         description=_l("Separate topics with commas."),
         validators=[Length(max=1000, message=TOO_LONG), plain_text],
     )
@@ -258,6 +272,12 @@ class EventForm(FlaskForm):
     def validate_ends_at(self, field) -> None:
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
             raise ValidationError(_l("The end must be after the start."))
+
+    def validate_new_series(self, field) -> None:
+        if self.series.data == NEW_SERIES and not (field.data or "").strip():
+            raise ValidationError(_l("Please enter the title of the new series."))
+        if self.series.data == NEW_SERIES and not slugify(field.data):
+            raise ValidationError(_l("Use at least one letter or digit."))
 
 
 class AttendeeForm(FlaskForm):

@@ -66,3 +66,24 @@ def test_catalogue_offers_the_filtered_feed(client, make_event):
     assert (
         'href="http://eventhub.test/calendar.ics?topic=integration&amp;region=Ruhrgebiet"' in html
     )
+
+
+def test_every_event_page_offers_a_subscription(client, make_event):
+    """Issue 11: only events in a series offered webcal. Now every event offers its own
+    .ics as a subscription and its host's feed; both answer with a calendar that says
+    how often to look for changes (or the host's events)."""
+    event = make_event(
+        series=None, hosts=[{"name": "IHK Nord", "slug": "ihk-nord", "role": "host"}]
+    )
+    make_event(title="Anderer Veranstalter", hosts=[{"name": "HWK", "slug": "hwk", "role": "host"}])
+    html = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert f'href="webcal://eventhub.test/events/{event.slug}.ics"' in html
+    assert f'href="http://eventhub.test/events/{event.slug}.ics"' in html
+    assert 'href="webcal://eventhub.test/calendar.ics?host=ihk-nord"' in html
+    assert "IHK Nord" in html
+
+    own = client.get(f"/events/{event.slug}.ics")
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT12H" in own.data
+    assert own.data.count(b"BEGIN:VEVENT") == 1
+    host = client.get("/calendar.ics?host=ihk-nord").get_data(as_text=True)
+    assert event.title in host and "Anderer Veranstalter" not in host

@@ -120,10 +120,48 @@ def test_group_registration_and_password_pages_are_accessible(
     person.get_by_label("Vorname").fill("Ayşe")
     person.get_by_label("Nachname").fill("Yılmaz")
     person.get_by_label("E-Mail-Adresse").fill("ayse@stadtwerke.example")
+    page.evaluate("window.sameDocument = true")
+    page.get_by_role("button", name="Person hinzufügen").click()
+    expect(page.get_by_role("group", name="Person 6")).to_be_visible()
+    # static/js/group-rows.js added the row in the page (without it the server does).
+    assert page.evaluate("window.sameDocument") is True
+    # The new row's first field has the focus; what was typed is still there.
+    expect(page.get_by_role("group", name="Person 6").get_by_label("Vorname")).to_be_focused()
+    expect(page.get_by_label("Ihr Name")).to_have_value("Petra Personal")
+    page.keyboard.type("Olena")
+    person6 = page.get_by_role("group", name="Person 6")
+    person6.get_by_label("Nachname").fill("Kovalenko")
+    axe_check(page)
     page.get_by_label("Ich bestätige", exact=False).check()
     page.get_by_role("button", name="Alle anmelden").click()
-    page.wait_for_url(f"**/events/{event.slug}")
-    expect(page.locator("body")).to_contain_text("1 Person ist angemeldet")
-    expect(page.locator("body")).to_contain_text("29 Plätze frei")
+    # Person 6 lacks an address: the banner names it and links to the field.
+    page.get_by_role("link", name="Person 6, E-Mail-Adresse", exact=False).click()
+    expect(person6.get_by_label("E-Mail-Adresse")).to_be_focused()
+    axe_check(page)
+    page.keyboard.type("olena@stadtwerke.example")
+    page.get_by_label("Ich bestätige", exact=False).check()
+    page.get_by_role("button", name="Alle anmelden").click()
+    page.wait_for_url(f"**/events/{event.slug}/registered/group")
+    expect(page.locator("body")).to_contain_text("2 Personen sind angemeldet")
+    expect(page.get_by_role("row", name="Olena Kovalenko", exact=False)).to_contain_text(
+        "bestätigt"
+    )
+    axe_check(page)
+    page.goto(f"{live_server}/events/{event.slug}")
+    expect(page.locator("body")).to_contain_text("28 Plätze frei")
     page.goto(f"{live_server}/manage/password/forgot")
     axe_check(page)
+
+
+def test_group_form_adds_rows_without_javascript(browser, live_server, make_event):
+    event = make_event(title="Austausch ohne Skript", capacity=30)
+    context = browser.new_context(locale="de-DE", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server}/events/{event.slug}/register/group")
+    page.get_by_label("Ihr Name").fill("Petra Personal")
+    page.get_by_role("button", name="Person hinzufügen").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_role("group", name="Person 6")).to_be_visible()
+    expect(page.get_by_role("group", name="Person 6").get_by_label("Vorname")).to_be_focused()
+    expect(page.get_by_label("Ihr Name")).to_have_value("Petra Personal")
+    context.close()

@@ -65,6 +65,66 @@ def test_filters_select_matching_events(client, make_event):
     assert titles("q=100%25") == set()
 
 
+def test_filters_take_names_and_slugs_in_any_case(client, make_event):
+    """Issue 11: ?topic=Anerkennung (the name) and ?region=ruhrgebiet found nothing."""
+    make_event(
+        title="Anerkennung Ruhr",
+        topics=["Anerkennung", "Übergang Schule"],
+        series="fachkraefte-reihe",
+        hosts=[{"name": "Ärztekammer Nord", "slug": "aek-nord", "role": "host"}],
+    )
+    make_event(title="Anderes Thema", venue={"name": "Rathaus", "region": "Südostniedersachsen"})
+
+    def titles(query: str) -> set[str]:
+        html = client.get(f"/events/?{query}").get_data(as_text=True)
+        return {t for t in ("Anerkennung Ruhr", "Anderes Thema") if t in html}
+
+    for query in (
+        "topic=Anerkennung",
+        "topic=anerkennung",
+        "topic=ANERKENNUNG",
+        "topic=übergang+schule",
+        "topic=ÜBERGANG+SCHULE",
+        "region=ruhrgebiet",
+        "region=RUHRGEBIET",
+        "series=Fachkraefte+Reihe",
+        "series=FACHKRAEFTE-REIHE",
+        "host=ärztekammer+nord",
+        "host=AEK-NORD",
+    ):
+        assert titles(query) == {"Anerkennung Ruhr"}, query
+    assert titles("region=südostniedersachsen") == {"Anderes Thema"}
+    assert titles("region=SÜDOSTNIEDERSACHSEN") == {"Anderes Thema"}
+    assert titles("topic=anerkenn") == set()
+
+
+def test_feed_and_api_filter_by_name_in_any_case(client, make_event):
+    make_event(title="Anerkennung Ruhr", topics=["Anerkennung"])
+    make_event(title="Anderes Thema", topics=["Integration"])
+    feed = client.get("/calendar.ics?topic=Anerkennung&region=ruhrgebiet").get_data(as_text=True)
+    assert "Anerkennung Ruhr" in feed
+    assert "Anderes Thema" not in feed
+    api = client.get("/api/v1/events?topic=ANERKENNUNG&region=ruhrgebiet").get_json()
+    assert [e["title"] for e in api["items"]] == ["Anerkennung Ruhr"]
+
+
+def test_name_filters_keep_query_counts(client, make_event, query_counter, monkeypatch):
+    from eventhub import changes
+
+    make_event(topics=["Anerkennung"])
+    clock = [changes.time.monotonic()]
+    monkeypatch.setattr(changes.time, "monotonic", lambda: clock[0])
+
+    def measure(path: str) -> int:
+        clock[0] += 3600  # every memo has expired: each request does its whole work
+        with query_counter() as statements:
+            assert client.get(path).status_code == 200
+        return len(statements)
+
+    for path in ("/events/", "/api/v1/events", "/calendar.ics"):
+        assert measure(f"{path}?topic=anerkennung") == measure(f"{path}?topic=Anerkennung")
+
+
 def test_search_is_case_insensitive_for_umlauts(client, make_event):
     make_event(title="Über die Anerkennung ausländischer Abschlüsse")
     html = client.get("/events/?q=über").get_data(as_text=True)

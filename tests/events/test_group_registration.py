@@ -133,3 +133,67 @@ def test_incomplete_rows_and_empty_lists_give_the_form_back(client, make_event):
     assert client.post(f"/events/{event.slug}/register/group", data=no_consent).status_code == 422
     db.session.rollback()
     assert db.session.scalar(select(Registration.id)) is None
+
+
+def test_add_a_person_gives_the_form_back_with_one_more_row(client, make_event):
+    """Issue 11: the form had five fixed rows although 30 people may be registered."""
+    event = make_event(capacity=50)
+    url = f"/events/{event.slug}/register/group"
+    assert client.get(url).get_data(as_text=True).count('class="row-fields"') == 5
+    data = group_form(PEOPLE)
+    for n in range(5):  # what a browser sends: every row shown, filled or not
+        data.setdefault(f"colleagues-{n}-first_name", "")
+    response = client.post(url, data={**data, "add_row": "1"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.count('class="row-fields"') == 6
+    assert 'id="person-6"' in html and 'id="colleagues-5-first_name"' in html
+    assert 'value="Olena"' in html and 'value="Stadtwerke Bottrop"' in html
+    assert "Bitte korrigieren" not in html
+    db.session.rollback()
+    assert db.session.scalar(select(Registration.id)) is None
+
+    many = {f"colleagues-{n}-first_name": "" for n in range(30)}
+    full = client.post(url, data={**group_form([]), **many, "add_row": "1"})
+    assert full.get_data(as_text=True).count('class="row-fields"') == 30
+    assert 'name="add_row"' not in full.get_data(as_text=True)
+
+
+def test_the_error_banner_lists_each_error_with_a_link(client, make_event):
+    """Issue 11: the banner said "correct the marked fields" without saying which."""
+    event = make_event()
+    data = group_form([PEOPLE[0], ("Nur", "Vorname", "")], contact_email="kein-at")
+    response = client.post(f"/events/{event.slug}/register/group", data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    banner = html[
+        html.index('id="form-errors"') : html.index("</div>", html.index('id="form-errors"'))
+    ]
+    assert '<a href="#contact_email">Ihre E-Mail-Adresse:' in banner
+    assert '<a href="#colleagues-1-email">Person 2, E-Mail-Adresse:' in banner
+    assert banner.count("<li>") == 2
+
+
+def test_success_shows_a_summary_of_each_colleague(app, client, make_event):
+    """Issue 11: success was only a flash message on the event page."""
+    event = make_event(capacity=10)
+    response = client.post(f"/events/{event.slug}/register/group", data=group_form(PEOPLE))
+    assert response.headers["Location"] == f"/events/{event.slug}/registered/group"
+    page = client.get(response.headers["Location"])
+    assert page.headers["Cache-Control"] == "private, no-store"
+    html = page.get_data(as_text=True)
+    for first, last, email in PEOPLE:
+        assert f"{first} {last}" in html and email in html
+    assert html.count(">bestätigt<") == 3
+    assert "/r/" not in html  # nobody's private link
+    # Another browser (someone given the address) sees nobody.
+    other = app.test_client().get(f"/events/{event.slug}/registered/group")
+    assert other.headers["Location"] == f"/events/{event.slug}"
+
+
+def test_summary_says_who_must_confirm_their_address(client, make_event):
+    event = make_event(capacity=10, confirm_email=True)
+    response = client.post(f"/events/{event.slug}/register/group", data=group_form(PEOPLE[:2]))
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert html.count("muss die Adresse bestätigen") == 2
+    assert "ayse@stadtwerke.example" in html

@@ -100,12 +100,12 @@ def _filter_parameters() -> list[dict[str, Any]]:
         query_parameter(
             "q", text, "Words that must all occur in title, summary, place, hosts or topics"
         ),
-        query_parameter("topic", text, "Topic slug"),
-        query_parameter("region", text, "Region name as shown on the event"),
+        query_parameter("topic", text, "Topic slug or name, any case"),
+        query_parameter("region", text, "Region name as shown on the event, any case"),
         # "" is what the catalogue's "All" sends: no filter.
         query_parameter("format", {"type": "string", "enum": ["", *EVENT_FORMATS]}, "Event format"),
-        query_parameter("series", text, "Series slug"),
-        query_parameter("host", text, "Slug of a host or co-host organisation"),
+        query_parameter("series", text, "Series slug or name, any case"),
+        query_parameter("host", text, "Slug or name of a host or co-host organisation, any case"),
         query_parameter(
             "page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number, from 1"
         ),

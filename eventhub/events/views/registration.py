@@ -10,6 +10,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -39,6 +40,7 @@ from eventhub.events.registration import (
     register_group,
     registration_by_token,
     registration_by_uid,
+    registrations_by_uids,
     update_registration,
 )
 from eventhub.extensions import limiter
@@ -127,6 +129,12 @@ def register_group_page(slug: str):
     form = GroupRegistrationForm()
     refusal = None
     status = 200
+    if request.method == "POST" and "add_row" in request.form:
+        # "Add a person": the same form again with one more row, nothing validated yet.
+        form.add_row()
+        return render_template(
+            "events/register_group.html", event=event, form=form, refusal=None, added_row=True
+        )
     if request.method == "POST":
         if form.validate_on_submit():
             language = current_language()
@@ -149,7 +157,7 @@ def register_group_page(slug: str):
                 language=language,
             )
             try:
-                register_group(event.id, attendees, contact=contact)
+                registered = register_group(event.id, attendees, contact=contact)
             except GroupRefused as exc:
                 refusal = group_refusal_message(exc, event)
                 status = 409
@@ -159,27 +167,13 @@ def register_group_page(slug: str):
                     refusal = _group_full_message(event)
                 status = 409
             else:
-                if event.confirm_email:
-                    message = ngettext(
-                        "A seat is held for %(num)d person. They receive a mail and must "
-                        "confirm their registration within %(minutes)d minutes; you receive "
-                        "a summary.",
-                        "Seats are held for %(num)d people. Each receives a mail and must "
-                        "confirm their registration within %(minutes)d minutes; you receive "
-                        "a summary.",
-                        len(attendees),
-                        minutes=HOLD_MINUTES,
-                    )
-                else:
-                    message = ngettext(
-                        "%(num)d person is registered. Each receives their own confirmation "
-                        "and calendar invitation; you receive a summary.",
-                        "%(num)d people are registered. Each receives their own confirmation "
-                        "and calendar invitation; you receive a summary.",
-                        len(attendees),
-                    )
-                flash(message, "success")
-                return redirect(url_for("events.event_page", slug=slug), 303)
+                # Only the public ids, and only in this browser's session: the summary
+                # shows names and addresses, so it must not be a link one could pass on.
+                session[GROUP_SUMMARY] = {
+                    "event": event.slug,
+                    "uids": [registration.uid for registration, _token in registered],
+                }
+                return redirect(url_for("events.group_registered", slug=slug), 303)
         else:
             status = 422
     elif not event.registrations_open:
@@ -187,6 +181,30 @@ def register_group_page(slug: str):
     return render_template(
         "events/register_group.html", event=event, form=form, refusal=refusal
     ), status
+
+
+GROUP_SUMMARY = "group_registered"
+
+
+@bp.get("/events/<slug:slug>/registered/group")
+def group_registered(slug: str):
+    """After a group registration: who is registered, and who must still confirm their
+    address. Shown to the browser that registered them only (see register_group_page)."""
+    event = public_event(slug) or abort(404)
+    stored = session.get(GROUP_SUMMARY) or {}
+    if stored.get("event") != event.slug:
+        return redirect(url_for("events.event_page", slug=slug))
+    people = registrations_by_uids(event.id, list(stored.get("uids", []))[:GROUP_MAX])
+    response = make_response(
+        render_template(
+            "events/group_registered.html",
+            event=event,
+            people=people,
+            hold_minutes=HOLD_MINUTES,
+        )
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _group_full_message(event) -> str:

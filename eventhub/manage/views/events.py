@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventhub.access import event_or_404, managed_events, my_organisations, owned_organisation_ids
 from eventhub.i18n import event_period
 from eventhub.manage import bp, reports
-from eventhub.manage.event_editing import EventError, duplicate_event, save_event, set_status
-from eventhub.manage.event_form import event_data_from_form, fill_event_form, prepare_event_form
+from eventhub.manage.event_editing import (
+    EventError,
+    duplicate_event,
+    preview_event,
+    save_event,
+    set_status,
+)
+from eventhub.manage.event_form import (
+    change_agenda_rows,
+    event_data_from_form,
+    fill_event_form,
+    prepare_event_form,
+)
 from eventhub.manage.forms import ActionForm, EventForm
 from eventhub.manage.host_requests import pending_host_requests
 from eventhub.models.base import utcnow
@@ -56,9 +67,20 @@ def edit_event(slug: str):
 def _edit_event(form: EventForm, existing):
     preview = None
     status = 200
+    agenda_change = None
     if request.method == "POST":
-        if "preview" in request.form:
+        agenda_change = change_agenda_rows(form, request.form)
+        if agenda_change:
+            pass  # the form again, with a row more or less; nothing saved
+        elif "preview" in request.form:
             preview = render_markdown(form.description.data or "")
+        elif "preview_page" in request.form:
+            if form.validate_on_submit():
+                try:
+                    return _public_page_preview(form, existing)
+                except EventError as exc:
+                    _attach_event_error(form, exc)
+            status = 422
         elif form.validate_on_submit():
             try:
                 data = event_data_from_form(form, existing)
@@ -76,8 +98,26 @@ def _edit_event(form: EventForm, existing):
         else:
             status = 422
     return render_template(
-        "manage/event_form.html", form=form, event=existing, preview=preview
+        "manage/event_form.html",
+        form=form,
+        event=existing,
+        preview=preview,
+        agenda_change=agenda_change,
     ), status
+
+
+def _public_page_preview(form: EventForm, existing):
+    """The public event page drawn from the unsaved form, marked as a preview."""
+    page = preview_event(
+        event_data_from_form(form, existing),
+        existing_slug=existing.slug if existing else None,
+        editor_id=current_user.id,
+        draw=lambda event: render_template("manage/event_preview.html", event=event),
+    )
+    response = make_response(page)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def _attach_event_error(form: EventForm, error: EventError) -> None:
