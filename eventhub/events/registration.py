@@ -539,15 +539,24 @@ def cancel_registrations(event_id: int, registration_ids: list[int], *, notify: 
     """
     wanted = list(dict.fromkeys(registration_ids))
     with write_transaction() as session:
+        # People who never confirmed their address never got an invitation: no CANCEL.
+        never_invited = set(
+            session.scalars(
+                select(Registration.id).where(
+                    Registration.event_id == event_id, Registration.status == "unverified"
+                )
+            )
+        )
         cancelled: list[int] = []
         for start in range(0, len(wanted), CANCEL_CHUNK):
             cancelled += _cancel_confirmed(wanted[start : start + CANCEL_CHUNK], event_id=event_id)
-        if notify and cancelled:
+        to_tell = [id_ for id_ in cancelled if id_ not in never_invited]
+        if notify and to_tell:
             event = session.get(Event, event_id)
-            for start in range(0, len(cancelled), CANCEL_CHUNK):
+            for start in range(0, len(to_tell), CANCEL_CHUNK):
                 for registration in session.scalars(
                     select(Registration)
-                    .where(Registration.id.in_(cancelled[start : start + CANCEL_CHUNK]))
+                    .where(Registration.id.in_(to_tell[start : start + CANCEL_CHUNK]))
                     .order_by(Registration.id)
                     .execution_options(populate_existing=True)
                 ):

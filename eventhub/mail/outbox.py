@@ -68,6 +68,7 @@ VISITOR_CAUSED = (
     "group_summary",
     "password_reset",
     "private_feed",
+    "my_links",
 )
 
 

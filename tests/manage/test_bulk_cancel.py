@@ -428,3 +428,27 @@ def test_control_without_the_guard_seats_are_freed_twice(app_factory, monkeypatc
     with app.app_context():
         count = db.session.get(Event, event_id).confirmed_count
     assert errors or count != 1, "the race did not show: the control proves nothing"
+
+
+def test_unconfirmed_holds_are_cancelled_without_a_cancellation_mail(
+    organiser_client, make_event, register_by_form, outbox
+):
+    """A bot filling an event that asks to confirm the address leaves held seats; they
+    are cancelled with the rest, but nobody is sent a CANCEL for an invite never sent."""
+    from tests.manage.conftest import hosted_by
+
+    event = make_event(capacity=10, confirm_email=True, hosts=hosted_by("ihk-nrw"))
+    for n in range(3):
+        register_by_form(event, email=f"bot{n}@bots.example")
+    page = organiser_client.get(url(event), query_string={"domain": "bots.example"})
+    assert "3 Anmeldungen passen" in page.get_data(as_text=True)
+    fingerprint = re.search(
+        r'name="fingerprint" type="hidden" value="(\w+)"', page.get_data(as_text=True)
+    ).group(1)
+    response = organiser_client.post(
+        url(event),
+        data={"domain": "bots.example", "fingerprint": fingerprint, "confirm": "y", "notify": "y"},
+    )
+    assert response.status_code == 303
+    assert set(statuses(event).values()) == {"cancelled"}
+    assert outbox(kind="cancellation") == []
