@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from eventhub.mail.messages import compose
@@ -13,11 +12,9 @@ from eventhub.models import Event
 def queue_private_feed(
     email: str, language: str, *, events: list[Event], feed_url: str, feed_webcal: str
 ) -> None:
-    with force_locale(language):
-        subject = _("Your eventhub calendar feed")
     message = compose(
         to=email,
-        subject=subject,
+        subject=lambda: _("Your eventhub calendar feed"),
         template="private_feed",
         language=language,
         context={"events": events, "feed_url": feed_url, "feed_webcal": feed_webcal},

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from eventhub.calendar.ical import invite_bytes
 from eventhub.mail.messages import add_inline_image, attach_invite, compose, qr_png
@@ -32,12 +32,10 @@ def _attendee_mail(
 
     `subject` is a callable so it is translated in that language, not the request's.
     """
-    with force_locale(registration.language):
-        subject_text = subject()
     return compose(
         to=registration.email,
         to_name=registration.full_name,
-        subject=subject_text,
+        subject=subject,
         template=template,
         language=registration.language,
         context={
@@ -98,12 +96,10 @@ def queue_cancellation(event: Event, registration: Registration) -> None:
 
 def queue_my_links(email: str, links: list[tuple[Registration, str]], language: str) -> None:
     """ "Send me my links": the private link of each registration of the address."""
-    with force_locale(language):
-        subject = _("Your registrations on eventhub")
     message = compose(
         to=email,
         to_name=links[0][0].full_name,
-        subject=subject,
+        subject=lambda: _("Your registrations on eventhub"),
         template="my_links",
         language=language,
         context={
@@ -152,12 +148,10 @@ def queue_event_change(event: Event, registration: Registration) -> None:
 
 def group_summary_row(event: Event, registrations: list[Registration], contact) -> OutboxMessage:
     """To whoever registered a group: who is registered (each got their own invitation)."""
-    with force_locale(contact.language):
-        subject = _("Group registration confirmed: %(title)s", title=event.title)
     message = compose(
         to=contact.email,
         to_name=contact.name,
-        subject=subject,
+        subject=lambda: _("Group registration confirmed: %(title)s", title=event.title),
         template="group_summary",
         language=contact.language,
         context={
@@ -189,12 +183,10 @@ def registrations_mail(
     hold the counter from before the registrations it reports.
     """
     language = organiser_language(event)
-    with force_locale(language):
-        subject_text = subject()
     return compose(
         to=event.contact_email,
         to_name=event.contact_name,
-        subject=subject_text,
+        subject=subject,
         template="organiser_registrations",
         language=language,
         context={

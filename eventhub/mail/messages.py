@@ -29,13 +29,16 @@ def compose(
 ) -> EmailMessage:
     """A text + HTML message from templates/email/<template>.txt and .html, in `language`.
 
+    `subject` may be a callable (e.g. `lambda: _("…")`): it is then translated here, in
+    the recipient's language, not the request's.
+
     `reply_to` is (name, address), e.g. the event's contact, so answers reach a person.
     """
     context = {"brand": brand_name(context), **context}
     with force_locale(language):
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", **context)
-        subject = str(subject)
+        subject = str(subject() if callable(subject) else subject)
     to = deliverable_address(to)
     # Internationalised local parts need SMTPUTF8; everything else stays plain ASCII.
     addresses = [to, deliverable_address(reply_to[1])] if reply_to and reply_to[1] else [to]

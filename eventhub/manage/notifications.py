@@ -3,7 +3,6 @@ attendee lists for organisers."""
 
 from __future__ import annotations
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from eventhub.events.notifications import registrations_mail
@@ -16,12 +15,10 @@ from eventhub.urls import absolute_event_url, absolute_url
 
 def queue_password_reset(user, token: str) -> None:
     link = absolute_url("auth.reset_password", token=token)
-    with force_locale(user.language):
-        subject = _("Reset your eventhub password")
     message = compose(
         to=user.email,
         to_name=user.name,
-        subject=subject,
+        subject=lambda: _("Reset your eventhub password"),
         template="password_reset",
         language=user.language,
         context={"user": user, "link": link},
@@ -32,11 +29,9 @@ def queue_password_reset(user, token: str) -> None:
 def queue_invitation(invitation, token: str, invited_by) -> None:
     link = absolute_url("auth.accept_invitation", token=token)
     language = getattr(invited_by, "language", "de") or "de"
-    with force_locale(language):
-        subject = _("Invitation to %(name)s on eventhub", name=invitation.organisation.name)
     message = compose(
         to=invitation.email,
-        subject=subject,
+        subject=lambda: _("Invitation to %(name)s on eventhub", name=invitation.organisation.name),
         template="invitation",
         language=language,
         context={
@@ -77,12 +72,10 @@ def queue_attendee_list(
     xlsx_bytes: bytes,
 ) -> None:
     """The attendee list mail with the CSV and XLSX files attached."""
-    with force_locale(language):
-        subject = _("Attendee list: %(title)s", title=event.title)
     message = compose(
         to=to,
         to_name=to_name,
-        subject=subject,
+        subject=lambda: _("Attendee list: %(title)s", title=event.title),
         template="attendee_list",
         language=language,
         context={
@@ -112,16 +105,14 @@ def queue_host_request(link, owner, *, requested_by: list[str]) -> None:
     """Ask an owner whether their organisation agrees to be named on an event."""
     language = owner.language or "de"
     event = link.event
-    with force_locale(language):
-        subject = _(
-            "%(organisation)s named on %(title)s: please accept or decline",
-            organisation=link.organisation.name,
-            title=event.title,
-        )
     message = compose(
         to=owner.email,
         to_name=owner.name,
-        subject=subject,
+        subject=lambda: _(
+            "%(organisation)s named on %(title)s: please accept or decline",
+            organisation=link.organisation.name,
+            title=event.title,
+        ),
         template="host_request",
         language=language,
         context={
