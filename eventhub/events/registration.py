@@ -512,13 +512,7 @@ def _release_expired_holds(event_id: int | None) -> int:
         .scalars()
         .all()
     )
-    for freed_event, count in Counter(released).items():
-        db.session.execute(
-            update(Event)
-            .where(Event.id == freed_event)
-            .values(confirmed_count=Event.confirmed_count - count, updated_at=Event.updated_at)
-            .execution_options(synchronize_session=False)
-        )
+    _free_seats(released)
     return len(released)
 
 
@@ -565,7 +559,8 @@ def cancel_registrations(event_id: int, registration_ids: list[int], *, notify: 
 
 
 def _cancel_confirmed(registration_ids: list[int], *, event_id: int | None = None) -> list[int]:
-    """Cancel those of the registrations still confirmed and free their seats; returns
+    """Cancel those of the registrations still holding a seat (confirmed, or held unconfirmed)
+    and free their seats; returns
     the ids cancelled. Call inside write_transaction().
 
     Conditional on the status, so two cancels at once free each seat only once.
@@ -592,10 +587,14 @@ def _cancel_confirmed(registration_ids: list[int], *, event_id: int | None = Non
         .returning(Registration.id, Registration.event_id)
         .execution_options(synchronize_session=False)
     ).all()
-    freed: dict[int, int] = {}
-    for _id, event in rows:
-        freed[event] = freed.get(event, 0) + 1
-    for event, seats in freed.items():
+    _free_seats([event for _id, event in rows])
+    return sorted(id_ for id_, _event in rows)
+
+
+def _free_seats(event_ids: list[int]) -> None:
+    """Give back one seat per entry (an event id per registration that let go of its
+    seat), never below zero; the event's calendar data is untouched."""
+    for event, seats in Counter(event_ids).items():
         db.session.execute(
             update(Event)
             .where(Event.id == event, Event.confirmed_count > 0)
@@ -607,4 +606,3 @@ def _cancel_confirmed(registration_ids: list[int], *, event_id: int | None = Non
             )
             .execution_options(synchronize_session=False)
         )
-    return sorted(id_ for id_, _event in rows)
