@@ -14,6 +14,7 @@ import segno
 from flask import abort
 from sqlalchemy import Select, and_, case, func, select
 
+from eventhub.events.registration import registration_by_uid
 from eventhub.extensions import db
 from eventhub.i18n import short_date
 from eventhub.labels import NOT_SPECIFIED, ORGANISATION_TYPE_LABELS
@@ -193,12 +194,7 @@ def checkin_search(event: Event, query: str) -> list[Registration]:
 
 
 def registration_by_uid_or_404(event: Event, uid: str) -> Registration:
-    registration = db.session.scalar(
-        select(Registration).where(Registration.uid == uid, Registration.event_id == event.id)
-    )
-    if registration is None:
-        abort(404)
-    return registration
+    return registration_by_uid(event.id, uid) or abort(404)
 
 
 def checkin_code_matches(registration: Registration, code: str) -> bool:
@@ -246,9 +242,7 @@ def scanned_code(event: Event, text: str) -> ScannedCode:
     # The code depends on the uid alone: a forged or mistyped code needs no query.
     if not hmac.compare_digest(checkin_code(SimpleNamespace(uid=uid)), code):
         return ScannedCode(None)
-    registration = db.session.scalar(
-        select(Registration).where(Registration.uid == uid, Registration.event_id == event.id)
-    )
+    registration = registration_by_uid(event.id, uid)
     if registration is not None:
         return ScannedCode(registration)
     elsewhere = db.session.scalar(select(Registration.id).where(Registration.uid == uid))
