@@ -94,9 +94,13 @@ FORM_STAMP_SALT = "eventhub-form-issued"
 FORM_STAMP_MAX_AGE = 24 * 3600  # a form left open over night still works
 
 
+def _stamps() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=FORM_STAMP_SALT)
+
+
 def form_stamp() -> str:
     """A signed time stamp of when a form was handed out."""
-    return URLSafeTimedSerializer(current_app.secret_key, salt=FORM_STAMP_SALT).dumps(1)
+    return _stamps().dumps(1)
 
 
 def automation_problem(trap: str | None, stamp: str | None) -> str | None:
@@ -104,9 +108,8 @@ def automation_problem(trap: str | None, stamp: str | None) -> str | None:
     field is invisible, and a form answered within seconds is simply shown again."""
     if trap:
         return str(_l("This form could not be sent. Please try again."))
-    serializer = URLSafeTimedSerializer(current_app.secret_key, salt=FORM_STAMP_SALT)
     try:
-        _value, issued = serializer.loads(
+        _value, issued = _stamps().loads(
             stamp or "", max_age=FORM_STAMP_MAX_AGE, return_timestamp=True
         )
     except BadSignature:  # also SignatureExpired

@@ -224,9 +224,9 @@ def _remind_registered(event_id: int, keys: set[str]) -> None:
                 Registration.status == "confirmed",
             )
         ).all()
-        allowed = set(mailboxes_over_limit([r.email for r in registered]))
+        over_limit = set(mailboxes_over_limit([r.email for r in registered]))
         for registration in registered:
-            if registration.email not in allowed:
+            if registration.email not in over_limit:
                 queue_already_registered(event, registration)
 
 
