@@ -126,6 +126,8 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.manage import auth_bp
     from eventhub.manage import bp as manage_bp
     from eventhub.manage import views as _manage_views  # noqa: F401
+    from eventhub.network import bp as network_bp
+    from eventhub.network import views as _network_views  # noqa: F401
 
     app.register_blueprint(events_bp)
     app.register_blueprint(calendar_bp)
@@ -133,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(manage_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(mail_bp)
+    app.register_blueprint(network_bp)
     from eventhub import health, site_icon
 
     health.init_app(app)

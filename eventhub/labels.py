@@ -44,6 +44,21 @@ ORGANISATION_TYPE_LABELS = {
 }
 NOT_SPECIFIED = _l("Not specified")
 
+# What kind of organisation a host is (models.organisation.ORGANISATION_KINDS), as shown
+# on its public profile.
+ORGANISATION_KIND_LABELS = {
+    "chamber": _l("Chamber (IHK, HWK)"),
+    "association": _l("Association or network"),
+    "municipality": _l("Municipality or district"),
+    "welcome_center": _l("Welcome Center"),
+    "agency": _l("Agency"),
+    "ministry": _l("Ministry or state authority"),
+    "employer": _l("Employer"),
+    "education": _l("School, university or training provider"),
+    "funder": _l("Funding body"),
+    "other": _l("Other"),
+}
+
 # How a registration's status reads in attendee lists.
 STATUS_LABELS = {
     "confirmed": _l("Confirmed"),

@@ -16,6 +16,21 @@ from eventhub.models.event import (
     event_topics,
 )
 from eventhub.models.mail import OUTBOX_STATUSES, OutboxMessage
+from eventhub.models.network import (
+    AUDIENCES,
+    CONTACT_STATUSES,
+    DIRECTORY_VISIBILITIES,
+    PROFILE_SIDES,
+    SERVICE_CATEGORIES,
+    SERVICE_LANGUAGES,
+    SERVICE_TAG_KINDS,
+    ContactBlock,
+    ContactRequest,
+    NetworkProfile,
+    NetworkTag,
+    ServiceEntry,
+    ServiceTag,
+)
 from eventhub.models.organisation import (
     INVITATION_DAYS,
     MAX_PASSWORD_LENGTH,
@@ -42,6 +57,19 @@ from eventhub.models.registration import (
 )
 
 __all__ = [
+    "AUDIENCES",
+    "CONTACT_STATUSES",
+    "DIRECTORY_VISIBILITIES",
+    "PROFILE_SIDES",
+    "SERVICE_CATEGORIES",
+    "SERVICE_LANGUAGES",
+    "SERVICE_TAG_KINDS",
+    "ContactBlock",
+    "ContactRequest",
+    "NetworkProfile",
+    "NetworkTag",
+    "ServiceEntry",
+    "ServiceTag",
     "ACTIVE_STATUSES",
     "HOLD_MINUTES",
     "AGENDA_KINDS",

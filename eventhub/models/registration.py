@@ -84,7 +84,11 @@ class Registration(db.Model):
     organisation_type: Mapped[str] = mapped_column(String(30), default="")
     # Casefolded name, email and organisation for searches that treat "Ö" like "ö".
     search_text: Mapped[str] = mapped_column(Text, default="")
-    show_in_directory: Mapped[bool] = mapped_column(default=False)
+    # Who sees this person in the event's participant directory
+    # (models.network.DIRECTORY_VISIBILITIES); "hidden" unless they opt in.
+    directory_visibility: Mapped[str] = mapped_column(
+        String(20), default="hidden", server_default="hidden"
+    )
     language: Mapped[str] = mapped_column(String(5), default="de")
     # sha256 of the private manage-link token; the raw token is only ever in the link.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -106,6 +110,20 @@ class Registration(db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def show_in_directory(self) -> bool:
+        """The registration form's opt-in: listed in the directory at all."""
+        return self.directory_visibility != "hidden"
+
+    @show_in_directory.setter
+    def show_in_directory(self, listed: bool) -> None:
+        # The form's checkbox opts in to the narrower choice: seen by the other listed
+        # participants only. The networking page offers the wider one.
+        if not listed:
+            self.directory_visibility = "hidden"
+        elif self.directory_visibility in (None, "hidden"):
+            self.directory_visibility = "participants"
 
 
 class ParticipantFeed(db.Model):

@@ -1,0 +1,1 @@
+"""The network area's pages; importing the modules attaches their routes to the blueprint."""
