@@ -1,10 +1,22 @@
-"""PLACEHOLDER (net-base only, replaced by the organisation-profile work)."""
+"""An organisation's public profile: who they are, their services, their upcoming events."""
 
-from flask import abort
+from __future__ import annotations
 
+from flask import abort, render_template
+
+from eventhub.labels import ORGANISATION_KIND_LABELS
 from eventhub.network import bp
+from eventhub.network.organisations import public_profile
+from eventhub.network.taxonomy import audience_name, category_name
 
 
 @bp.get("/organisations/<slug:slug>")
 def organisation(slug: str):
-    abort(404)
+    profile = public_profile(slug) or abort(404)
+    return render_template(
+        "network/organisation.html",
+        profile=profile,
+        kind_labels=ORGANISATION_KIND_LABELS,
+        category_name=category_name,
+        audience_name=audience_name,
+    )
