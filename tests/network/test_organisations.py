@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from eventhub.extensions import db
 from eventhub.models import Event, EventHost, Organisation, ServiceEntry, ServiceTag
@@ -22,20 +22,25 @@ def organisation(slug: str) -> Organisation:
 
 
 def add_service(org_slug: str, title: str, *, hidden: bool = False, audiences=("employers",)):
+    add_services(org_slug, [title], hidden=hidden, audiences=audiences)
+
+
+def add_services(org_slug: str, titles, *, hidden: bool = False, audiences=("employers",)):
     org = organisation(org_slug)
-    n = db.session.query(ServiceEntry).count() + 1
-    entry = ServiceEntry(
-        slug=f"service-{n}",
-        organisation_id=org.id,
-        title=title,
-        category="recognition",
-        hidden_at=utcnow() if hidden else None,
-        tags=[ServiceTag(kind="audience", value=a, value_folded=a) for a in audiences]
-        + [ServiceTag(kind="language", value="de", value_folded="de")],
-    )
-    db.session.add(entry)
+    first = db.session.scalar(select(func.count()).select_from(ServiceEntry)) + 1
+    for n, title in enumerate(titles, start=first):
+        db.session.add(
+            ServiceEntry(
+                slug=f"service-{n}",
+                organisation_id=org.id,
+                title=title,
+                category="recognition",
+                hidden_at=utcnow() if hidden else None,
+                tags=[ServiceTag(kind="audience", value=a, value_folded=a) for a in audiences]
+                + [ServiceTag(kind="language", value="de", value_folded="de")],
+            )
+        )
     db.session.commit()
-    return entry
 
 
 def add_events(org_slug: str, count: int, *, start_in_days: int = 40) -> None:
@@ -207,8 +212,7 @@ def test_profile_runs_a_fixed_number_of_queries(client, make_event, query_counte
 
     small = measure()
     add_events("gib", 300)
-    for n in range(300):
-        add_service("gib", f"Angebot {n}", audiences=("employers", "refugees"))
+    add_services("gib", [f"Angebot {n}" for n in range(300)], audiences=("employers", "refugees"))
     html = page(client, "gib")
     assert html.count('href="/services/') == 301
     assert measure() == small
@@ -247,3 +251,73 @@ def test_hosts_on_the_catalogue_add_no_queries(client, make_event, query_counter
     assert '<a href="/organisations/kammer-0">' in html
     assert '<a href="/organisations/kammer-1">' not in html
     assert measure() == small
+
+
+def test_profile_service_refuses_what_the_form_would(make_event):
+    from eventhub.network.organisations import ProfileError
+
+    make_event(hosts=GIB)
+    org_id = organisation("gib").id
+    bad = [
+        ({"kind": "sekte"}, "kind:invalid"),
+        ({"website": "javascript:alert(1)"}, "website:invalid"),
+        ({"website": "https://exa mple.de"}, "website:invalid"),
+        ({"website": "https://localhost"}, "website:invalid"),
+        ({"website": "https://" + "a" * 300 + ".de"}, "website:too_long"),
+        ({"region": "R" * 101}, "region:too_long"),
+        ({"description": "a\x07b"}, "description:invalid"),
+        ({"name": "   "}, "name:missing"),
+    ]
+    for change, reason in bad:
+        values = {"kind": "agency", "region": "", "description": "", "website": None, **change}
+        try:
+            update_profile(org_id, **values)
+        except ProfileError as exc:
+            assert str(exc) == reason, change
+        else:
+            raise AssertionError(change)
+    assert organisation("gib").kind != "sekte"
+    update_profile(
+        org_id, name="G.I.B.", kind="agency", region="  NRW  ", description="", website=""
+    )
+    saved = organisation("gib")
+    assert (saved.name, saved.region, saved.website) == ("G.I.B.", "NRW", None)
+
+
+def test_demo_fills_the_profiles_and_keeps_members_edits(runner, client):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    orgs = {o.slug: o for o in db.session.scalars(select(Organisation))}
+    for slug in ("welcome-office-bochum", "nrw-fachkraefteagentur-international"):
+        assert slug in orgs
+    assert orgs["welcome-office-bochum"].name == "Welcome Office Bochum"
+    assert orgs["nrw-fachkraefteagentur-international"].name == (
+        "NRW Fachkräfteagentur International"
+    )
+    assert all(o.description for o in orgs.values())
+    assert all(o.region for slug, o in orgs.items() if slug != "esf")
+    assert orgs["welcome-center-der-region"].region == "Braunschweig, Wolfsburg"
+    html = page(client, "welcome-center-der-region")
+    assert "Braunschweig und Wolfsburg" in html
+    assert client.get("/organisations/welcome-office-bochum").status_code == 200
+
+    # A member's edit survives running the demo again; empty fields are filled again.
+    update_profile(
+        orgs["gib"].id,
+        kind="education",
+        region="Bottrop",
+        description="Selbst geschrieben.",
+        website="https://gib.example",
+    )
+    welcome = organisation("welcome-office-bochum")
+    welcome.region = ""
+    db.session.commit()
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    db.session.rollback()
+    gib = organisation("gib")
+    assert (gib.kind, gib.region, gib.description, gib.website) == (
+        "education",
+        "Bottrop",
+        "Selbst geschrieben.",
+        "https://gib.example",
+    )
+    assert organisation("welcome-office-bochum").region == "Bochum"
