@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, render_template
 
 from eventhub.labels import ORGANISATION_KIND_LABELS
+from eventhub.models import AUDIENCES, SERVICE_CATEGORIES
 from eventhub.network import bp
 from eventhub.network.organisations import public_profile
 from eventhub.network.taxonomy import audience_name, category_name
@@ -17,6 +18,7 @@ def organisation(slug: str):
         "network/organisation.html",
         profile=profile,
         kind_labels=ORGANISATION_KIND_LABELS,
-        category_name=category_name,
-        audience_name=audience_name,
+        # Translated once per page, not once per service entry.
+        category_names={code: category_name(code) for code in SERVICE_CATEGORIES},
+        audience_names={code: audience_name(code) for code in AUDIENCES},
     )
