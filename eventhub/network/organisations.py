@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from eventhub.database import write_transaction
 from eventhub.extensions import db
 from eventhub.models import ORGANISATION_KINDS, Event, EventHost, Organisation, ServiceEntry
 from eventhub.models.base import utcnow
+from eventhub.public_events import ORGANISATIONS_WITH_PUBLIC_EVENTS
 from eventhub.querying import event_load_options
 from eventhub.text import has_control_characters, single_line
 
@@ -25,6 +26,20 @@ MAX_NAME_LENGTH = 200
 MAX_REGION_LENGTH = 100
 MAX_DESCRIPTION_LENGTH = 5000
 MAX_WEBSITE_LENGTH = 300
+
+
+# An organisation has a public profile once something of it is public: an event it
+# agreed to be named on, a visible service entry, or a profile a member filled in. One
+# that only exists in the workspace (created, drafts only, named without consent yet)
+# answers 404 like an unknown slug, so its existence is not told to anyone guessing slugs.
+HAS_PUBLISHED_SOMETHING = or_(
+    Organisation.description != "",
+    Organisation.region != "",
+    ORGANISATIONS_WITH_PUBLIC_EVENTS,
+    exists().where(
+        ServiceEntry.organisation_id == Organisation.id, ServiceEntry.hidden_at.is_(None)
+    ),
+)
 
 
 class ProfileError(ValueError):
@@ -59,14 +74,17 @@ def website_problem(value: str) -> str | None:
 
 
 def public_profile(slug: str) -> Profile | None:
-    """The profile of the organisation with that slug, unless a site admin hid it.
+    """The profile of the organisation with that slug, if it has published something
+    (HAS_PUBLISHED_SOMETHING) and no site admin hid it.
 
     Three queries whatever the organisation offers: the organisation, its visible service
     entries (with their tags), its upcoming events (with their eager loads).
     """
     organisation = db.session.scalar(
         select(Organisation).where(
-            Organisation.slug == slug, Organisation.profile_hidden_at.is_(None)
+            Organisation.slug == slug,
+            Organisation.profile_hidden_at.is_(None),
+            HAS_PUBLISHED_SOMETHING,
         )
     )
     if organisation is None:

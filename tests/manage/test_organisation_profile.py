@@ -137,3 +137,17 @@ def test_a_hidden_profile_is_still_editable_and_says_so(client, make_organiser):
     assert "Profil ausgeblendet" in page or "ausgeblendet" in page
     assert client.post("/manage/organisations/welcome/profile", data=PROFILE).status_code == 303
     assert organisation("welcome").profile_hidden_at is not None  # editing does not unhide
+
+
+def test_a_description_keeps_its_lines_and_lists(client, make_organiser):
+    make_organiser("chefin@welcome.example", "welcome")
+    log_in(client, "chefin@welcome.example")
+    text = "Wir beraten:\r\n\r\n- zur Anerkennung\r\n- zum Aufenthalt\r\n"
+    response = client.post(
+        "/manage/organisations/welcome/profile", data={**PROFILE, "description": text}
+    )
+    assert response.status_code == 303
+    public = client.get("/organisations/welcome").get_data(as_text=True)
+    assert "<li>zur Anerkennung</li>" in public and "<li>zum Aufenthalt</li>" in public
+    # The form shows the stored text again for the next edit.
+    assert "- zum Aufenthalt" in client.get("/manage/organisations/welcome").get_data(as_text=True)

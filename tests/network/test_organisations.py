@@ -141,10 +141,33 @@ def test_past_draft_and_cancelled_events_are_not_shown(client, make_event):
         assert title not in html
 
 
-def test_an_organisation_without_events_has_a_profile(client, make_event):
+def test_a_profile_is_public_once_something_of_it_is(client, make_event):
     make_event(hosts=GIB, status="draft")
-    html = page(client, "gib")
+    make_event(
+        hosts=[
+            *GIB,
+            {"name": "HWK Leipzig", "slug": "hwk-leipzig", "role": "partner", "pending": True},
+        ]
+    )
+    # Drafts only, or named without consent: as unknown as a slug that does not exist.
+    assert client.get("/organisations/hwk-leipzig").status_code == 404
+    make_event(hosts=[{"name": "Welcome", "slug": "welcome", "role": "host"}], status="draft")
+    assert client.get("/organisations/welcome").status_code == 404
+    # A member fills in the profile: now it is public, without any event.
+    update_profile(
+        organisation("welcome").id,
+        kind="welcome_center",
+        region="Bochum",
+        description="",
+        website=None,
+    )
+    html = page(client, "welcome")
     assert "Zurzeit keine kommenden Veranstaltungen." in html
+    # A visible service entry is enough too.
+    make_event(hosts=[{"name": "ZAW", "slug": "zaw", "role": "host"}], status="draft")
+    assert client.get("/organisations/zaw").status_code == 404
+    add_service("zaw", "Weiterbildungsberatung")
+    assert "Weiterbildungsberatung" in page(client, "zaw")
 
 
 def test_visible_services_are_listed_and_hidden_ones_are_not(client, make_event):
