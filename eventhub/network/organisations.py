@@ -98,6 +98,20 @@ def public_profile(slug: str) -> Profile | None:
     )
 
 
+def profile_is_public(organisation_id: int) -> bool:
+    """Whether /organisations/<slug> shows this organisation (for the workspace's hint)."""
+    return (
+        db.session.scalar(
+            select(Organisation.id).where(
+                Organisation.id == organisation_id,
+                Organisation.profile_hidden_at.is_(None),
+                HAS_PUBLISHED_SOMETHING,
+            )
+        )
+        is not None
+    )
+
+
 def visible_services(organisation_id: int) -> list[ServiceEntry]:
     """The organisation's service entries that no site admin hid, by title."""
     return list(

@@ -151,3 +151,15 @@ def test_a_description_keeps_its_lines_and_lists(client, make_organiser):
     assert "<li>zur Anerkennung</li>" in public and "<li>zum Aufenthalt</li>" in public
     # The form shows the stored text again for the next edit.
     assert "- zum Aufenthalt" in client.get("/manage/organisations/welcome").get_data(as_text=True)
+
+
+def test_the_workspace_says_when_the_profile_becomes_public(client, make_organiser):
+    make_organiser("chefin@welcome.example", "welcome")
+    log_in(client, "chefin@welcome.example")
+    page = client.get("/manage/organisations/welcome").get_data(as_text=True)
+    assert "Ihr Profil wird öffentlich" in page
+    assert client.get("/organisations/welcome").status_code == 404
+    client.post("/manage/organisations/welcome/profile", data=PROFILE)
+    page = client.get("/manage/organisations/welcome").get_data(as_text=True)
+    assert "Ihr Profil wird öffentlich" not in page
+    assert 'href="/organisations/welcome"' in page

@@ -30,7 +30,12 @@ from eventhub.manage.organisations import (
     open_invitations,
 )
 from eventhub.models import INVITATION_DAYS, ORGANISATION_KINDS
-from eventhub.network.organisations import ProfileError, set_profile_hidden, update_profile
+from eventhub.network.organisations import (
+    ProfileError,
+    profile_is_public,
+    set_profile_hidden,
+    update_profile,
+)
 from eventhub.urls import absolute_url
 
 FORM_NONCES = "api_key_form_nonces"
@@ -50,6 +55,7 @@ def _organisation_page(organisation, status: int = 200, **overrides):
         "new_token": None,
         "host_requests": pending_host_requests([organisation.id]) if role == "owner" else [],
         "profile_form": _profile_form(organisation, formdata=None),
+        "profile_public": profile_is_public(organisation.id),
         **overrides,
     }
     return render_template("manage/organisation.html", **context), status
