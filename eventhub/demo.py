@@ -13,82 +13,241 @@ _BERLIN = ZoneInfo(TIMEZONE)
 _WEDNESDAY, _THURSDAY, _FRIDAY = 2, 3, 4
 _CET = dt.timedelta(hours=1)
 
+# Region and description: facts the seed press releases state about each organisation
+# (shown on its public profile /organisations/<slug>).
 _ORGANISATIONS: dict[str, dict[str, Any]] = {
     "rvr": {
         "name": "Regionalverband Ruhr (RVR)",
         "kind": "association",
         "website": "https://www.rvr.ruhr",
+        "region": "Ruhrgebiet",
+        "description": (
+            "Der Regionalverband Ruhr richtet gemeinsam mit den Ruhr-IHKs und dem Handwerk "
+            "Region Ruhr die Fachkräfte-Reihe aus, etwa den Workshop „Welcome Ruhrgebiet – "
+            "Gemeinsam Fachkräfte gewinnen, halten und integrieren“ in Essen."
+        ),
     },
-    "ruhr-ihks": {"name": "Ruhr-IHKs", "kind": "chamber", "website": None},
-    "handwerk-region-ruhr": {"name": "Handwerk Region Ruhr", "kind": "chamber", "website": None},
+    "ruhr-ihks": {
+        "name": "Ruhr-IHKs",
+        "kind": "chamber",
+        "website": None,
+        "region": "Ruhrgebiet",
+        "description": (
+            "Die Ruhr-IHKs sind gemeinsam mit dem Regionalverband Ruhr und dem Handwerk "
+            "Region Ruhr Partner der Fachkräfte-Reihe im Ruhrgebiet."
+        ),
+    },
+    "handwerk-region-ruhr": {
+        "name": "Handwerk Region Ruhr",
+        "kind": "chamber",
+        "website": None,
+        "region": "Ruhrgebiet",
+        "description": (
+            "Das Handwerk Region Ruhr ist gemeinsam mit dem Regionalverband Ruhr und den "
+            "Ruhr-IHKs Partner der Fachkräfte-Reihe im Ruhrgebiet."
+        ),
+    },
     "gib": {
         "name": "G.I.B. – Gesellschaft für innovative Beschäftigungsförderung",
         "kind": "agency",
         "website": "https://www.gib.nrw.de",
+        "region": "Nordrhein-Westfalen",
+        "description": (
+            "Die G.I.B. führt in ihrer Lohnhalle in Bottrop Fachtagungen gemeinsam mit den "
+            "Organisationen durch, die auf Landesebene Verantwortung für die "
+            "Arbeitsmarktintegration geflüchteter Menschen tragen. Sie begleitet außerdem "
+            "die regionalisierte Arbeitsmarktpolitik des Landes, etwa im Westfälischen "
+            "Ruhrgebiet."
+        ),
     },
-    "ihk-nrw": {"name": "IHK NRW", "kind": "chamber", "website": "https://www.ihk-nrw.de"},
+    "ihk-nrw": {
+        "name": "IHK NRW",
+        "kind": "chamber",
+        "website": "https://www.ihk-nrw.de",
+        "region": "Nordrhein-Westfalen",
+        "description": (
+            "IHK NRW ist Kooperationspartner der Fachtagung „Integration von Geflüchteten "
+            "in Arbeit und Ausbildung“ in Bottrop."
+        ),
+    },
     "whkt": {
         "name": "Westdeutscher Handwerkskammertag (WHKT)",
         "kind": "chamber",
         "website": "https://www.whkt.de",
+        "region": "Nordrhein-Westfalen",
+        "description": (
+            "Der WHKT ist Kooperationspartner der Fachtagung „Integration von Geflüchteten "
+            "in Arbeit und Ausbildung“ in Bottrop."
+        ),
     },
     "unternehmer-nrw": {
         "name": "unternehmer nrw",
         "kind": "association",
         "website": "https://www.unternehmer.nrw",
+        "region": "Nordrhein-Westfalen",
+        "description": (
+            "unternehmer nrw ist Kooperationspartner der Fachtagung „Integration von "
+            "Geflüchteten in Arbeit und Ausbildung“ in Bottrop."
+        ),
     },
     "mags-nrw": {
         "name": "Ministerium für Arbeit, Gesundheit und Soziales des Landes Nordrhein-Westfalen",
         "kind": "ministry",
         "website": "https://www.mags.nrw",
+        "region": "Nordrhein-Westfalen",
+        "description": (
+            "Das nordrhein-westfälische Arbeitsministerium unterstützt den Dialog von "
+            "Wirtschaft, Arbeitsmarktförderung und Ausländerbehörden und fördert die "
+            "Regionalagenturen, darunter die Regionalagentur Westfälisches Ruhrgebiet."
+        ),
     },
     "integrationsministerium-nrw": {
         "name": "Integrationsministerium NRW",
         "kind": "ministry",
         "website": None,
+        "region": "Nordrhein-Westfalen",
+        "description": (
+            "Das zuständige Integrationsministerium NRW ist Kooperationspartner der "
+            "Fachtagung „Integration von Geflüchteten in Arbeit und Ausbildung“ in Bottrop."
+        ),
     },
     "ba-regionaldirektion-nrw": {
         "name": "Regionaldirektion NRW der Bundesagentur für Arbeit",
         "kind": "agency",
         "website": "https://www.arbeitsagentur.de",
+        "region": "Nordrhein-Westfalen",
+        "description": (
+            "Die Regionaldirektion NRW der Bundesagentur für Arbeit ist Kooperationspartner "
+            "der Fachtagung „Integration von Geflüchteten in Arbeit und Ausbildung“ in Bottrop."
+        ),
     },
     "land-nrw": {
         "name": "Land Nordrhein-Westfalen",
         "kind": "funder",
         "website": "https://www.land.nrw",
+        "region": "Nordrhein-Westfalen",
+        "description": (
+            "Das Land Nordrhein-Westfalen fördert gemeinsam mit dem Europäischen Sozialfonds "
+            "Fachtagungen und Projekte zur Integration in Arbeit und zur Fachkräftesicherung."
+        ),
     },
-    "esf": {"name": "Europäischer Sozialfonds (ESF)", "kind": "funder", "website": None},
+    "esf": {
+        "name": "Europäischer Sozialfonds (ESF)",
+        "kind": "funder",
+        "website": None,
+        "region": "",
+        "description": (
+            "Der Europäische Sozialfonds fördert gemeinsam mit dem Land Nordrhein-Westfalen "
+            "Fachtagungen und Projekte zur Integration in Arbeit und zur Fachkräftesicherung."
+        ),
+    },
     "allianz-fuer-die-region": {
         "name": "Allianz für die Region GmbH",
         "kind": "agency",
         "website": "https://www.allianz-fuer-die-region.de",
+        "region": "Braunschweig, Wolfsburg",
+        "description": (
+            "Die Allianz für die Region GmbH ist Projektträger des Welcome Centers der Region "
+            "und Gastgeberin des Erfahrungsaustauschs der niedersächsischen "
+            "Fachkräftebündnisse in Braunschweig."
+        ),
     },
     "fachkraeftebuendnis-suedostniedersachsen": {
         "name": "Fachkräftebündnis SüdOstNiedersachsen",
         "kind": "association",
         "website": None,
+        "region": "Braunschweig, Wolfsburg",
+        "description": (
+            "Im Fachkräftebündnis haben sich 27 Akteure des Arbeitsmarktes aus der Region "
+            "Braunschweig-Wolfsburg zusammengeschlossen. Sie erarbeiten Lösungsvorschläge zur "
+            "Fachkräftesicherung und zur Qualifizierung von Beschäftigten und Arbeitssuchenden "
+            "und beraten zu Fördermittelanträgen; das Welcome Center der Region ist ihr Projekt."
+        ),
     },
     "welcome-center-der-region": {
         "name": "Welcome Center der Region",
         "kind": "welcome_center",
         "website": None,
+        "region": "Braunschweig, Wolfsburg",
+        "description": (
+            "Zentrale Anlaufstelle an den Standorten Braunschweig und Wolfsburg: für "
+            "Fachkräfte, die erste Informationen und Beratung suchen, und für Unternehmen, "
+            "die ausländische Arbeitskräfte einstellen wollen. Das Welcome Center macht "
+            "transparent, welche Beratungseinrichtungen, Bildungsträger oder Servicestellen "
+            "in der Region welche Angebote für welche Zielgruppen bereithalten."
+        ),
+    },
+    "welcome-office-bochum": {
+        "name": "Welcome Office Bochum",
+        "kind": "welcome_center",
+        "website": None,
+        "region": "Bochum",
+        "description": "Zentrale Anlaufstelle für internationale Fachkräfte und Unternehmen.",
+    },
+    "nrw-fachkraefteagentur-international": {
+        "name": "NRW Fachkräfteagentur International",
+        "kind": "agency",
+        "website": None,
+        "region": "Nordrhein-Westfalen",
+        "description": (
+            "Die NRW Fachkräfteagentur International aus Düsseldorf stellt ihre Angebote "
+            "unter anderem beim Workshop „Welcome Ruhrgebiet“ vor."
+        ),
     },
     "regionalagentur-westfaelisches-ruhrgebiet": {
         "name": "Regionalagentur Westfälisches Ruhrgebiet",
         "kind": "agency",
         "website": None,
+        "region": "Westfälisches Ruhrgebiet (Kreis Unna, Hamm, Dortmund)",
+        "description": (
+            "Die Regionalagentur hält Fäden zusammen, bündelt Initiativen und entwickelt "
+            "Projekte der regionalen Arbeitsmarktpolitik weiter – in interkommunaler "
+            "Zusammenarbeit mit dem Schwerpunkt Fachkräfte, gefördert vom Land NRW."
+        ),
     },
     "hwk-leipzig": {
         "name": "Handwerkskammer zu Leipzig",
         "kind": "chamber",
         "website": "https://www.hwk-leipzig.de",
+        "region": "Region Leipzig",
+        "description": (
+            "Die Handwerkskammer zu Leipzig richtet mit der IHK zu Leipzig die Sommerakademie "
+            "aus und lädt als Kooperationspartner des IQ Netzwerks Sachsen zu Veranstaltungen "
+            "über die Integration ausländischer Fachkräfte ein."
+        ),
+    },
+    "ihk-leipzig": {
+        "name": "IHK zu Leipzig",
+        "kind": "chamber",
+        "website": None,
+        "region": "Region Leipzig",
+        "description": (
+            "Die IHK zu Leipzig richtet gemeinsam mit der Handwerkskammer zu Leipzig die "
+            "Sommerakademie aus."
+        ),
     },
     "zaw-leipzig": {
         "name": "ZAW Zentrum für Aus- und Weiterbildung Leipzig GmbH",
         "kind": "education",
         "website": None,
+        "region": "Region Leipzig",
+        "description": (
+            "Das ZAW ist Kooperationspartner des IQ Netzwerks Sachsen und informiert mit der "
+            "Handwerkskammer zu Leipzig über Wege für ausländische Fachkräfte in der Region."
+        ),
     },
-    "iq-netzwerk-sachsen": {"name": "IQ Netzwerk Sachsen", "kind": "association", "website": None},
+    "iq-netzwerk-sachsen": {
+        "name": "IQ Netzwerk Sachsen",
+        "kind": "association",
+        "website": None,
+        "region": "Sachsen",
+        "description": (
+            "Das IQ Netzwerk Sachsen informiert Unternehmen über die zentralen Bausteine des "
+            "Förderprogramms „Integration durch Qualifizierung (IQ)“: Sprache und "
+            "interkulturelle Kompetenz; Arbeitserlaubnis, Anerkennung beruflicher Abschlüsse "
+            "und Qualifizierung; Wege zur Gewinnung ausländischer Fachkräfte."
+        ),
+    },
 }
 
 _SERIES: dict[str, dict[str, str]] = {
@@ -153,7 +312,8 @@ def _slot(start: str, kind: str, title: str, *speakers: _Speaker) -> _Slot:
 
 
 def demo_organisations() -> list[dict[str, Any]]:
-    """Every organisation named as host, co-host, partner or funder of a demo event."""
+    """Every organisation named as host, co-host, partner or funder of a demo event, and
+    those the seeds present (Welcome Office Bochum, ...), with the facts of their profile."""
     return [{"slug": slug, **org} for slug, org in _ORGANISATIONS.items()]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from markupsafe import Markup
 
@@ -21,6 +21,19 @@ def feed_urls(filters: dict[str, str]) -> dict[str, str]:
     """https and webcal:// addresses of the feed for these catalogue filters."""
     https = absolute_url("calendar.public_feed", **filters)
     return {"https": https, "webcal": webcal(https)}
+
+
+def feed_subscription_urls(filters: dict[str, str], name: str) -> dict[str, str]:
+    """The feed for these filters as https, webcal:// and the "subscribe by address" links
+    of Google Calendar and Outlook.com (they fetch the feed again by themselves)."""
+    urls = feed_urls(filters)
+    return {
+        **urls,
+        "google": "https://calendar.google.com/calendar/render?cid="
+        + quote(urls["webcal"], safe=""),
+        "outlook": "https://outlook.live.com/calendar/0/addfromweb?"
+        + urlencode({"url": urls["https"], "name": name}),
+    }
 
 
 def event_feed_urls(event: Event) -> dict[str, str]:
@@ -140,6 +153,7 @@ def event_json_ld(event: Event) -> Markup:
 def register_template_globals(app) -> None:
     app.jinja_env.globals.update(
         feed_urls=feed_urls,
+        feed_subscription_urls=feed_subscription_urls,
         event_feed_urls=event_feed_urls,
         host_feed=host_feed,
         google_calendar_url=google_calendar_url,

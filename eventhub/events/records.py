@@ -380,8 +380,16 @@ def _load_demo(today: dt.date) -> ImportReport:
     for data in demo.demo_organisations():
         organisation = _organisation(data["slug"], data["name"])
         organisation.name = data["name"]
-        organisation.kind = data.get("kind") or "other"
-        organisation.website = data.get("website")
+        # The profile fields only fill gaps: what a member wrote in the workspace
+        # survives `flask demo` run again.
+        if organisation.kind == "other":
+            organisation.kind = data.get("kind") or "other"
+        if not organisation.website:
+            organisation.website = data.get("website")
+        if not organisation.region:
+            organisation.region = data.get("region", "")
+        if not organisation.description:
+            organisation.description = data.get("description", "")
     for data in demo.demo_series():
         series = _series(data["slug"])
         series.title = data["title"]

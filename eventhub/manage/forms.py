@@ -435,3 +435,25 @@ class BulkCancelForm(_BulkFilterFields, FlaskForm):
         _l("Yes, cancel these registrations and free their seats."),
         validators=[DataRequired(_l("Please confirm the cancellation."))],
     )
+
+
+class OrganisationProfileForm(FlaskForm):
+    """An organisation's public profile; kind choices and the website check come from
+    eventhub.network.organisations (set and applied by the view)."""
+
+    kind = SelectField(_l("Kind of organisation"), choices=[])
+    region = StringField(
+        _l("Region"),
+        description=_l("Where you work, e.g. “Braunschweig, Wolfsburg” or “Ruhrgebiet”."),
+        validators=[Length(max=100, message=TOO_LONG), plain_text],
+    )
+    description = TextAreaField(
+        _l("Description"),
+        description=_l("What your organisation does, in a few sentences (Markdown)."),
+        validators=[Length(max=5000, message=TOO_LONG), plain_text],
+    )
+    website = StringField(
+        _l("Website"),
+        description=_l("An address starting with https:// or http://"),
+        validators=[Length(max=300, message=TOO_LONG)],
+    )

@@ -140,6 +140,7 @@ def site(app):
     message_id = db.session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id))
     return {
         "slug": event.slug,
+        "network.organisation:slug": org.slug,
         "org_slug": org.slug,
         "registration_id": registration.id,
         "uid": registration.uid,

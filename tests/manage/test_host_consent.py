@@ -139,6 +139,7 @@ def test_a_partner_named_without_consent_is_plain_text(client, make_organiser):
     page = client.get(f"/events/{SLUG}").get_data(as_text=True)
     assert HWK in page  # the name, as text
     assert "host=hwk-leipzig" not in page
+    assert "/organisations/hwk-leipzig" not in page
     assert SLUG not in client.get("/events/?host=hwk-leipzig").get_data(as_text=True)
     assert "hwk-leipzig" not in client.get("/api/v1/organisations").get_data(as_text=True)
     client.post("/manage/logout")
@@ -146,7 +147,10 @@ def test_a_partner_named_without_consent_is_plain_text(client, make_organiser):
     assert log_in(client, "b@hwk.example").status_code == 303
     link_id = request_id()
     client.post(f"/manage/organisations/hwk-leipzig/host-requests/{link_id}/accept")
-    assert "host=hwk-leipzig" in client.get(f"/events/{SLUG}").get_data(as_text=True)
+    # Accepted: the name links to the organisation's profile.
+    assert 'href="/organisations/hwk-leipzig"' in client.get(f"/events/{SLUG}").get_data(
+        as_text=True
+    )
     assert SLUG in client.get("/events/?host=hwk-leipzig").get_data(as_text=True)
     # Still a partner: no access to the event or its attendees.
     assert client.get(f"/manage/events/{SLUG}").status_code == 404

@@ -6,13 +6,21 @@ import secrets
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from eventhub.access import membership_role, owned_organisation_or_404
+from eventhub.labels import ORGANISATION_KIND_LABELS
 from eventhub.manage import bp
 from eventhub.manage.accounts import AccountError
 from eventhub.manage.api_keys import create_token, organisation_tokens, revoke_token
-from eventhub.manage.forms import ActionForm, ApiTokenForm, InviteForm, OrganisationForm
+from eventhub.manage.forms import (
+    ActionForm,
+    ApiTokenForm,
+    InviteForm,
+    OrganisationForm,
+    OrganisationProfileForm,
+)
 from eventhub.manage.host_requests import answer_host_request, pending_host_requests
 from eventhub.manage.organisations import (
     all_organisations,
@@ -21,7 +29,13 @@ from eventhub.manage.organisations import (
     members,
     open_invitations,
 )
-from eventhub.models import INVITATION_DAYS
+from eventhub.models import INVITATION_DAYS, ORGANISATION_KINDS
+from eventhub.network.organisations import (
+    ProfileError,
+    profile_is_public,
+    set_profile_hidden,
+    update_profile,
+)
 from eventhub.urls import absolute_url
 
 FORM_NONCES = "api_key_form_nonces"
@@ -40,9 +54,24 @@ def _organisation_page(organisation, status: int = 200, **overrides):
         "form_nonce": _new_form_nonce() if role == "owner" else "",
         "new_token": None,
         "host_requests": pending_host_requests([organisation.id]) if role == "owner" else [],
+        "profile_form": _profile_form(organisation, formdata=None),
+        "profile_public": profile_is_public(organisation.id),
         **overrides,
     }
     return render_template("manage/organisation.html", **context), status
+
+
+def _profile_form(organisation, **kwargs) -> OrganisationProfileForm:
+    form = OrganisationProfileForm(obj=organisation, **kwargs)
+    form.kind.choices = [(kind, ORGANISATION_KIND_LABELS[kind]) for kind in ORGANISATION_KINDS]
+    return form
+
+
+# What a refusal of the profile service says (the form's own checks catch the rest first).
+PROFILE_MESSAGES = {
+    "website": _l("Please enter a web address starting with https:// or http://."),
+}
+CHECK_THIS_FIELD = _l("Please check this field.")
 
 
 def _new_form_nonce() -> str:
@@ -72,6 +101,49 @@ def _owned_by_me_or_404(org_slug: str):
 @bp.get("/organisations/<slug:org_slug>")
 def organisation(org_slug: str):
     return _organisation_page(owned_organisation_or_404(org_slug))
+
+
+@bp.post("/organisations/<slug:org_slug>/profile")
+def edit_profile(org_slug: str):
+    """Any member (and a site admin) edits the public profile; the name stays as it is."""
+    organisation = owned_organisation_or_404(org_slug)
+    form = _profile_form(organisation)
+    if form.validate_on_submit():
+        try:
+            update_profile(
+                organisation.id,
+                kind=form.kind.data,
+                region=form.region.data,
+                description=form.description.data,
+                website=form.website.data,
+            )
+        except ProfileError as exc:
+            name = str(exc).split(":")[0]
+            field = getattr(form, name)
+            field.errors = [*field.errors, PROFILE_MESSAGES.get(name, CHECK_THIS_FIELD)]
+        else:
+            flash(_("The profile has been saved."), "success")
+            return redirect(
+                url_for("manage.organisation", org_slug=org_slug, _anchor="profile"), 303
+            )
+    return _organisation_page(organisation, 422, profile_form=form)
+
+
+@bp.post("/admin/organisations/<slug:org_slug>/profile-visibility")
+def admin_profile_visibility(org_slug: str):
+    """A site admin hides a profile from the public (or shows it again)."""
+    if not current_user.is_admin:
+        abort(404)
+    organisation = owned_organisation_or_404(org_slug)
+    visibility = request.form.get("visibility")
+    if not ActionForm().validate_on_submit() or visibility not in ("hidden", "shown"):
+        abort(400)
+    set_profile_hidden(organisation.id, visibility == "hidden")
+    if visibility == "hidden":
+        flash(_("The profile of %(name)s is hidden.", name=organisation.name), "success")
+    else:
+        flash(_("The profile of %(name)s is shown again.", name=organisation.name), "success")
+    return redirect(url_for("manage.admin_organisations"), 303)
 
 
 @bp.post("/organisations/<slug:org_slug>/invite")
