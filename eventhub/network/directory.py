@@ -42,7 +42,7 @@ class ProfileError(ValueError):
     the user's language."""
 
     def __init__(self, field: str, message):
-        super().__init__(f"{field}: {message}")
+        super().__init__(field)  # the message is translated lazily, when shown
         self.field = field
         self.message = message
 
