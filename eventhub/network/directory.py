@@ -35,6 +35,7 @@ from eventhub.text import has_control_characters
 TEXT_MAX = 500  # NetworkProfile.offers_text / seeks_text
 LINE_MAX = 200  # Registration.organisation / job_title
 MATCHING_SERVICES_MAX = 5
+SUGGESTIONS_MAX = 10  # a shortlist; everyone else is in the directory below it
 
 
 class ProfileError(ValueError):
@@ -287,7 +288,8 @@ def suggestions(
     viewer: Registration, people: list[Person] | None = None, mine: Profile | None = None
 ) -> list[Suggestion]:
     """The visible people whose offers meet my needs and whose needs meet my offers, most
-    overlap first; each with the categories that matched (the reason shown)."""
+    overlap first (at most SUGGESTIONS_MAX); each with the categories that matched (the
+    reason shown)."""
     mine = mine if mine is not None else own_profile(viewer.id)
     if not (mine.offers or mine.seeks):
         return []
@@ -303,7 +305,7 @@ def suggestions(
             found.append(suggestion)
     # A stable sort keeps the directory's name order among equal overlaps.
     found.sort(key=lambda s: -s.overlap)
-    return found
+    return found[:SUGGESTIONS_MAX]
 
 
 def matching_services(
