@@ -147,6 +147,7 @@ def test_organiser_of_the_event_sees_everyone_listed(app, client, scene, make_or
     text = page_text(response)
     assert shown(text) == {"Paula Teilnehmend", "Rita Angemeldet"}
     assert "Lena Gelistet" in text and "Nora Ungelistet" not in text
+    assert "Beratung von Paula" in text and "Anerkennung ausländischer Abschlüsse" in text
     assert not [email for email in emails.values() if email in text]
     counts = dict(re.findall(r"<dt>([^<]+)</dt><dd>(\d+)</dd>", text))
     assert counts["Sichtbar insgesamt"] == "3"  # Paula, Lena (participants), Rita (registered)
