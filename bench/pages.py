@@ -1,18 +1,24 @@
 """Measure how fast the public pages answer with many events and registrations.
 
-Usage: .venv/bin/python bench/pages.py [--events 1000] [--registrations 20000] [--database URL]
+Usage: .venv/bin/python bench/pages.py [--events 1000] [--registrations 20000]
+       [--directory 500] [--database URL]
 
 Builds a fresh database (SQLite in a temp dir unless --database is given: that
 database's eventhub tables are dropped and recreated, so use a scratch one), fills
 it through the import and registration services' tables, then times each page
 in-process with the Flask test client (no network), reporting the median and
 95th percentile over repeated requests and the SQL statements per request.
+
+The participant directory (/r/<token>/network) is measured on a second event with
+--directory participants, four in five of them listed with a "Wir bieten / Wir suchen"
+profile, beside its bare reference: the same participant's private page /r/<token>.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import statistics
 import sys
 import tempfile
@@ -28,7 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from eventhub import create_app
 from eventhub.events.records import import_events
 from eventhub.extensions import db
-from eventhub.models import Event, Registration
+from eventhub.models import (
+    SERVICE_CATEGORIES,
+    Event,
+    NetworkProfile,
+    NetworkTag,
+    Registration,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -84,7 +96,7 @@ def fill(app, events: int, registrations: int) -> str:
                 "email_normalised": f"p{i}@example.org",
                 "organisation": "Muster GmbH",
                 "job_title": "",
-                "show_in_directory": False,
+                "directory_visibility": "hidden",
                 "language": "de",
                 "token_hash": f"{i:064x}",
                 "sequence": 0,
@@ -99,6 +111,79 @@ def fill(app, events: int, registrations: int) -> str:
         )
         db.session.commit()
         return first.slug
+
+
+VIEWER_LINK = "bench-directory-viewer-token"
+
+
+def fill_directory(app, people: int) -> str:
+    """A second event with `people` confirmed participants, four in five listed with a
+    profile; returns the private-link token of one listed participant."""
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == "bench-1"))
+        now = dt.datetime.now(dt.UTC)
+        db.session.execute(
+            insert(Registration),
+            [
+                {
+                    "event_id": event.id,
+                    "status": "confirmed",
+                    "first_name": ("Anna", "Jürgen", "Özlem", "Marta", "Yusuf")[i % 5],
+                    "last_name": f"Netzwerk {i}",
+                    "email": f"n{i}@example.org",
+                    "email_normalised": f"n{i}@example.org",
+                    "organisation": f"Firma {i % 97}",
+                    "job_title": "Personalleitung",
+                    "directory_visibility": (
+                        "participants",
+                        "registered",
+                        "participants",
+                        "registered",
+                        "hidden",
+                    )[i % 5],
+                    "language": "de",
+                    "token_hash": hashlib.sha256(
+                        (VIEWER_LINK if i == 0 else f"directory-{i}").encode()
+                    ).hexdigest(),
+                    "sequence": 0,
+                    "created_at": now,
+                }
+                for i in range(people)
+            ],
+        )
+        ids = db.session.scalars(
+            select(Registration.id)
+            .where(Registration.event_id == event.id, Registration.directory_visibility != "hidden")
+            .order_by(Registration.id)
+        ).all()
+        db.session.execute(
+            insert(NetworkProfile),
+            [
+                {
+                    "registration_id": rid,
+                    "offers_text": "Wir beraten zur Anerkennung und begleiten den Einstieg.",
+                    "seeks_text": "Kontakte zu Betrieben mit Ausbildungsplätzen.",
+                }
+                for rid in ids
+            ],
+        )
+        profiles = db.session.scalars(
+            select(NetworkProfile.id).where(NetworkProfile.registration_id.in_(ids))
+        ).all()
+        tags = []
+        for n, pid in enumerate(profiles):
+            for k in range(3):
+                tags.append(
+                    {
+                        "profile_id": pid,
+                        "side": ("offers", "seeks")[k % 2],
+                        "category": SERVICE_CATEGORIES[(n + 5 * k) % len(SERVICE_CATEGORIES)],
+                    }
+                )
+        db.session.execute(insert(NetworkTag), tags)
+        db.session.execute(update(Event).where(Event.id == event.id).values(confirmed_count=people))
+        db.session.commit()
+    return VIEWER_LINK
 
 
 def measure(client, path: str, repeat: int) -> tuple[float, float, int]:
@@ -127,6 +212,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--registrations", type=int, default=20_000)
+    parser.add_argument("--directory", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--database")
     args = parser.parse_args()
@@ -134,6 +220,7 @@ def main() -> None:
         url = args.database or f"sqlite:///{tmp}/bench.sqlite3"
         app = create_app({"DATABASE_URL": url, "TESTING": True, "RATELIMIT_ENABLED": False})
         slug = fill(app, args.events, args.registrations)
+        token = fill_directory(app, args.directory)
         client = app.test_client()
         print(
             f"{args.events} events, {args.registrations} registrations on {slug}, "
@@ -152,6 +239,14 @@ def main() -> None:
         ):
             median, p95, queries = measure(client, path, args.repeat)
             print(f"{path:<40} {median:>10.1f} {p95:>8.1f} {queries:>8}")
+        reference = measure(client, f"/r/{token}", args.repeat)
+        directory = measure(client, f"/r/{token}/network", args.repeat)
+        for label, (median, p95, queries) in (
+            ("/r/<token> (reference)", reference),
+            (f"/r/<token>/network ({args.directory} people)", directory),
+        ):
+            print(f"{label:<40} {median:>10.1f} {p95:>8.1f} {queries:>8}")
+        print(f"directory / reference (median): {directory[0] / reference[0]:.1f}x")
         if not args.database:
             with app.app_context():
                 db.session.remove()

@@ -159,8 +159,16 @@ class RegistrationForm(BotCheckedForm):
         _l("I agree that my details are stored and passed to the organisers for this event."),
         validators=[DataRequired(_l("Please agree to the privacy notice to register."))],
     )
+    # Maps to the directory visibility "participants" (Registration.show_in_directory).
     show_in_directory = BooleanField(
-        _l("Show my name, organisation and job title to other participants (optional)."),
+        _l(
+            "List me in this event's participant directory (optional): other participants "
+            "who are listed too see my name, organisation and job title."
+        ),
+        description=_l(
+            "Never your email address. You can change or withdraw this at any time on your "
+            "private registration page, where you can also say what you offer and look for."
+        ),
         default=False,
     )
 

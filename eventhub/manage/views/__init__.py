@@ -6,9 +6,19 @@ from eventhub.manage.views import (
     auth,
     downloads,
     events,
+    network,
     organisations,
     registrations,
     scanner,
 )
 
-__all__ = ["account", "auth", "downloads", "events", "organisations", "registrations", "scanner"]
+__all__ = [
+    "account",
+    "auth",
+    "downloads",
+    "events",
+    "network",
+    "organisations",
+    "registrations",
+    "scanner",
+]
