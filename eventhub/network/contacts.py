@@ -99,8 +99,7 @@ def refusal_message(reason: str) -> str:
             "request is not possible."
         ),
         "inactive": _(
-            "Only participants with a confirmed registration can send and answer contact "
-            "requests."
+            "Only participants with a confirmed registration can send and answer contact requests."
         ),
         "pending": _("You have already sent this person a request. Please wait for the answer."),
         "connected": _(

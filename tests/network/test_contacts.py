@@ -227,9 +227,7 @@ def _accept_concurrently(app, request_id: int, recipient_id: int) -> list[Except
 
 
 @pytest.mark.slow
-def test_concurrent_accepts_reveal_the_addresses_exactly_once(
-    app, make_event, person, outbox
-):
+def test_concurrent_accepts_reveal_the_addresses_exactly_once(app, make_event, person, outbox):
     request_id, recipient_id = _pending_request(app, make_event, person)
     errors = _accept_concurrently(app, request_id, recipient_id)
     assert len(outbox(kind="contact_accepted")) == 2  # one to each side
@@ -338,9 +336,7 @@ def _send_to_all(app, sender_id: int, recipients: list[int]) -> list[Exception]:
 
 def _sent(sender_id: int) -> int:
     db.session.rollback()
-    return db.session.scalar(
-        select(func.count()).where(ContactRequest.sender_id == sender_id)
-    )
+    return db.session.scalar(select(func.count()).where(ContactRequest.sender_id == sender_id))
 
 
 @pytest.mark.slow
@@ -378,7 +374,9 @@ def test_a_block_holds_and_the_sender_cannot_tell(app, client, make_event, perso
     bernd, bernd_token = person(event, email="bernd@example.org")
     write(client, anna_token, bernd.id)
     [first] = request_ids()
-    blocked = his_browser.post(f"/r/{bernd_token}/network/requests/{first}", data={"answer": "block"})
+    blocked = his_browser.post(
+        f"/r/{bernd_token}/network/requests/{first}", data={"answer": "block"}
+    )
     assert blocked.status_code == 303
     # Anna is told exactly what a decline tells her.
     [declined] = outbox(kind="contact_declined")
@@ -556,7 +554,10 @@ def test_answers_with_bad_tokens_ids_and_values(client, make_event, person, pair
     ):
         assert client.post(path, data={"answer": "accept"}).status_code == 404
     for answer in ("", "yes", "ACCEPT"):
-        for path in (f"/network/requests/{token}", f"/r/{bernd_token}/network/requests/{request_id}"):
+        for path in (
+            f"/network/requests/{token}",
+            f"/r/{bernd_token}/network/requests/{request_id}",
+        ):
             response = client.post(path, data={"answer": answer})
             assert response.status_code == 400
     assert status_of(request_id) == "pending"
@@ -579,20 +580,31 @@ def test_buttons_need_the_csrf_token(app_factory, make_event):
     client = app.test_client()
     response = client.post(f"/r/{anna_token}/network/contact/{bernd_id}", data={"message": "x"})
     assert response.status_code in (400, 422)
-    assert client.post(
-        f"/r/{anna_token}/network/requests/{request_id}", data={"answer": "accept"}
-    ).status_code == 400
+    assert (
+        client.post(
+            f"/r/{anna_token}/network/requests/{request_id}", data={"answer": "accept"}
+        ).status_code
+        == 400
+    )
 
 
 # --- the requests page ------------------------------------------------------------------
 
 
 def test_requests_page_runs_a_fixed_number_of_queries(
-    client, app, make_event, person, query_counter
+    client, app, make_event, person, bulk_registrations, query_counter
 ):
     app.config.update(NETWORK_CONTACT_REQUESTS_PER_HOUR=100, NETWORK_CONTACT_REQUESTS_PER_EVENT=100)
-    event = make_event()
+    event = make_event(capacity=None)
     me, my_token = person(event)
+    bulk_registrations(event, 40)
+    db.session.execute(
+        update(Registration)
+        .where(Registration.id != me.id)
+        .values(directory_visibility="participants")
+    )
+    db.session.commit()
+    others = iter(db.session.scalars(select(Registration.id).where(Registration.id != me.id)))
 
     def measure() -> int:
         with query_counter() as statements:
@@ -601,18 +613,19 @@ def test_requests_page_runs_a_fixed_number_of_queries(
         return len(statements)
 
     def add(n: int) -> None:
+        """n requests each way; of those to me, one accepted and one blocked."""
         for _ in range(n):
-            other, _ = person(event)
-            send_contact_request(me.id, other.id, MESSAGE)
-            incoming = send_contact_request(other.id, me.id, MESSAGE)
-        # one accepted, one blocked sender among them
+            other = next(others)
+            send_contact_request(me.id, other, MESSAGE)
+            incoming = send_contact_request(other, me.id, MESSAGE)
         contacts.answer_contact_request(incoming.id, me.id, accept=True)
-        third, _ = person(event)
-        contacts.block_sender(send_contact_request(third.id, me.id, MESSAGE).id, me.id)
+        blocked = send_contact_request(next(others), me.id, MESSAGE)
+        contacts.block_sender(blocked.id, me.id)
 
     add(1)
     small = measure()
-    add(30)
+    add(12)
     page = client.get(f"/r/{my_token}/network/requests").get_data(as_text=True)
-    assert page.count('value="accept"') == 29  # 31 incoming, two accepted
+    assert page.count('value="accept"') == 11  # 13 to me, two of them accepted
+    assert page.count("mailto:") == 2 and page.count("Blockierung aufheben") >= 2
     assert measure() == small

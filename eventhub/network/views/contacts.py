@@ -3,8 +3,16 @@ requests and contacts, and the page behind the link in a request's mail."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request
-from flask import url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from eventhub.errors import abort_with
