@@ -588,6 +588,39 @@ def test_buttons_need_the_csrf_token(app_factory, make_event):
     )
 
 
+def test_the_message_form_has_the_bot_checks(app, client, pair, outbox):
+    app.config.update(BOT_PROTECTION=True, BOT_MIN_FILL_SECONDS=3)
+    event, (anna, anna_token), (bernd, _) = pair
+    path = f"/r/{anna_token}/network/contact/{bernd.id}"
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        page = client.get(path).get_data(as_text=True)
+        assert 'class="trap" aria-hidden="true"' in page
+        stamp = re.search(r'name="issued" type="hidden" value="([^"]+)"', page).group(1)
+        quick = client.post(path, data={"message": MESSAGE, "issued": stamp})
+        assert quick.status_code == 422 and outbox(kind="contact_request") == []
+        clock.shift(30)
+        trapped = client.post(path, data={"message": MESSAGE, "issued": stamp, "leave_empty": "x"})
+        assert trapped.status_code == 422 and outbox(kind="contact_request") == []
+        sent = client.post(path, data={"message": MESSAGE, "issued": stamp})
+    assert sent.status_code == 303
+    assert len(outbox(kind="contact_request")) == 1
+
+
+def test_posts_are_rate_limited_per_client(app, app_factory, make_event):
+    limited_app = app_factory(RATELIMIT_ENABLED=True, NETWORK_CONTACT_RATELIMIT="2 per minute")
+    with limited_app.app_context():
+        event = make_event()
+        from eventhub.events.registration import Attendee, register
+
+        anna, anna_token = register(event.id, Attendee("Anna", "A", "a@example.org"))
+        bernd, _ = register(event.id, Attendee("Bernd", "B", "b@example.org"))
+        path = f"/r/{anna_token}/network/contact/{bernd.id}"
+    client = limited_app.test_client()
+    statuses = [client.post(path, data={"message": MESSAGE}).status_code for _ in range(3)]
+    assert statuses[-1] == 429 and 429 not in statuses[:2]
+    assert client.get(path).status_code != 429  # reading is never limited
+
+
 # --- the requests page ------------------------------------------------------------------
 
 
