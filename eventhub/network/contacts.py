@@ -182,8 +182,17 @@ def send_contact_request(sender_id: int, recipient_id: int, message: str) -> Con
 def _locked_sender(sender_id: int) -> Registration | None:
     """The sender, re-read under their row lock: concurrent sends of one sender queue up
     here, so each counts the requests the others made (PostgreSQL; SQLite already holds
-    the database lock)."""
-    return db.session.get(Registration, sender_id, populate_existing=True, with_for_update=True)
+    the database lock).
+
+    FOR NO KEY UPDATE, not FOR UPDATE: the new request's foreign keys take a key-share
+    lock on both registrations, which FOR UPDATE would block, so two people writing to
+    each other at the same moment would deadlock."""
+    return db.session.get(
+        Registration,
+        sender_id,
+        populate_existing=True,
+        with_for_update={"key_share": True},
+    )
 
 
 def _check_open_and_connected(sender_id: int, recipient_id: int) -> None:

@@ -364,6 +364,46 @@ def test_control_without_the_lock_concurrent_sends_pass_the_total(
     assert _sent(sender_id) > TOTAL or unexpected, f"the race did not show: {errors}"
 
 
+def _write_to_each_other(app, make_event, person) -> list[Exception]:
+    event = make_event()
+    ids = [person(event)[0].id for _ in range(4)]
+    pairs = [(a, b) for a in ids for b in ids if a != b]
+    count = len(pairs)
+
+    def send():
+        sender, recipient = pairs.pop()
+        send_contact_request(sender, recipient, MESSAGE)
+
+    return run_together(app, send, count)
+
+
+@pytest.mark.slow
+def test_people_writing_to_each_other_at_once_do_not_deadlock(app, make_event, person, outbox):
+    """Each send locks its sender; the request's foreign keys lock both people for key
+    share, which FOR NO KEY UPDATE allows."""
+    assert _write_to_each_other(app, make_event, person) == []
+    assert len(outbox(kind="contact_request")) == 12
+
+
+@pytest.mark.slow
+def test_control_with_for_update_people_writing_to_each_other_deadlock(
+    app, backend, make_event, person, monkeypatch
+):
+    """Shows the test above can fail: with FOR UPDATE, A→B and B→A at once deadlock
+    (PostgreSQL; SQLite has no row locks, its write lock orders the sends)."""
+    if backend != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    monkeypatch.setattr(
+        contacts,
+        "_locked_sender",
+        lambda sender_id: db.session.get(
+            Registration, sender_id, populate_existing=True, with_for_update=True
+        ),
+    )
+    errors = _write_to_each_other(app, make_event, person)
+    assert any("deadlock" in str(e) for e in errors), errors
+
+
 # --- blocks -----------------------------------------------------------------------------
 
 
