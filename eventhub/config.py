@@ -34,6 +34,12 @@ class Config:
     MAILS_PER_MAILBOX_PER_HOUR = 10
     # Registrations of one address for one event within a day (register/cancel loops).
     REGISTRATIONS_PER_ADDRESS_PER_DAY = 3
+    # Contact requests one participant may send per event: per hour, and in total (every
+    # request counts, whatever the answer), so the directory cannot be used to spam.
+    NETWORK_CONTACT_REQUESTS_PER_HOUR = 5
+    NETWORK_CONTACT_REQUESTS_PER_EVENT = 20
+    # POSTs to the contact-request pages (send, answer, block) per client address.
+    NETWORK_CONTACT_RATELIMIT = "30 per minute"
 
     # Request size limits: registration forms are small, nothing uploads files.
     MAX_CONTENT_LENGTH = 256 * 1024

@@ -80,6 +80,8 @@ def world(app, make_event, make_registration):
         "token_id": _key.id,
         "link_id": 1,  # a host request (there is none: the route must answer 4xx)
         "answer": "accept",
+        "person": registration.id,  # a contact request to oneself (must answer 4xx)
+        "request_id": 1,  # a contact request (there is none: the route must answer 4xx)
         "uid": registration.uid,
         "api_key": raw_key,
     }

@@ -23,6 +23,7 @@ from eventhub.extensions import db
 from eventhub.manage.accounts import create_user
 from eventhub.manage.organisations import invite
 from eventhub.models import Event, Organisation, OutboxMessage, PasswordReset
+from eventhub.network.contacts import send_contact_request
 from eventhub.tokens import new_token
 from eventhub.urls import checkin_code
 from tests.conftest import event_record, in_days
@@ -125,8 +126,18 @@ def site(app):
             organisation="Bäckerei und Konditorei Müller-Lüdenscheidt GmbH & Co. KG",
         ),
     )
-    for n in range(3):
-        register(event.id, Attendee("Anna", f"Beispiel {n}", f"anna{n}@example.org"))
+    others = [
+        register(event.id, Attendee("Anna", f"Beispiel {n}", f"anna{n}@example.org"))[0]
+        for n in range(3)
+    ]
+    # Contact requests: Jürgen and one other listed, a request to Jürgen with a known link.
+    registration.directory_visibility = others[0].directory_visibility = "participants"
+    db.session.commit()
+    contact = send_contact_request(
+        others[0].id, registration.id, "Guten Tag!\nHätten Sie in der Pause Zeit? " * 8
+    )
+    answer_token, contact.token_hash = new_token()
+    db.session.commit()
     invitation_token, _ = invite(org.id, "neue.kollegin@example.org", "organiser", admin.id)
     reset_token, reset_hash = new_token()
     db.session.add(
@@ -149,6 +160,8 @@ def site(app):
         "message_id": message_id,
         "events.my_registration:token": token,
         "token": token,  # other pages behind the private link (cancel, confirm)
+        "person": others[0].id,  # a listed participant Jürgen can write to
+        "network.answer_request:token": answer_token,
         "auth.accept_invitation:token": invitation_token,
         "auth.reset_password:token": reset_token,
     }
