@@ -9,6 +9,16 @@ from eventhub.manage.views import (
     organisations,
     registrations,
     scanner,
+    services,
 )
 
-__all__ = ["account", "auth", "downloads", "events", "organisations", "registrations", "scanner"]
+__all__ = [
+    "account",
+    "auth",
+    "downloads",
+    "events",
+    "organisations",
+    "registrations",
+    "scanner",
+    "services",
+]
