@@ -89,6 +89,30 @@ def _language_names() -> dict[str, str]:
     return names
 
 
+def accepted_filter_values() -> dict[str, list[str]]:
+    """Every value the category, audience and language filters take as written (codes,
+    German and English names); any other case of these is taken too."""
+
+    def spelled(labels: dict, codes) -> list[str]:
+        names = []
+        for locale in ("de", "en"):
+            with force_locale(locale):
+                names += [str(labels[code]) for code in codes]
+        return list(dict.fromkeys([*codes, *names]))
+
+    language_names = [
+        Locale(locale).languages[code]
+        for locale in ("de", "en")
+        for code in SERVICE_LANGUAGES
+        if code in Locale(locale).languages
+    ]
+    return {
+        "category": spelled(CATEGORY_LABELS, SERVICE_CATEGORIES),
+        "audience": spelled(AUDIENCE_LABELS, AUDIENCES),
+        "language": list(dict.fromkeys([*SERVICE_LANGUAGES, *language_names])),
+    }
+
+
 def _code(value: str, codes: tuple[str, ...], names: dict[str, str], reason: str) -> str:
     folded = value.casefold()
     if folded in codes:

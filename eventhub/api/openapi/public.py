@@ -18,7 +18,7 @@ from eventhub.api.openapi.components import (
     slug_parameter,
 )
 from eventhub.models import EVENT_FORMATS
-from eventhub.models.network import AUDIENCES, SERVICE_CATEGORIES, SERVICE_LANGUAGES
+from eventhub.network.services import accepted_filter_values
 from eventhub.paging import MAX_PAGE
 
 LAST_PAGE_PASSED = "Page number after the last page"
@@ -142,27 +142,23 @@ def _filter_parameters() -> list[dict[str, Any]]:
 
 def _service_filter_parameters() -> list[dict[str, Any]]:
     text = {"type": "string", "maxLength": 200, "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}
-    codes = ", ".join
+    accepted = accepted_filter_values()
+
+    def choice(name: str, what: str) -> dict[str, Any]:
+        # "" is what the page's "All" sends: no filter.
+        return query_parameter(
+            name,
+            {"type": "string", "enum": ["", *accepted[name]]},
+            f"{what}: a code or its German or English name (any case); others get 400",
+        )
+
     return [
         query_parameter(
             "q", text, "Words that must all occur in title, description or organisation name"
         ),
-        query_parameter(
-            "category",
-            text,
-            f"Category code ({codes(SERVICE_CATEGORIES)}) or its German or English name, "
-            "any case; anything else is refused (400)",
-        ),
-        query_parameter(
-            "audience",
-            text,
-            f"Target group code ({codes(AUDIENCES)}) or its German or English name, any case",
-        ),
+        choice("category", "Category"),
+        choice("audience", "Target group"),
         query_parameter("region", text, "A region the service covers, any case"),
-        query_parameter(
-            "language",
-            text,
-            f"Language code ({codes(SERVICE_LANGUAGES)}) or its German or English name, any case",
-        ),
+        choice("language", "Language the service is offered in"),
         *paging_parameters(),
     ]
