@@ -80,6 +80,8 @@ def world(app, make_event, make_registration):
         "token_id": _key.id,
         "link_id": 1,  # a host request (there is none: the route must answer 4xx)
         "answer": "accept",
+        "entry_id": 1,  # a service entry (there is none: the route must answer 4xx)
+        "action": "hide",
         "uid": registration.uid,
         "api_key": raw_key,
     }

@@ -268,11 +268,11 @@ def test_writes_keep_search_text_tags_and_slugs(app, make_service, client):
 def test_two_entries_with_the_same_title_at_once_get_two_slugs(app, make_organisation):
     from eventhub.network.services import create_service
 
-    organisation = make_organisation()
+    organisation_id = make_organisation().id  # read here: threads must not share objects
     errors = run_together(
         app,
         lambda: create_service(
-            organisation.id, ServiceValues(title="Gleicher Titel", category="housing")
+            organisation_id, ServiceValues(title="Gleicher Titel", category="housing")
         ),
         count=4,
     )
