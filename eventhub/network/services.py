@@ -403,12 +403,18 @@ def free_slug(title: str, *, keep: str | None = None) -> str:
     return f"{base}-{n}"
 
 
+# Every lost attempt means another writer committed a slug, so each of n editors saving
+# the same title at once gets one within n attempts.
+SLUG_ATTEMPTS = 8
+
+
 def create_service(organisation_id: int, values: ServiceValues) -> ServiceEntry:
     """A new entry of the organisation, with a unique slug made from the title.
 
-    Two editors saving the same title at once: the unique index refuses the second slug
-    and the write is tried again with the next free one."""
-    for attempt in range(3):
+    On SQLite the write lock makes choosing and saving the slug one step. On PostgreSQL
+    two editors saving the same title at once may choose the same slug: the unique index
+    refuses the second, which is tried again with the next free one."""
+    for attempt in range(1, SLUG_ATTEMPTS + 1):
         try:
             with write_transaction() as session:
                 organisation = session.get(Organisation, organisation_id)
@@ -421,7 +427,7 @@ def create_service(organisation_id: int, values: ServiceValues) -> ServiceEntry:
                 apply_values(entry, values)
             return entry
         except IntegrityError:
-            if attempt == 2:
+            if attempt == SLUG_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
 
