@@ -310,6 +310,10 @@ def check_values(values: ServiceValues) -> None:
             raise ServiceError(name, f"at most {limit} characters")
         if has_control_characters(text):
             raise ServiceError(name, "contains control characters")
+    website = values.website.strip().lower()
+    if website and not website.startswith(("https://", "http://")):
+        # The page links to it: never a javascript: or data: address.
+        raise ServiceError("website", "must start with https:// or http://")
     if values.category not in SERVICE_CATEGORIES:
         raise ServiceError("category", f"unknown category '{values.category}'")
     for code in values.audiences:

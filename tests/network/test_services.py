@@ -259,6 +259,12 @@ def test_writes_keep_search_text_tags_and_slugs(app, make_service, client):
         update_service(
             second.id, second.organisation_id, ServiceValues(title="x", category="astrologie")
         )
+    with pytest.raises(ServiceError):
+        update_service(
+            second.id,
+            second.organisation_id,
+            ServiceValues(title="x", category="housing", website="javascript:alert(1)"),
+        )
     # Another organisation cannot change or delete it.
     assert not delete_service(second.id, second.organisation_id + 999)
     assert delete_service(second.id, second.organisation_id)
