@@ -1,7 +1,7 @@
 """Measure how fast the public pages answer with many events and registrations.
 
 Usage: .venv/bin/python bench/pages.py [--events 1000] [--registrations 20000]
-       [--directory 500] [--database URL]
+       [--directory 500] [--services 300] [--database URL]
 
 Builds a fresh database (SQLite in a temp dir unless --database is given: that
 database's eventhub tables are dropped and recreated, so use a scratch one), fills
@@ -12,6 +12,11 @@ in-process with the Flask test client (no network), reporting the median and
 The participant directory (/r/<token>/network) is measured on a second event with
 --directory participants, four in five of them listed with a "Wir bieten / Wir suchen"
 profile, beside its bare reference: the same participant's private page /r/<token>.
+
+The services directory is measured beside a bare reference: a route of this script
+that reads the same first page of entries with one hand-written SELECT and joins the
+titles into HTML, so the ratio shows what the directory's filters, eager loads and
+templates cost on top of the database work.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -41,6 +46,7 @@ from eventhub.models import (
     NetworkTag,
     Registration,
 )
+from eventhub.network.records import import_services
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -80,11 +86,50 @@ def records(count: int) -> list[dict]:
     return out
 
 
-def fill(app, events: int, registrations: int) -> str:
+def service_records(count: int) -> list[dict]:
+    places = ("Bochum", "Düsseldorf", "Leipzig", "Braunschweig", "Münster", "Hamm")
+    categories = ("recognition", "german_courses", "counselling", "recruiting", "housing")
+    return [
+        {
+            "slug": f"bench-service-{n}",
+            "organisation": {"slug": f"kammer-{n % 20}", "name": f"Kammer {n % 20}"},
+            "title": f"Beratungsangebot {n:04d}",
+            "category": categories[n % len(categories)],
+            "audiences": ["skilled_workers", "employers"][: 1 + n % 2],
+            "languages": ["de", "en", "ar"][: 1 + n % 3],
+            "regions": [places[n % len(places)], "Nordrhein-Westfalen"],
+            "description": "Beratung für **Fachkräfte** und Betriebe.\n\n- Termine\n- Unterlagen\n",
+            "contact": {"opening_hours": "Mo–Fr 9–12 Uhr", "by_appointment": n % 2 == 0},
+        }
+        for n in range(count)
+    ]
+
+
+def add_bare_services_page(app) -> None:
+    """The bare reference: the same first 20 entries, one SELECT, minimal HTML."""
+
+    def bare_services():
+        rows = db.session.execute(
+            text(
+                "SELECT s.slug, s.title, o.name FROM service_entries s "
+                "JOIN organisations o ON o.id = s.organisation_id "
+                "WHERE s.hidden_at IS NULL AND o.profile_hidden_at IS NULL "
+                "ORDER BY s.title, s.id LIMIT 20"
+            )
+        ).all()
+        items = "".join(f'<li><a href="/services/{r[0]}">{r[1]}</a> {r[2]}</li>' for r in rows)
+        return f"<!doctype html><title>bare</title><ul>{items}</ul>"
+
+    app.add_url_rule("/bench/bare-services", "bench_bare_services", bare_services)
+
+
+def fill(app, events: int, registrations: int, services: int = 0) -> str:
     with app.app_context():
         db.drop_all()
         db.create_all()
         import_events(records(events))
+        if services:
+            import_services(service_records(services))
         first = db.session.scalar(select(Event).where(Event.slug == "bench-0"))
         rows = [
             {
@@ -213,17 +258,20 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--registrations", type=int, default=20_000)
     parser.add_argument("--directory", type=int, default=500)
+    parser.add_argument("--services", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--database")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database or f"sqlite:///{tmp}/bench.sqlite3"
         app = create_app({"DATABASE_URL": url, "TESTING": True, "RATELIMIT_ENABLED": False})
-        slug = fill(app, args.events, args.registrations)
+        add_bare_services_page(app)
+        slug = fill(app, args.events, args.registrations, args.services)
         token = fill_directory(app, args.directory)
         client = app.test_client()
         print(
             f"{args.events} events, {args.registrations} registrations on {slug}, "
+            f"{args.services} service entries, "
             f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}"
         )
         print(f"{'page':<40} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
@@ -247,6 +295,19 @@ def main() -> None:
         ):
             print(f"{label:<40} {median:>10.1f} {p95:>8.1f} {queries:>8}")
         print(f"directory / reference (median): {directory[0] / reference[0]:.1f}x")
+        medians = {}
+        for path in (
+            "/bench/bare-services",
+            "/services",
+            "/services?category=recognition&region=leipzig&language=Englisch",
+            "/services/bench-service-7",
+            "/api/v1/services?limit=50",
+        ):
+            median, p95, queries = measure(client, path, args.repeat)
+            medians[path] = median
+            print(f"{path:<40} {median:>10.1f} {p95:>8.1f} {queries:>8}")
+        ratio = medians["/services"] / medians["/bench/bare-services"]
+        print(f"/services vs its bare reference: {ratio:.1f}x")
         if not args.database:
             with app.app_context():
                 db.session.remove()

@@ -1,4 +1,4 @@
-"""flask commands: init-db, demo, users, events, mail, api-keys, check-config."""
+"""flask commands: init-db, demo, users, events, services, mail, api-keys, check-config."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from eventhub.extensions import db
 from eventhub.manage.accounts import AccountError, create_user
 from eventhub.manage.api_keys import create_token, organisation_tokens, revoke_token
 from eventhub.models import Organisation
+from eventhub.network.records import export_services, import_services, load_demo_services
 
 
 def register_cli(app: Flask) -> None:
@@ -26,6 +27,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(users)
     app.cli.add_command(events)
+    app.cli.add_command(services)
     app.cli.add_command(mail)
     app.cli.add_command(api_keys)
     app.cli.add_command(check_config)
@@ -47,6 +49,11 @@ def demo() -> None:
     click.echo(
         f"Demo data: {len(report.created)} events created, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged."
+    )
+    services_report = load_demo_services()
+    click.echo(
+        f"Demo services: {len(services_report.created)} created, "
+        f"{len(services_report.updated)} updated, {len(services_report.unchanged)} unchanged."
     )
 
 
@@ -91,15 +98,15 @@ def users_create(email: str, password: str, admin: bool, org_slug: str | None, n
 events = AppGroup("events", help="Import and export events as JSON.")
 
 
-@events.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def events_import(file: Path) -> None:
-    """Create or update events from a JSON list (matched by slug)."""
+def _read_json(file: Path):
     try:
-        records = json.loads(file.read_text(encoding="utf-8"))
+        return json.loads(file.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"{file} is not valid UTF-8 JSON: {exc}") from exc
-    report = import_events(records)
+
+
+def _report_import(report) -> None:
+    """One line per rejected record, then the counts; exit code 1 when any was rejected."""
     for index, reason in report.errors:
         where = f"record {index}" if index >= 0 else "file"
         click.echo(f"error: {where}: {reason}", err=True)
@@ -111,16 +118,44 @@ def events_import(file: Path) -> None:
         sys.exit(1)
 
 
-@events.command("export")
-@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-def events_export(out: Path | None) -> None:
-    """Write all events as a JSON list (to stdout or --out)."""
-    text = json.dumps(export_events(), ensure_ascii=False, indent=2) + "\n"
+def _write_json(data, out: Path | None) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if out is None:
         click.echo(text, nl=False)
     else:
         out.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {out}.", err=True)
+
+
+@events.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def events_import(file: Path) -> None:
+    """Create or update events from a JSON list (matched by slug)."""
+    _report_import(import_events(_read_json(file)))
+
+
+@events.command("export")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def events_export(out: Path | None) -> None:
+    """Write all events as a JSON list (to stdout or --out)."""
+    _write_json(export_events(), out)
+
+
+services = AppGroup("services", help="Import and export the support-services directory as JSON.")
+
+
+@services.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def services_import(file: Path) -> None:
+    """Create or update service entries from a JSON list (matched by slug)."""
+    _report_import(import_services(_read_json(file)))
+
+
+@services.command("export")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def services_export(out: Path | None) -> None:
+    """Write all service entries (hidden ones marked "hidden": true) as a JSON list."""
+    _write_json(export_services(), out)
 
 
 mail = AppGroup("mail", help="The mail outbox.")

@@ -14,6 +14,12 @@ from eventhub.events.records import event_to_dict
 from eventhub.extensions import db
 from eventhub.labels import filter_message
 from eventhub.models import Event, Organisation, Series
+from eventhub.network.records import service_to_dict
+from eventhub.network.services import (
+    public_service,
+    public_services_page,
+    service_filters_or_400,
+)
 from eventhub.paging import MAX_PAGE, existing_page, parse_int
 from eventhub.public_events import (
     ORGANISATIONS_WITH_PUBLIC_EVENTS,
@@ -136,3 +142,29 @@ def organisation(slug: str):
         select(Organisation).where(Organisation.slug == slug, ORGANISATIONS_WITH_PUBLIC_EVENTS)
     )
     return organisation_json(found or abort(404))
+
+
+def service_json(entry) -> dict:
+    data = service_to_dict(entry)
+    data["url"] = url_for("network.service", slug=entry.slug, _external=True)
+    return data
+
+
+@bp.get("/services")
+def services():
+    """The support-services directory: the /services page's filters, ?page= and ?limit=."""
+    filters = service_filters_or_400()
+    _page, limit = _page_args()
+    page = existing_page(public_services_page(filters, per_page=limit))
+    return {
+        "items": [service_json(e) for e in page.items],
+        "page": page.page,
+        "per_page": page.per_page,
+        "total": page.total,
+        "pages": page.pages,
+    }
+
+
+@bp.get("/services/<slug:slug>")
+def service(slug: str):
+    return service_json(public_service(slug) or abort(404))

@@ -26,6 +26,7 @@ from eventhub.events.records import load_demo
 from eventhub.extensions import db
 from eventhub.manage.api_keys import create_token
 from eventhub.models import Event
+from eventhub.network.records import load_demo_services
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ def demo_api(tmp_path_factory) -> DemoApi:
     with app.app_context():
         db.create_all()
         load_demo(dt.date.today())
+        load_demo_services()
         # An API key of the organisation hosting the Bottrop Fachtagung, so the organiser
         # operations are exercised past authentication too.
         event = db.session.scalar(select(Event).where(Event.capacity == 170))

@@ -24,6 +24,7 @@ from eventhub.manage.accounts import create_user
 from eventhub.manage.organisations import invite
 from eventhub.models import Event, Organisation, OutboxMessage, PasswordReset
 from eventhub.network.contacts import send_contact_request
+from eventhub.network.services import ServiceValues, create_service
 from eventhub.tokens import new_token
 from eventhub.urls import checkin_code
 from tests.conftest import event_record, in_days
@@ -149,7 +150,23 @@ def site(app):
     )
     db.session.commit()
     message_id = db.session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id))
+    service = create_service(
+        org.id,
+        ServiceValues(
+            title="Anerkennungsberatung für Berufsqualifikationsfeststellungsverfahren",
+            category="recognition",
+            description=description,
+            audiences=["skilled_workers", "employers"],
+            languages=["de", "en", "ar", "uk"],
+            regions=["Recklinghausen", "Nördliches Ruhrgebiet"],
+            website="https://www.anerkennung-in-deutschland.de/html/de/pro/berufsqualifikation.php",
+            email="anerkennungsberatung@integrationszentrum-recklinghausen.example",
+            by_appointment=True,
+        ),
+    )
     return {
+        "network.service:slug": service.slug,
+        "manage.edit_service:entry_id": service.id,
         "slug": event.slug,
         "network.organisation:slug": org.slug,
         "org_slug": org.slug,

@@ -64,6 +64,7 @@ def url_for_rule(rule, event, registration) -> str:
         "token_id": their_token().id,
         "link_id": 1,
         "answer": "accept",
+        "entry_id": 1,
     }
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 
@@ -177,6 +178,7 @@ def test_state_changes_need_post_and_csrf(app_factory):
                     "token_id": own_token_id,
                     "link_id": request_id,
                     "answer": "accept",
+                    "entry_id": 1,
                 }[k]
                 for k in rule.arguments
             },

@@ -8,6 +8,7 @@ from eventhub.api.schema import RegistrationIn
 from eventhub.events.registration import REFUSAL_REASONS
 from eventhub.events.schema import EventRecord
 from eventhub.models import ORGANISATION_TYPES, REGISTRATION_STATUSES
+from eventhub.network.schema import ServiceRecord
 from eventhub.paging import MAX_PAGE
 
 BEARER = [{"apiToken": []}]
@@ -125,6 +126,8 @@ def schemas() -> dict[str, Any]:
         "Error": _error_schema(),
         "EventPage": page_of("Event"),
         **_directory_schemas(),
+        **_service_schemas(),
+        "ServicePage": page_of("Service"),
         "ManagedEvent": _managed_event_schema(event),
         "ManagedEventPage": page_of("ManagedEvent"),
         "Registration": _registration_schema(),
@@ -213,6 +216,20 @@ def _directory_schemas() -> dict[str, Any]:
             },
         },
     }
+
+
+def _service_schemas() -> dict[str, Any]:
+    """The Service schema (the import's record without its import-only field) and the
+    schemas nested in it."""
+    service = ServiceRecord.model_json_schema(ref_template="#/components/schemas/{model}")
+    nested = service.pop("$defs", {})
+    service["properties"].pop("hidden", None)
+    service["properties"]["url"] = {"type": "string", "format": "uri"}
+    service["required"] = sorted(
+        {*service.get("required", []), "audiences", "languages", "regions", "description"}
+        | {"contact", "demo", "url"}
+    )
+    return {"Service": service, **nested}
 
 
 def _managed_event_schema(event: dict[str, Any]) -> dict[str, Any]:

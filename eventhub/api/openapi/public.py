@@ -1,4 +1,5 @@
-"""The document's info and the public read endpoints: events, series, organisations."""
+"""The document's info and the public read endpoints: events, series, organisations,
+support services."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from eventhub.api.openapi.components import (
     slug_parameter,
 )
 from eventhub.models import EVENT_FORMATS
+from eventhub.network.services import accepted_filter_values
 from eventhub.paging import MAX_PAGE
 
 LAST_PAGE_PASSED = "Page number after the last page"
@@ -59,6 +61,29 @@ def public_paths() -> dict[str, Any]:
                 "getEvent",
                 [slug_parameter()],
                 {"200": json_response("The event", ref("Event")), "404": error_response()},
+            )
+        },
+        "/services": {
+            "get": operation(
+                "Support services in the region (the /services directory), filtered and paginated",
+                "listServices",
+                _service_filter_parameters(),
+                {
+                    "200": json_response("A page of service entries", ref("ServicePage")),
+                    "400": error_response("A filter value that is unknown or malformed"),
+                    "404": error_response(LAST_PAGE_PASSED),
+                },
+            )
+        },
+        "/services/{slug}": {
+            "get": operation(
+                "One support service",
+                "getService",
+                [slug_parameter()],
+                {
+                    "200": json_response("The service entry", ref("Service")),
+                    "404": error_response(),
+                },
             )
         },
     }
@@ -112,4 +137,28 @@ def _filter_parameters() -> list[dict[str, Any]]:
         query_parameter(
             "when", {"type": "string", "enum": ["upcoming", "past"]}, "upcoming (default) or past"
         ),
+    ]
+
+
+def _service_filter_parameters() -> list[dict[str, Any]]:
+    text = {"type": "string", "maxLength": 200, "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}
+    accepted = accepted_filter_values()
+
+    def choice(name: str, what: str) -> dict[str, Any]:
+        # "" is what the page's "All" sends: no filter.
+        return query_parameter(
+            name,
+            {"type": "string", "enum": ["", *accepted[name]]},
+            f"{what}: a code or its German or English name (any case); others get 400",
+        )
+
+    return [
+        query_parameter(
+            "q", text, "Words that must all occur in title, description or organisation name"
+        ),
+        choice("category", "Category"),
+        choice("audience", "Target group"),
+        query_parameter("region", text, "A region the service covers, any case"),
+        choice("language", "Language the service is offered in"),
+        *paging_parameters(),
     ]

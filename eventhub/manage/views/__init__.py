@@ -10,6 +10,7 @@ from eventhub.manage.views import (
     organisations,
     registrations,
     scanner,
+    services,
 )
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "organisations",
     "registrations",
     "scanner",
+    "services",
 ]
