@@ -38,7 +38,7 @@ class Config:
     # request counts, whatever the answer), so the directory cannot be used to spam.
     NETWORK_CONTACT_REQUESTS_PER_HOUR = 5
     NETWORK_CONTACT_REQUESTS_PER_EVENT = 20
-    # POSTs to the contact-request pages (send, answer, block) per client address.
+    # POSTs to the contact-request pages (send, answer, block) per private link.
     NETWORK_CONTACT_RATELIMIT = "30 per minute"
 
     # Request size limits: registration forms are small, nothing uploads files.

@@ -20,10 +20,14 @@ _HOST = re.compile(
     rf"(?:(?=[^:]{{1,253}}(?::|$)){_LABEL}(?:\.{_LABEL})*\.?|\[[0-9A-Fa-f:.]{{2,45}}\])"
     r"(?::[0-9]{1,5})?"
 )
-# C0 and C1 controls and DEL. A tab is whitespace that pasting puts into any field (the
-# forms collapse it); line breaks only text areas (multi-line fields) may hold.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-_CONTROL_EXCEPT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 and C1 controls and DEL, and the bidirectional embeddings, overrides and isolates
+# (text.BIDI_CONTROLS: they make a name read differently from what it is). A tab is
+# whitespace that pasting puts into any field (the forms collapse it); line breaks only
+# text areas (multi-line fields) may hold.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_EXCEPT_LINES = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+)
 
 _BAD_HOST = (
     b"Bad Request: the Host header is not a valid host name.\n"

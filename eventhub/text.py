@@ -51,10 +51,19 @@ def render_markdown(source: str | None) -> Markup:
     return Markup(clean)  # noqa: S704  # nosec B704  # sanitised by nh3 above
 
 
+# Bidirectional embeddings, overrides and isolates: in a name or message they only serve to
+# make text read differently from what it is (a link or a name shown reversed). The marks
+# U+200E/U+200F that right-to-left text may need are not among them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def has_control_characters(value: str) -> bool:
-    """True for C0/C1 control and format characters other than tab and newlines."""
+    """True for C0/C1 control characters other than tab and newlines, surrogates, private
+    use characters and bidirectional controls."""
     return any(
-        unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\t\n\r" for ch in value
+        (unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\t\n\r")
+        or ch in BIDI_CONTROLS
+        for ch in value
     )
 
 

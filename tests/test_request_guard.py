@@ -74,7 +74,17 @@ def test_ordinary_text_and_pasted_tabs_still_pass(client, make_event, register_b
     assert register_by_form(event, organisation="Muster\tGmbH").status_code == 303
 
 
-@pytest.mark.parametrize("value", ["Null\x00Byte", "Bell\x07", "Escape\x1b[31m", "Zeile\nzwei"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Null\x00Byte",
+        "Bell\x07",
+        "Escape\x1b[31m",
+        "Zeile\nzwei",
+        "\u202eredliaM",  # shown reversed to the organisers and other participants
+        "Name\u2066isolated\u2069",
+    ],
+)
 def test_control_characters_in_the_registration_form_are_400(
     client, make_event, register_by_form, value
 ):

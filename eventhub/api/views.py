@@ -109,6 +109,11 @@ def organisation_json(organisation: Organisation) -> dict:
         "name": organisation.name,
         "kind": organisation.kind,
         "website": organisation.website,
+        "region": organisation.region,
+        # Listed here for its public events; its profile page may be hidden by an admin.
+        "profile_url": None
+        if organisation.profile_hidden_at
+        else url_for("network.organisation", slug=organisation.slug, _external=True),
         "events_url": url_for("api.events", host=organisation.slug, _external=True),
         "feed_url": url_for("calendar.public_feed", host=organisation.slug, _external=True),
     }

@@ -30,9 +30,6 @@ from eventhub.tokens import lookup_hash, new_token
 
 MESSAGE_MAX_LENGTH = 1000
 RATE_WINDOW = dt.timedelta(hours=1)
-# Bidirectional embeddings, overrides and isolates: in a message they only serve to make
-# text read differently from what it is (a link or a name shown reversed).
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 ANSWERS = ("accept", "decline", "block")
 
 # Why a request could not be sent or answered, and the HTTP status a page answers with.
@@ -45,6 +42,7 @@ REFUSAL_STATUS = {
     "inactive": 409,
     "pending": 409,
     "connected": 409,
+    "asked_you": 409,
     "rate": 429,
     "total": 429,
     "unknown": 404,
@@ -106,6 +104,10 @@ def refusal_message(reason: str) -> str:
             "You are already in contact with this person: you find their email address "
             "under your contacts."
         ),
+        "asked_you": _(
+            "This person has already sent you a contact request: please answer it on your "
+            "contact requests page."
+        ),
         "unknown": _("This contact request does not exist (any more). Please check the link."),
         "answered": _("This contact request has already been answered."),
         "ended": _(
@@ -121,7 +123,7 @@ def clean_message(message: str | None) -> str:
         raise ContactRefused("empty")
     if len(text) > MESSAGE_MAX_LENGTH:
         raise ContactRefused("too_long")
-    if has_control_characters(text) or not BIDI_CONTROLS.isdisjoint(text):
+    if has_control_characters(text):
         raise ContactRefused("control")
     return text
 
@@ -155,11 +157,12 @@ def send_contact_request(sender_id: int, recipient_id: int, message: str) -> Con
                 raise ContactRefused("inactive")
             if recipient is None or not can_see(sender, recipient):
                 raise ContactRefused("not_visible")
-            _check_open_and_connected(sender_id, recipient_id)
-            _check_limits(sender_id)
+            senders, recipients = _same_person(sender), _same_person(recipient)
+            _check_open_and_connected(sender_id, senders, recipients)
+            _check_limits(senders)
             blocked = session.scalar(
                 select(ContactBlock.id).where(
-                    ContactBlock.blocker_id == recipient_id, ContactBlock.blocked_id == sender_id
+                    ContactBlock.blocker_id.in_(recipients), ContactBlock.blocked_id.in_(senders)
                 )
             )
             request = ContactRequest(
@@ -195,17 +198,27 @@ def _locked_sender(sender_id: int) -> Registration | None:
     )
 
 
-def _check_open_and_connected(sender_id: int, recipient_id: int) -> None:
+def _same_person(registration: Registration):
+    """The ids of every registration of this person (address) for this event: a block, the
+    limits and "already in contact" hold for the person, so cancelling and registering
+    again does not undo them."""
+    return select(Registration.id).where(
+        Registration.event_id == registration.event_id,
+        Registration.email_normalised == registration.email_normalised,
+    )
+
+
+def _check_open_and_connected(sender_id: int, senders, recipients) -> None:
     rows = db.session.execute(
         select(ContactRequest.sender_id, ContactRequest.status).where(
             or_(
                 and_(
-                    ContactRequest.sender_id == sender_id,
-                    ContactRequest.recipient_id == recipient_id,
+                    ContactRequest.sender_id.in_(senders),
+                    ContactRequest.recipient_id.in_(recipients),
                 ),
                 and_(
-                    ContactRequest.sender_id == recipient_id,
-                    ContactRequest.recipient_id == sender_id,
+                    ContactRequest.sender_id.in_(recipients),
+                    ContactRequest.recipient_id.in_(senders),
                 ),
             ),
             ContactRequest.status.in_(("pending", "accepted")),
@@ -215,15 +228,17 @@ def _check_open_and_connected(sender_id: int, recipient_id: int) -> None:
         raise ContactRefused("connected")
     if any(sender == sender_id for sender, _status in rows):
         raise ContactRefused("pending")
+    if rows:  # the other person asked first: answering that request is the way
+        raise ContactRefused("asked_you")
 
 
-def _check_limits(sender_id: int) -> None:
-    """Every request counts, whatever became of it: a rate per hour and a total per event
-    (a registration belongs to one event)."""
+def _check_limits(senders) -> None:
+    """Every request counts, whatever became of it: a rate per hour and a total per event,
+    over all of the person's registrations for the event."""
     recent = ContactRequest.created_at > utcnow() - RATE_WINDOW
     total, in_window = db.session.execute(
         select(func.count(), func.coalesce(func.sum(case((recent, 1), else_=0)), 0)).where(
-            ContactRequest.sender_id == sender_id
+            ContactRequest.sender_id.in_(senders)
         )
     ).one()
     config = current_app.config
@@ -290,6 +305,7 @@ def _answer(request_id: int, recipient_id: int, answer: str) -> ContactRequest:
                 session.refresh(request)
                 if answer == "accept":
                     queue_contact_accepted(event, request)
+                    _close_reverse_request(request)
                 else:
                     queue_contact_declined(event, request)
             elif answer != "block":  # blocking a request answered before still blocks
@@ -314,6 +330,21 @@ def _claim_answer(request_id: int, status: str) -> bool:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def _close_reverse_request(request: ContactRequest) -> None:
+    """Two people who wrote to each other at the same moment are in contact once one
+    accepts: the other open request is accepted with it, without a second pair of mails."""
+    db.session.execute(
+        update(ContactRequest)
+        .where(
+            ContactRequest.sender_id == request.recipient_id,
+            ContactRequest.recipient_id == request.sender_id,
+            ContactRequest.status == "pending",
+        )
+        .values(status="accepted", answered_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _both_active(*people: Registration | None) -> bool:
@@ -418,6 +449,7 @@ def contact_overview(registration: Registration) -> ContactOverview:
     )
     blocked_ids = {person.id for person in blocked}
     incoming, outgoing, contacts = [], [], []
+    in_contact: set[int] = set()
     for request in requests:
         mine = request.sender_id == me
         entry = ContactEntry(
@@ -427,7 +459,8 @@ def contact_overview(registration: Registration) -> ContactOverview:
             outgoing.append(entry)
         elif entry.status == "pending" and request.sender_id not in blocked_ids:
             incoming.append(entry)
-        if entry.status == "accepted":
+        if entry.status == "accepted" and entry.other.id not in in_contact:
+            in_contact.add(entry.other.id)  # once, however many requests were accepted
             contacts.append(entry)
     return ContactOverview(incoming, outgoing, contacts, blocked)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -31,6 +33,10 @@ def test_register_and_see_confirmation(client, make_event, register_by_form):
         "show_in_directory",
     ):
         assert f'id="{name}"' in html and f'for="{name}"' in html
+    # Only the fields that are required say so (to screen readers as well).
+    assert 'required="None"' not in html
+    assert re.search(r'<input[^>]*id="last_name"[^>]*\brequired\b', html)
+    assert not re.search(r'<input[^>]*id="job_title"[^>]*\brequired\b', html)
 
     response = register_by_form(event)
     assert response.status_code == 303

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import insert, select, update
 
-from eventhub.events.registration import cancel_registration
+from eventhub.events.registration import cancel_registration, registration_by_token
 from eventhub.extensions import db
 from eventhub.models import (
     Event,
@@ -124,6 +124,12 @@ def test_cancelled_and_unverified_are_told_why(client, scene):
     assert "storniert" in cancelled and "Teilnehmendenverzeichnis" in cancelled
     unverified = page_text(client.get(f"/r/{tokens['Ulla Unbestaetigt']}/network"))
     assert "bestätigen Sie zuerst" in unverified
+    # Any other state that holds no seat (a waiting list, an approval) is not "cancelled".
+    ulla = registration_by_token(tokens["Ulla Unbestaetigt"])
+    ulla.status = "waiting"
+    db.session.commit()
+    waiting = page_text(client.get(f"/r/{tokens['Ulla Unbestaetigt']}/network"))
+    assert "sobald Ihre Anmeldung bestätigt ist" in waiting and "storniert" not in waiting
     response = client.post(
         f"/r/{tokens['Carl Storniert']}/network",
         data={"action": "visibility", "visibility": "registered"},

@@ -94,8 +94,12 @@ def test_unknown_and_hidden_profiles_are_404(client, make_event):
     event = make_event(hosts=GIB)
     assert client.get("/organisations/niemand").status_code == 404
     assert client.get("/organisations/%00").status_code == 404
+    api = client.get("/api/v1/organisations/gib").get_json()
+    assert api["profile_url"].endswith("/organisations/gib")
     set_profile_hidden(organisation("gib").id, True)
     assert client.get("/organisations/gib").status_code == 404
+    # The API lists it for its public events, without the hidden profile.
+    assert client.get("/api/v1/organisations/gib").get_json()["profile_url"] is None
     # Its events stay public, and the event page no longer links to the hidden profile.
     event_page = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert "G.I.B. NRW" in event_page

@@ -206,12 +206,28 @@ def _directory_schemas() -> dict[str, Any]:
         },
         "Organisation": {
             "type": "object",
-            "required": ["slug", "name", "kind", "website", "events_url", "feed_url"],
+            "required": [
+                "slug",
+                "name",
+                "kind",
+                "website",
+                "region",
+                "profile_url",
+                "events_url",
+                "feed_url",
+            ],
             "properties": {
                 "slug": {"type": "string"},
                 "name": {"type": "string"},
                 "kind": {"type": "string"},
                 "website": {"type": ["string", "null"]},
+                "region": {"type": "string"},
+                "profile_url": {
+                    "type": ["string", "null"],
+                    "format": "uri",
+                    "description": "The public profile page; null while a site admin has "
+                    "hidden it (the organisation's events stay public).",
+                },
                 **links,
             },
         },

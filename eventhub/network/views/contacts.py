@@ -3,6 +3,8 @@ requests and contacts, and the page behind the link in a request's mail."""
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import (
     abort,
     current_app,
@@ -41,7 +43,14 @@ def _contact_limit() -> str:
     return current_app.config["NETWORK_CONTACT_RATELIMIT"]
 
 
-_limit_posts = limiter.limit(_contact_limit, methods=["POST"])
+def _link_key() -> str:
+    """Count per private link, not per client address: a venue's attendees often share one
+    address (its Wi-Fi), and one person's clicks must not use up everyone's limit."""
+    token = (request.view_args or {}).get("token", "")
+    return "contact:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+_limit_posts = limiter.limit(_contact_limit, key_func=_link_key, methods=["POST"])
 
 
 def _personal(body, status: int = 200):

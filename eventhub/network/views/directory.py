@@ -107,6 +107,9 @@ def card_words() -> dict:
             "offers": _("We offer"),
             "seeks": _("We are looking for"),
             "request_contact": _("Request contact with %(name)s"),
+            "why": _("Why:"),
+            "offers_reason": _("offers: %(what)s"),
+            "seeks_reason": _("looks for: %(what)s"),
         },
     }
 
@@ -125,7 +128,13 @@ def not_participating_message(status: str) -> str:
             "Please confirm your registration first (the link is in the mail we sent you). "
             "Networking opens once your address is confirmed."
         )
+    if status == "cancelled":
+        return _(
+            "This registration has been cancelled, so it no longer takes part in the "
+            "participant directory. Nobody sees you there, and you do not see anyone."
+        )
+    # Any other state that holds no seat (waiting list, awaiting approval, an offer).
     return _(
-        "This registration has been cancelled, so it no longer takes part in the "
-        "participant directory. Nobody sees you there, and you do not see anyone."
+        "Networking opens once your registration is confirmed. Until then nobody sees you "
+        "in the participant directory, and you do not see anyone."
     )
