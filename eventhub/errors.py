@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, default_exce
 def _messages() -> dict[int, str]:
     return {
         400: _("The request could not be understood. Please check your input and try again."),
-        404: _("This page does not exist. The event may have been moved or removed."),
+        404: _("This page does not exist. It may have been moved or removed."),
         405: _("This action is not allowed here."),
         413: _("The request is too large. Please shorten your input."),
         429: _("Too many requests. Please wait a minute and try again."),

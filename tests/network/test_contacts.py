@@ -761,3 +761,14 @@ def test_two_people_who_asked_each_other_are_connected_once(pair, outbox):
     assert len(outbox(kind="contact_accepted")) == 2  # one pair of addresses, not two
     overview = contacts.contact_overview(db.session.get(Registration, anna.id))
     assert [entry.other.id for entry in overview.contacts] == [bernd.id]
+
+
+def test_the_directory_offers_no_new_request_to_a_contact(client, pair, outbox):
+    _event, (anna, anna_token), (bernd, _) = pair
+    page = client.get(f"/r/{anna_token}/network").get_data(as_text=True)
+    assert f"/network/contact/{bernd.id}" in page
+    request = send_contact_request(anna.id, bernd.id, MESSAGE)
+    contacts.answer_contact_request(request.id, bernd.id, accept=True)
+    page = client.get(f"/r/{anna_token}/network").get_data(as_text=True)
+    assert f"/network/contact/{bernd.id}" not in page
+    assert "Sie stehen in Kontakt." in page and f"/r/{anna_token}/network/requests" in page

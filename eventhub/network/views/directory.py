@@ -10,6 +10,7 @@ from eventhub.errors import abort_with
 from eventhub.events.registration import registration_by_token
 from eventhub.models import SERVICE_CATEGORIES
 from eventhub.network import bp
+from eventhub.network.contacts import in_contact_with
 from eventhub.network.directory import (
     NotParticipating,
     ProfileError,
@@ -86,6 +87,7 @@ def my_network(token: str):
             visibility_form=visibility_form,
             profile_form=profile_form,
             people=people,
+            in_contact=in_contact_with(registration) if participating else set(),
             suggestions=suggestions(registration, people, mine) if participating else [],
             services=matching_services(registration, mine.seeks) if participating else [],
             has_profile=bool(mine and (mine.offers or mine.seeks)),
@@ -107,6 +109,8 @@ def card_words() -> dict:
             "offers": _("We offer"),
             "seeks": _("We are looking for"),
             "request_contact": _("Request contact with %(name)s"),
+            "in_contact": _("You are in contact."),
+            "contacts_link": _("The email address is under your contacts"),
             "why": _("Why:"),
             "offers_reason": _("offers: %(what)s"),
             "seeks_reason": _("looks for: %(what)s"),
