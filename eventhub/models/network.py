@@ -4,8 +4,9 @@ profiles, contact requests between participants and the blocks that stop them.""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
@@ -217,3 +218,127 @@ class ContactBlock(db.Model):
         ForeignKey("registrations.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- one-to-one meetings at the venue ----------------------------------------------------
+
+# requested → accepted (placed in a slot at a table at once, or later by the organisers'
+# scheduler) | declined | expired; accepted → cancelled (by either side or the organisers).
+MEETING_STATUSES = ("requested", "accepted", "declined", "expired", "cancelled")
+MEETING_SLOT_MINUTES = (10, 60)  # the shortest and longest slot organisers may choose
+
+
+class MeetingSettings(db.Model):
+    """An event's meeting set-up: on or off, slot length, breaks, the cap per person and
+    whether requests need the other person's acceptance."""
+
+    __tablename__ = "meeting_settings"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[bool] = mapped_column(default=False)
+    slot_minutes: Mapped[int] = mapped_column(default=15)
+    break_minutes: Mapped[int] = mapped_column(default=0)
+    max_per_person: Mapped[int] = mapped_column(default=6)
+    # False: a request is accepted (and placed) as soon as it is made.
+    needs_acceptance: Mapped[bool] = mapped_column(default=True)
+    # Requests not answered by then expire (None: when the first block starts).
+    requests_close_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class MeetingBlock(db.Model):
+    """A stretch of time the event sets aside for meetings (e.g. 16:00–18:00)."""
+
+    __tablename__ = "meeting_blocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class MeetingTable(db.Model):
+    """A numbered or named table or room where meetings take place."""
+
+    __tablename__ = "meeting_tables"
+    __table_args__ = (UniqueConstraint("event_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Meeting(db.Model):
+    """A one-to-one meeting between two participants of an event, with its own stable iCal
+    UID and SEQUENCE. Placed = `slot_start` and `table_id` set; the database refuses two
+    placed meetings at one table in one slot (and MeetingBooking two for one person)."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        Index(
+            "uq_meetings_table_slot",
+            "table_id",
+            "slot_start",
+            unique=True,
+            sqlite_where=text("status = 'accepted' AND slot_start IS NOT NULL"),
+            postgresql_where=text("status = 'accepted' AND slot_start IS NOT NULL"),
+        ),
+        Index("ix_meetings_event_status", "event_id", "status"),
+        Index("ix_meetings_requester", "requester_id"),
+        Index("ix_meetings_partner", "partner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid.uuid4().hex)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    requester_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="requested")
+    # Slot starts (UTC ISO 8601) the requester prefers; empty: any.
+    preferred_slots: Mapped[list] = mapped_column(JSON, default=list)
+    slot_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    slot_end: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    table_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting_tables.id", ondelete="RESTRICT")
+    )
+    sequence: Mapped[int] = mapped_column(default=0)
+    # Set up by the organisers (Kooperationsbörse), not requested by a participant.
+    arranged: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    held_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    requester: Mapped[Registration] = relationship(foreign_keys=[requester_id])
+    partner: Mapped[Registration] = relationship(foreign_keys=[partner_id])
+    table: Mapped[MeetingTable | None] = relationship()
+
+
+class MeetingBooking(db.Model):
+    """One person's place in one slot, written with a placed meeting and removed with it:
+    the unique constraint is what makes a double booking impossible."""
+
+    __tablename__ = "meeting_bookings"
+    __table_args__ = (UniqueConstraint("registration_id", "slot_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    slot_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class MeetingUnavailable(db.Model):
+    """A slot a participant has marked as not available for meetings."""
+
+    __tablename__ = "meeting_unavailable"
+    __table_args__ = (UniqueConstraint("registration_id", "slot_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    slot_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
