@@ -138,7 +138,7 @@ def generated(seed: int, people=150, requests=400, slots=8, tables=20) -> Schedu
     for i, (a, b) in enumerate(pair_list[:10]):
         slot = slot_ids[i % slots]
         if (a, slot) not in busy and (b, slot) not in busy:
-            placed.append(PlacedMeeting(a, b, slot, table_ids[i % tables]))
+            placed.append(PlacedMeeting(a, b, slot, table_ids[i // slots]))
             busy.update({(a, slot), (b, slot)})
     request_list = [
         MeetingRequest(
