@@ -192,18 +192,20 @@ def test_cap_trap_where_greedy_loses_one():
     assert plan.unplaced == ("r1",)
 
 
-def test_one_out_two_in():
-    # Ben and Dana can only meet at 16:15; Anna–Ben sitting there must make way for two.
+def test_one_meeting_in_the_way_of_two():
+    # Ben and Cem can only meet at 16:15; Ben–Anna sitting there shuts out Anna–Cem and
+    # Dana–Ben, which fit together at the two tables.
     problem = SchedulingProblem(
         slots=["16:00", "16:15"],
         tables=["T1", "T2"],
-        requests=requests_of(("Anna", "Ben"), ("Cem", "Dana"), ("Ben", "Cem"), ("Anna", "Dana")),
-        unavailable={"Ben": ["16:00"], "Dana": ["16:00"]},
+        requests=requests_of(("Ben", "Anna"), ("Anna", "Cem"), ("Dana", "Ben")),
+        unavailable={"Ben": ["16:00"], "Cem": ["16:00"]},
     )
-    plan = schedule(problem)
+    greedy, plan = greedy_baseline(problem), schedule(problem)
     check_plan(problem, plan)
-    assert plan.placed_count == optimum(problem) == 2
-    assert plan.placed_count >= greedy_baseline(problem).placed_count
+    assert greedy.placed_count == 1
+    assert plan.placed_count == 2 == optimum(problem)
+    assert plan.unplaced == ("r1",)
 
 
 def test_full_tables_are_the_limit():
