@@ -23,6 +23,10 @@ colouring), so the scheduler is a heuristic with a proof-of-quality figure besid
    so the count grows by one each time. When a person is at their cap, one of their
    meetings may give way if that frees the other person of it for a meeting that could not
    be placed before (a length-3 augmenting path of the cap matching): again +1.
+   More generally one meeting in the way gives way if two can then be placed ("one out,
+   two in", up to three links). Steps 1–2 also run from the greedy baseline's plan unless
+   the first run already reaches `upper_bound`; the better count wins, so the scheduler
+   never places fewer meetings than greedy.
 3. Polish (the count never drops): meetings move to another free slot when that honours
    the requester's preferred slots, then when it closes gaps in people's days. Compact days
    are the documented choice: the issue reports that self-scheduling "scatters meetings";
