@@ -267,10 +267,17 @@ class MeetingSetup:
         return min((b.starts_at for b in self.blocks), default=None)
 
 
-def meeting_setup(event_id: int) -> MeetingSetup:
+def meeting_setup(event_id: int, *, lock: bool = False) -> MeetingSetup:
     """The event's settings, blocks (in time order) and tables (by position): three
-    queries."""
-    settings = db.session.get(MeetingSettings, event_id, populate_existing=True)
+    queries. With `lock` (inside a write transaction) the settings row is share-locked:
+    requests and accepts run side by side, but a set-up change waits for them (and they
+    for it), so nothing is placed into a slot or at a table being removed."""
+    settings = db.session.get(
+        MeetingSettings,
+        event_id,
+        populate_existing=True,
+        with_for_update={"read": True} if lock else None,
+    )
     blocks = list(
         db.session.scalars(
             select(MeetingBlock)
@@ -543,7 +550,7 @@ def request_meeting(
                 raise MeetingRefused("inactive")
             if partner is None or not can_see(requester, partner):
                 raise MeetingRefused("not_visible")
-            setup = meeting_setup(requester.event_id)
+            setup = meeting_setup(requester.event_id, lock=True)
             if not setup.enabled:
                 raise MeetingRefused("disabled")
             if not _requests_open(setup, utcnow()):
@@ -618,7 +625,7 @@ def accept_meeting(
             raise MeetingRefused("answered")
         if not all(_is_active(p) for p in people.values()):
             raise MeetingRefused("inactive")
-        setup = meeting_setup(meeting.event_id)
+        setup = meeting_setup(meeting.event_id, lock=True)
         if not setup.enabled:
             raise MeetingRefused("disabled")
         if not _requests_open(setup, utcnow()):
@@ -785,7 +792,7 @@ def set_unavailable(registration_id: int, slot_starts: Sequence[dt.datetime]) ->
         person = _lock_people(registration_id)[registration_id]
         if not _is_active(person):
             raise MeetingRefused("inactive")
-        setup = meeting_setup(person.event_id)
+        setup = meeting_setup(person.event_id, lock=True)
         if not setup.enabled:
             raise MeetingRefused("disabled")
         wanted = set()

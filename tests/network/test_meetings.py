@@ -635,3 +635,22 @@ def test_the_database_refuses_a_second_meeting_at_one_table_in_one_slot(meeting_
                 table_id=table.id,
             )
         )
+
+
+@pytest.mark.slow
+def test_crossing_requests_at_the_same_moment_make_one(app, meeting_event, person):
+    """Two people asking each other at once: the row locks queue them, the second finds
+    the first's request open."""
+    event = meeting_event()
+    anna, bernd = person(event), person(event)
+    pairs = [(anna.id, bernd.id), (bernd.id, anna.id)] * 3
+    event_id = event.id
+    db.session.rollback()
+
+    def job():
+        requester, partner = pairs.pop()
+        request_meeting(requester, partner, "Hallo")
+
+    errors = run_together(app, job, len(pairs))
+    assert [getattr(e, "reason", repr(e)) for e in errors] == ["pending"] * 5, errors
+    assert len(committed(Meeting, event_id=event_id)) == 1
