@@ -66,6 +66,7 @@ REFUSAL_STATUS = {
     "table_empty": 422,
     "table_too_long": 422,
     "table_duplicate": 422,
+    "table_control": 422,
     "close_after_blocks": 422,
     "strands_table": 409,
     "strands_slot": 409,
@@ -143,6 +144,7 @@ def refusal_message(reason: str, detail: str = "") -> str:
             name=detail,
         ),
         "table_duplicate": _("The table or room %(name)s is named twice.", name=detail),
+        "table_control": _("Please remove control characters from the table and room names."),
         "close_after_blocks": _("Requests must close before the last meeting block ends."),
         "strands_table": _(
             "The table or room %(name)s has meetings planned: move or cancel them first.",
@@ -441,7 +443,7 @@ def _check_setup(
         if len(name) > TABLE_NAME_MAX_LENGTH:
             raise MeetingRefused("table_too_long", name[:TABLE_NAME_MAX_LENGTH] + "…")
         if has_control_characters(name):
-            raise MeetingRefused("table_empty")
+            raise MeetingRefused("table_control")
         if name.casefold() in (n.casefold() for n in names):
             raise MeetingRefused("table_duplicate", name)
         names.append(name)

@@ -151,6 +151,7 @@ def test_slots_fill_each_block_with_breaks_and_never_run_past_its_end():
         ({"tables": ["1", "  "]}, "table_empty", "Namen"),
         ({"tables": ["x" * 51]}, "table_too_long", "höchstens 50 Zeichen"),
         ({"tables": ["Raum A", "raum  a"]}, "table_duplicate", "zweimal"),
+        ({"tables": ["Raum\u202eA"]}, "table_control", "Steuerzeichen"),
         ({"requests_close_at": at(WINTER, 12)}, "close_after_blocks", "Anfragen"),
     ],
 )
