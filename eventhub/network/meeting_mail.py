@@ -1,0 +1,161 @@
+"""What a meeting puts in the outbox, each mail in its reader's language: the request to
+the partner (who asks — never their address), the placed meeting to both (slot, table,
+the other's address, an iCal REQUEST) and the cancellation to both (an iCal CANCEL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from eventhub.calendar.ical import meeting_invite_bytes
+from eventhub.extensions import db
+from eventhub.mail.messages import attach_invite, compose
+from eventhub.mail.outbox import enqueue
+from eventhub.models import Event, Registration
+from eventhub.models.network import Meeting, MeetingSettings
+from eventhub.text import single_line
+from eventhub.urls import absolute_event_url, site_organizer
+
+
+def meeting_location(event: Event, table_name: str | None) -> str:
+    """'Tisch/Table 3, Lohnhalle': the table in both languages (the reader's calendar may
+    be in either), then the venue."""
+    parts = [f"Tisch/Table {table_name}" if table_name else "", event.venue_name]
+    return ", ".join(single_line(p) for p in parts if p)
+
+
+def _mail(event: Event, reader: Registration, *, subject, template: str, kind: str, **context):
+    message = compose(
+        to=reader.email,
+        to_name=reader.full_name,
+        subject=subject,
+        template=template,
+        language=reader.language,
+        context={
+            "event": event,
+            "reader": reader,
+            "event_url": absolute_event_url(event),
+            **context,
+        },
+    )
+    return message
+
+
+def queue_meeting_request(event: Event, meeting: Meeting) -> None:
+    """To the partner: who asks (name, organisation, role), the note and the slots the
+    requester prefers. There is no answer link yet: they answer on their networking page
+    (reached from the event page with their private link)."""
+    requester = meeting.requester
+    message = _mail(
+        event,
+        meeting.partner,
+        subject=lambda: _(
+            "%(name)s would like to meet you: %(title)s",
+            name=requester.full_name,
+            title=event.title,
+        ),
+        template="meeting_request",
+        kind="meeting_request",
+        requester=requester,
+        note=meeting.note,
+        preferred=_preferred(event, meeting),
+    )
+    enqueue(message, kind="meeting_request", event_id=event.id, registration_id=meeting.partner_id)
+
+
+def _preferred(event: Event, meeting: Meeting) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The slots the requester prefers, as (start, end) for the template to write."""
+    settings = db.session.get(MeetingSettings, event.id)
+    length = dt.timedelta(minutes=settings.slot_minutes if settings else 15)
+    starts = [dt.datetime.fromisoformat(s) for s in meeting.preferred_slots or []]
+    return [(start, start + length) for start in starts]
+
+
+def _invite(event: Event, meeting: Meeting, reader, other, table_name, method: str) -> bytes:
+    with force_locale(reader.language):
+        summary = _("Meeting with %(name)s", name=other.full_name)
+        description = "\n\n".join(
+            p
+            for p in (
+                _("One-to-one meeting at %(title)s", title=event.title),
+                meeting.note,
+                absolute_event_url(event),
+            )
+            if p
+        )
+    return meeting_invite_bytes(
+        uid=meeting.uid,
+        sequence=meeting.sequence,
+        method=method,
+        starts_at=meeting.slot_start,
+        ends_at=meeting.slot_end,
+        timezone=event.timezone,
+        summary=summary,
+        description=description,
+        location=meeting_location(event, table_name),
+        url=absolute_event_url(event),
+        organizer=(event.contact_name, event.contact_email)
+        if event.contact_email
+        else site_organizer(event),
+        attendees=[(reader.full_name, reader.email), (other.full_name, other.email)],
+    )
+
+
+def _pairs(meeting: Meeting):
+    return ((meeting.requester, meeting.partner), (meeting.partner, meeting.requester))
+
+
+def queue_meeting_accepted(event: Event, meeting: Meeting, table_name: str | None) -> None:
+    """To both: the meeting is on — with the other's name and address (accepting reveals
+    them, as with contact requests), and when placed the slot, table and an iCal REQUEST;
+    otherwise that the organisers will give it a slot."""
+    placed = meeting.slot_start is not None
+    for reader, other in _pairs(meeting):
+        message = _mail(
+            event,
+            reader,
+            subject=lambda other=other: _(
+                "Meeting with %(name)s: %(title)s", name=other.full_name, title=event.title
+            ),
+            template="meeting_accepted",
+            kind="meeting_accepted",
+            other=other,
+            was_requester=reader.id == meeting.requester_id,
+            placed=placed,
+            meeting=meeting,
+            table_name=table_name,
+        )
+        if placed:
+            attach_invite(
+                message, _invite(event, meeting, reader, other, table_name, "REQUEST"), "REQUEST"
+            )
+        enqueue(message, kind="meeting_accepted", event_id=event.id, registration_id=reader.id)
+
+
+def queue_meeting_cancelled(event: Event, meeting: Meeting, table_name: str | None) -> None:
+    """To both: the meeting is off (an iCal CANCEL with the same UID and a higher
+    SEQUENCE when it had a slot)."""
+    placed = meeting.slot_start is not None
+    for reader, other in _pairs(meeting):
+        message = _mail(
+            event,
+            reader,
+            subject=lambda other=other: _(
+                "Meeting with %(name)s cancelled: %(title)s",
+                name=other.full_name,
+                title=event.title,
+            ),
+            template="meeting_cancelled",
+            kind="meeting_cancelled",
+            other=other,
+            placed=placed,
+            meeting=meeting,
+            table_name=table_name,
+        )
+        if placed:
+            attach_invite(
+                message, _invite(event, meeting, reader, other, table_name, "CANCEL"), "CANCEL"
+            )
+        enqueue(message, kind="meeting_cancelled", event_id=event.id, registration_id=reader.id)
