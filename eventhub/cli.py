@@ -203,13 +203,16 @@ def _every(seconds: float, job, *, first: bool = False):
 
 @mail.command("scheduled")
 def mail_scheduled() -> None:
-    """Write the digests and day-before lists that are due, release expired seat holds."""
+    """Write the digests and day-before lists that are due, release expired seat holds,
+    expire meeting requests nobody answered in time."""
     from eventhub.manage.scheduled import run_scheduled
 
     report = run_scheduled()
     click.echo(f"{report.digests} digests, {report.attendee_lists} attendee lists written.")
     if report.released_holds:
         click.echo(f"{report.released_holds} seats of unconfirmed registrations released.")
+    if report.expired_meeting_requests:
+        click.echo(f"{report.expired_meeting_requests} unanswered meeting requests expired.")
 
 
 api_keys = AppGroup("api-keys", help="API keys of organisations (for the organiser API).")

@@ -1,5 +1,5 @@
-"""What is due by the clock: daily digests, the attendee list the day before, and seats
-held for unconfirmed addresses that ran out."""
+"""What is due by the clock: daily digests, the attendee list the day before, seats held
+for unconfirmed addresses that ran out, and meeting requests nobody answered in time."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from eventhub.manage.attendee_lists import queue_list
 from eventhub.manage.notifications import queue_digest
 from eventhub.models import Event, Registration
 from eventhub.models.base import utcnow
+from eventhub.network.meetings import expire_requests
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +26,15 @@ class ScheduledReport:
     digests: int = 0
     attendee_lists: int = 0
     released_holds: int = 0
+    expired_meeting_requests: int = 0
 
 
 def run_scheduled(now: dt.datetime | None = None) -> ScheduledReport:
     """Write what is due into the outbox; safe to run as often as you like."""
     now = now or utcnow()
-    report = ScheduledReport(released_holds=release_expired_holds())
+    report = ScheduledReport(
+        released_holds=release_expired_holds(), expired_meeting_requests=expire_requests(now)
+    )
     for event_id in db.session.scalars(
         select(Event.id).where(
             Event.status == "published", Event.contact_email != "", Event.ends_at > now

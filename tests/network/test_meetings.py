@@ -416,6 +416,20 @@ def test_requests_expire_at_the_deadline_once(meeting_event, person):
     refusal("expired", decline_meeting, open_one.id, bernd.id)
 
 
+def test_the_scheduled_job_expires_unanswered_requests(meeting_event, person, runner):
+    """`flask mail scheduled` (and the looping worker, which runs the same job) does it."""
+    event = meeting_event(requests_close_at=at(WINTER, 9))
+    anna, bernd = person(event), person(event)
+    open_one, _ = request_meeting(anna.id, bernd.id)
+    with time_machine.travel(at(WINTER, 8, 30), tick=False):
+        assert "expired" not in runner.invoke(args=["mail", "scheduled"]).output
+    with time_machine.travel(at(WINTER, 9, 1), tick=False):
+        result = runner.invoke(args=["mail", "scheduled"])
+    assert result.exit_code == 0, result.output
+    assert "1 unanswered meeting requests expired." in result.output
+    assert committed(Meeting, id=open_one.id)[0].status == "expired"
+
+
 def test_meetings_for_lists_mine_in_time_order_with_a_fixed_query_count(
     meeting_event, person, query_counter
 ):
