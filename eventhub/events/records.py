@@ -4,11 +4,12 @@ the one path that writes an event from such a record (import, workspace, demo)."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 
@@ -106,6 +107,10 @@ def export_events() -> list[dict[str, Any]]:
     return [event_to_dict(e) for e in events]
 
 
+# A validated import record with a `slug` (events.schema.EventRecord, network.schema.ServiceRecord).
+RecordT = TypeVar("RecordT", bound=BaseModel)
+
+
 @dataclass
 class ImportReport:
     created: list[str] = field(default_factory=list)
@@ -114,19 +119,22 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-def parse_records(records: Any) -> tuple[list[tuple[int, EventRecord]], list[tuple[int, str]]]:
-    """Validate raw JSON records; returns the good ones and (index, reason) for the bad."""
+def parse_records(
+    records: Any, model: type[RecordT], *, plural: str, one: str
+) -> tuple[list[tuple[int, RecordT]], list[tuple[int, str]]]:
+    """Validate raw JSON records against `model`; returns the good ones and (index,
+    reason) for the bad. `plural` and `one` name them in messages ("events", "an event")."""
     if not isinstance(records, list):
-        return [], [(-1, "the file must contain a JSON list of events")]
-    good: list[tuple[int, EventRecord]] = []
+        return [], [(-1, f"the file must contain a JSON list of {plural}")]
+    good: list[tuple[int, RecordT]] = []
     bad: list[tuple[int, str]] = []
     seen: set[str] = set()
     for index, raw in enumerate(records):
         if not isinstance(raw, dict):
-            bad.append((index, "an event must be a JSON object"))
+            bad.append((index, f"{one} must be a JSON object"))
             continue
         try:
-            record = EventRecord.model_validate(raw)
+            record = model.model_validate(raw)
         except ValidationError as exc:
             bad.append((index, describe_errors(exc)))
             continue
@@ -138,25 +146,36 @@ def parse_records(records: Any) -> tuple[list[tuple[int, EventRecord]], list[tup
     return good, bad
 
 
-def import_events(records: Any) -> ImportReport:
-    """Create or update events by slug; a second import of the same file changes nothing.
-
-    Each record is applied in its own savepoint: one the database refuses is reported
-    with its index and the others are still imported.
-    """
-    report = ImportReport()
-    good, report.errors = parse_records(records)
+def import_records(
+    good: list[tuple[int, RecordT]],
+    errors: list[tuple[int, str]],
+    upsert: Callable[[RecordT], str],
+    refusals: tuple[type[Exception], ...] = (),
+) -> ImportReport:
+    """Apply validated records by slug, each in its own savepoint: one the database (or
+    the upsert, raising one of `refusals`) refuses is reported with its index and the
+    others are still imported."""
+    report = ImportReport(errors=errors)
     with write_transaction() as session:
         for index, record in good:
             try:
                 with session.begin_nested():
-                    outcome = upsert_event(record)
+                    outcome = upsert(record)
+            except refusals as exc:
+                report.errors.append((index, str(exc)))
+                continue
             except (IntegrityError, DataError, OverflowError) as exc:
                 report.errors.append((index, f"refused by the database: {exc.__class__.__name__}"))
                 continue
             getattr(report, outcome).append(record.slug)
     report.errors.sort()
     return report
+
+
+def import_events(records: Any) -> ImportReport:
+    """Create or update events by slug; a second import of the same file changes nothing."""
+    good, errors = parse_records(records, EventRecord, plural="events", one="an event")
+    return import_records(good, errors, upsert_event)
 
 
 def _normalised(record: EventRecord) -> dict[str, Any]:

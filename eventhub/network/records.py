@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import DataError, IntegrityError
 
-from eventhub.database import write_transaction
-from eventhub.events.records import ImportReport
-from eventhub.events.schema import describe_errors
+from eventhub.events.records import ImportReport, import_records, parse_records
 from eventhub.extensions import db
 from eventhub.models import Organisation
 from eventhub.models.base import utcnow
@@ -58,54 +54,11 @@ def export_services() -> list[dict[str, Any]]:
     return [{**service_to_dict(e), "hidden": e.hidden_at is not None} for e in entries]
 
 
-def parse_service_records(
-    records: Any,
-) -> tuple[list[tuple[int, ServiceRecord]], list[tuple[int, str]]]:
-    """Validate raw JSON records; returns the good ones and (index, reason) for the bad."""
-    if not isinstance(records, list):
-        return [], [(-1, "the file must contain a JSON list of services")]
-    good: list[tuple[int, ServiceRecord]] = []
-    bad: list[tuple[int, str]] = []
-    seen: set[str] = set()
-    for index, raw in enumerate(records):
-        if not isinstance(raw, dict):
-            bad.append((index, "a service must be a JSON object"))
-            continue
-        try:
-            record = ServiceRecord.model_validate(raw)
-        except ValidationError as exc:
-            bad.append((index, describe_errors(exc)))
-            continue
-        if record.slug in seen:
-            bad.append((index, f"slug '{record.slug}' appears twice in the file"))
-            continue
-        seen.add(record.slug)
-        good.append((index, record))
-    return good, bad
-
-
 def import_services(records: Any) -> ImportReport:
-    """Create or update entries by slug; a second import of the same file changes nothing.
-
-    Each record is applied in its own savepoint: one the database refuses is reported
-    with its index and the others are still imported.
-    """
-    report = ImportReport()
-    good, report.errors = parse_service_records(records)
-    with write_transaction() as session:
-        for index, record in good:
-            try:
-                with session.begin_nested():
-                    outcome = upsert_service(record)
-            except ServiceError as exc:
-                report.errors.append((index, str(exc)))
-                continue
-            except (IntegrityError, DataError, OverflowError) as exc:
-                report.errors.append((index, f"refused by the database: {exc.__class__.__name__}"))
-                continue
-            getattr(report, outcome).append(record.slug)
-    report.errors.sort()
-    return report
+    """Create or update entries by slug; a second import of the same file changes nothing;
+    a record the database or the service rules refuse is reported, the others imported."""
+    good, errors = parse_records(records, ServiceRecord, plural="services", one="a service")
+    return import_records(good, errors, upsert_service, refusals=(ServiceError,))
 
 
 def record_values(record: ServiceRecord) -> ServiceValues:
