@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 from flask_babel import gettext as _
 
 from eventhub.mail.messages import compose
@@ -12,12 +14,12 @@ from eventhub.models.network import ContactRequest
 from eventhub.urls import absolute_event_url, absolute_url
 
 
-def _mail(
-    event: Event, reader: Registration, *, subject, template: str, kind: str, **context
-) -> None:
-    """A mail to one participant. No Reply-To: an answer to it must not reveal (or reach)
-    anyone's address before a request was accepted."""
-    message = compose(
+def participant_message(
+    event: Event, reader: Registration, *, subject, template: str, **context
+) -> EmailMessage:
+    """A mail to one participant of `event`, in their language. No Reply-To: an answer to
+    it must not reveal (or reach) anyone's address before a request was accepted."""
+    return compose(
         to=reader.email,
         to_name=reader.full_name,
         subject=subject,
@@ -30,6 +32,12 @@ def _mail(
             **context,
         },
     )
+
+
+def _mail(
+    event: Event, reader: Registration, *, subject, template: str, kind: str, **context
+) -> None:
+    message = participant_message(event, reader, subject=subject, template=template, **context)
     enqueue(message, kind=kind, event_id=event.id, registration_id=reader.id)
 
 

@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 
 from eventhub.calendar.ical import meeting_invite_bytes
 from eventhub.extensions import db
-from eventhub.mail.messages import attach_invite, compose
+from eventhub.mail.messages import attach_invite
 from eventhub.mail.outbox import enqueue
-from eventhub.models import Event, Registration
+from eventhub.models import Event
 from eventhub.models.network import Meeting, MeetingSettings
+from eventhub.network.contact_mail import participant_message
 from eventhub.text import single_line
 from eventhub.urls import absolute_event_url, site_organizer
 
@@ -26,29 +27,12 @@ def meeting_location(event: Event, table_name: str | None) -> str:
     return ", ".join(single_line(p) for p in parts if p)
 
 
-def _mail(event: Event, reader: Registration, *, subject, template: str, kind: str, **context):
-    message = compose(
-        to=reader.email,
-        to_name=reader.full_name,
-        subject=subject,
-        template=template,
-        language=reader.language,
-        context={
-            "event": event,
-            "reader": reader,
-            "event_url": absolute_event_url(event),
-            **context,
-        },
-    )
-    return message
-
-
 def queue_meeting_request(event: Event, meeting: Meeting) -> None:
     """To the partner: who asks (name, organisation, role), the note and the slots the
     requester prefers. There is no answer link yet: they answer on their networking page
     (reached from the event page with their private link)."""
     requester = meeting.requester
-    message = _mail(
+    message = participant_message(
         event,
         meeting.partner,
         subject=lambda: _(
@@ -57,7 +41,6 @@ def queue_meeting_request(event: Event, meeting: Meeting) -> None:
             title=event.title,
         ),
         template="meeting_request",
-        kind="meeting_request",
         requester=requester,
         note=meeting.note,
         preferred=_preferred(event, meeting),
@@ -113,14 +96,13 @@ def queue_meeting_accepted(event: Event, meeting: Meeting, table_name: str | Non
     otherwise that the organisers will give it a slot."""
     placed = meeting.slot_start is not None
     for reader, other in _pairs(meeting):
-        message = _mail(
+        message = participant_message(
             event,
             reader,
             subject=lambda other=other: _(
                 "Meeting with %(name)s: %(title)s", name=other.full_name, title=event.title
             ),
             template="meeting_accepted",
-            kind="meeting_accepted",
             other=other,
             was_requester=reader.id == meeting.requester_id,
             placed=placed,
@@ -139,7 +121,7 @@ def queue_meeting_cancelled(event: Event, meeting: Meeting, table_name: str | No
     SEQUENCE when it had a slot)."""
     placed = meeting.slot_start is not None
     for reader, other in _pairs(meeting):
-        message = _mail(
+        message = participant_message(
             event,
             reader,
             subject=lambda other=other: _(
@@ -148,7 +130,6 @@ def queue_meeting_cancelled(event: Event, meeting: Meeting, table_name: str | No
                 title=event.title,
             ),
             template="meeting_cancelled",
-            kind="meeting_cancelled",
             other=other,
             placed=placed,
             meeting=meeting,
