@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from itertools import count
 
 import pytest
@@ -9,7 +10,9 @@ from sqlalchemy import select
 
 from eventhub.extensions import db
 from eventhub.models import Organisation
+from eventhub.network.meetings import configure_meetings
 from eventhub.network.services import ServiceValues, create_service
+from tests.network.meeting_data import WINTER, at, setup_values
 
 _numbers = count(1)
 
@@ -45,5 +48,31 @@ def make_service(app, make_organisation):
         }
         values.update(overrides)
         return create_service(organisation.id, ServiceValues(**values))
+
+    return factory
+
+
+@pytest.fixture
+def person(make_registration):
+    """A confirmed participant of the event, listed in its directory (`visibility`)."""
+
+    def factory(event, visibility="participants", **fields):
+        registration, _token = make_registration(event, **fields)
+        registration.directory_visibility = visibility
+        db.session.commit()
+        return registration
+
+    return factory
+
+
+@pytest.fixture
+def meeting_event(make_event):
+    """An event (10:00–14:00 Berlin) with meetings set up (tests/network/meeting_data.py);
+    keyword arguments replace set-up values."""
+
+    def factory(day: dt.date = WINTER, **overrides):
+        event = make_event(starts=at(day, 10))
+        configure_meetings(event.id, **setup_values(day, **overrides))
+        return event
 
     return factory

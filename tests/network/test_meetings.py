@@ -9,7 +9,6 @@ import functools
 import time
 from collections import Counter
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -35,55 +34,7 @@ from eventhub.network.meetings import (
 )
 from tests.conftest import run_together
 from tests.ical import parse_ics, vevents
-
-BERLIN = ZoneInfo("Europe/Berlin")
-# An event day in winter and one in summer (CET / CEST), both in the future.
-WINTER = dt.date(2027, 1, 20)
-SUMMER = dt.date(2027, 7, 14)
-
-
-def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=BERLIN)
-
-
-@pytest.fixture
-def person(make_registration):
-    def factory(event, visibility="participants", **fields):
-        registration, _token = make_registration(event, **fields)
-        registration.directory_visibility = visibility
-        db.session.commit()
-        return registration
-
-    return factory
-
-
-def setup_values(day: dt.date, **overrides) -> dict:
-    values = {
-        "enabled": True,
-        "slot_minutes": 15,
-        "break_minutes": 5,
-        "max_per_person": 6,
-        "needs_acceptance": True,
-        "requests_close_at": None,
-        # 11:00–12:00: slots 11:00, 11:20, 11:40.
-        "blocks": [(at(day, 11), at(day, 12))],
-        "tables": ["1", "2", "3"],
-    }
-    values.update(overrides)
-    return values
-
-
-@pytest.fixture
-def meeting_event(make_event):
-    """An event (10:00–14:00 Berlin) with meetings set up; keyword arguments replace
-    set-up values."""
-
-    def factory(day: dt.date = WINTER, **overrides):
-        event = make_event(starts=at(day, 10))
-        configure_meetings(event.id, **setup_values(day, **overrides))
-        return event
-
-    return factory
+from tests.network.meeting_data import BERLIN, SUMMER, WINTER, at, setup_values
 
 
 def refusal(reason: str, call, *args, **kwargs) -> str:
