@@ -19,6 +19,7 @@ from eventhub.extensions import db
 from eventhub.manage.accounts import AccountError, create_user
 from eventhub.manage.api_keys import create_token, organisation_tokens, revoke_token
 from eventhub.models import Organisation
+from eventhub.network.demo import load_demo_meetings
 from eventhub.network.records import export_services, import_services, load_demo_services
 
 
@@ -55,6 +56,8 @@ def demo() -> None:
         f"Demo services: {len(services_report.created)} created, "
         f"{len(services_report.updated)} updated, {len(services_report.unchanged)} unchanged."
     )
+    meetings = load_demo_meetings()
+    click.echo(f"Demo meetings: set up for {len(meetings)} events.")
 
 
 @click.command("check-config")

@@ -3,7 +3,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from eventhub.extensions import db
+from eventhub.models import Event
+from eventhub.models.network import MeetingSettings
+from eventhub.network.meetings import configure_meetings
 
 _ORGANISATIONS = {
     "welcome-center-der-region": "Welcome Center der Region",
@@ -242,3 +251,45 @@ def demo_services() -> list[dict[str, Any]]:
             regions=["Westfälisches Ruhrgebiet", "Kreis Unna", "Hamm", "Dortmund"],
         ),
     ]
+
+
+# The Leipzig evening ends with "individuelle Gespräche mit den Referenten": the demo
+# offers those as one-to-one meetings (18:05–19:00, 15 minutes, 5 minutes' break, six
+# tables), so the meeting pages have something to show after `flask demo`.
+DEMO_MEETINGS = {
+    "leipzig-gewinnt-auslaendische-fachkraefte": {
+        "block": ("18:05", "19:00"),
+        "slot_minutes": 15,
+        "break_minutes": 5,
+        "max_per_person": 3,
+        "tables": [str(number) for number in range(1, 7)],
+    }
+}
+
+
+def load_demo_meetings() -> list[str]:
+    """Set up meetings for the demo events that offer them, unless the event already has a
+    meeting set-up (the organisers may have changed it); returns the slugs set up now."""
+    done = []
+    for slug, setup in DEMO_MEETINGS.items():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        if event is None or db.session.get(MeetingSettings, event.id) is not None:
+            continue
+        zone = ZoneInfo(event.timezone)
+        day = event.starts_at.astimezone(zone).date()
+        start, end = (
+            dt.datetime.combine(day, dt.time.fromisoformat(hhmm), tzinfo=zone)
+            for hhmm in setup["block"]
+        )
+        configure_meetings(
+            event.id,
+            enabled=True,
+            slot_minutes=setup["slot_minutes"],
+            break_minutes=setup["break_minutes"],
+            max_per_person=setup["max_per_person"],
+            needs_acceptance=True,
+            blocks=[(start, end)],
+            tables=setup["tables"],
+        )
+        done.append(slug)
+    return done

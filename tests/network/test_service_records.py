@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from eventhub.extensions import db
-from eventhub.models import Organisation
+from eventhub.models import Event, Organisation
 from eventhub.models.network import ServiceEntry
+from eventhub.network.meetings import configure_meetings, meeting_setup
 
 
 def service_record(**overrides) -> dict:
@@ -148,3 +150,27 @@ def test_demo_loads_services_idempotently(runner, app, client):
         "iq-netzwerk-sachsen",
         "ihk-nrw",
     }
+
+
+def test_demo_sets_up_meetings_for_the_leipzig_evening_once(runner, app):
+    result = runner.invoke(args=["demo"])
+    assert "Demo meetings: set up for 1 events." in result.output, result.output
+    event = db.session.scalar(
+        select(Event).where(Event.slug == "leipzig-gewinnt-auslaendische-fachkraefte")
+    )
+    setup = meeting_setup(event.id)
+    assert setup.enabled and [t.name for t in setup.tables] == ["1", "2", "3", "4", "5", "6"]
+    local = [s.start.astimezone(ZoneInfo(event.timezone)).strftime("%H:%M") for s in setup.slots]
+    assert local == ["18:05", "18:25", "18:45"]
+    # An organiser's later change is kept: the demo does not set it up again.
+    configure_meetings(
+        event.id,
+        enabled=False,
+        slot_minutes=20,
+        max_per_person=2,
+        blocks=[(setup.slots[0].start, setup.slots[-1].end)],
+        tables=["A"],
+    )
+    again = runner.invoke(args=["demo"])
+    assert "Demo meetings: set up for 0 events." in again.output
+    assert [t.name for t in meeting_setup(event.id).tables] == ["A"]
