@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
@@ -193,8 +194,6 @@ def build_meeting_vevent(
 ) -> VEvent:
     """One meeting's VEVENT without people: what the mailed invite and the private feed
     share (same UID, SEQUENCE, times in the event's zone, LOCATION)."""
-    from zoneinfo import ZoneInfo
-
     zone = ZoneInfo(timezone)
     vevent = VEvent()
     vevent.add("uid", meeting_uid(uid))
