@@ -115,6 +115,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     # Importing the views attaches their routes to the blueprints.
     from eventhub.api import bp as api_bp
+    from eventhub.api import meetings as _api_meetings  # noqa: F401
     from eventhub.api import organiser as _api_organiser  # noqa: F401
     from eventhub.api import views as _api_views  # noqa: F401
     from eventhub.calendar import bp as calendar_bp

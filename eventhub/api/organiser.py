@@ -99,16 +99,16 @@ def _token_key() -> str:
     return "api:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def _managed_event(slug: str) -> Event:
+def managed_event(slug: str) -> Event:
     event = db.session.scalar(
         select(Event).where(Event.slug == slug, managed_by([_client().organisation_id]))
     )
     if event is None:
-        abort_with(404, _not_yours())
+        abort_with(404, not_yours())
     return event
 
 
-def _not_yours() -> str:
+def not_yours() -> str:
     return _("Not found, or not an event of your organisation.")
 
 
@@ -191,7 +191,7 @@ def organiser_events():
 @bp.get("/organiser/events/<slug:slug>/registrations")
 @organiser_api()
 def organiser_registrations(slug: str):
-    event = _managed_event(slug)
+    event = managed_event(slug)
     stmt = select(Registration).where(Registration.event_id == event.id)
     status = request.args.get("status")
     if status is not None:
@@ -208,7 +208,7 @@ def organiser_registrations(slug: str):
 @limiter.limit(_write_limit, key_func=_token_key)
 @organiser_api(write=True)
 def organiser_register(slug: str):
-    event = _managed_event(slug)
+    event = managed_event(slug)
     if not request.is_json:
         return api_error(
             415, _("Please send the registration as JSON (Content-Type: application/json).")
@@ -232,8 +232,8 @@ def organiser_register(slug: str):
 @bp.get("/organiser/events/<slug:slug>/registrations/<id:registration_id>")
 @organiser_api()
 def organiser_registration(slug: str, registration_id: int):
-    event = _managed_event(slug)
-    return registration_json(registration_or_404(event, registration_id, _not_yours()), slug)
+    event = managed_event(slug)
+    return registration_json(registration_or_404(event, registration_id, not_yours()), slug)
 
 
 @bp.delete("/organiser/events/<slug:slug>/registrations/<id:registration_id>")
@@ -241,6 +241,6 @@ def organiser_registration(slug: str, registration_id: int):
 @organiser_api(write=True)
 def organiser_cancel(slug: str, registration_id: int):
     """Cancel a registration (frees the seat, mails the participant); repeating it is harmless."""
-    event = _managed_event(slug)
-    registration = cancel_registration(registration_or_404(event, registration_id, _not_yours()).id)
+    event = managed_event(slug)
+    registration = cancel_registration(registration_or_404(event, registration_id, not_yours()).id)
     return registration_json(registration, slug)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
@@ -82,8 +83,10 @@ def calendar_bytes(
     method: str = "PUBLISH",
     organizer_for_event=None,
     refresh: str | None = None,
+    more: Iterable[VEvent] = (),
 ) -> bytes:
-    """A VCALENDAR with one VEVENT per event and the VTIMEZONEs they use.
+    """A VCALENDAR with one VEVENT per event, the VEVENTs in `more` (a private feed's
+    meetings) and the VTIMEZONEs they use.
 
     With `refresh` (an ISO duration such as PT12H) it is a subscription feed: NAME and
     REFRESH-INTERVAL (RFC 7986) and X-PUBLISHED-TTL for clients that predate it.
@@ -103,6 +106,8 @@ def calendar_bytes(
         cal.add_component(
             build_vevent(event, event_url=url_for_event(event), fallback_organizer=fallback)
         )
+    for vevent in more:
+        cal.add_component(vevent)
     add_timezones(cal)
     return cal.to_ical()
 
@@ -167,6 +172,45 @@ def meeting_uid(uid: str) -> str:
     return f"meeting-{uid}@{UID_DOMAIN}"
 
 
+def meeting_location(event: Event, table_name: str | None) -> str:
+    """'Tisch/Table 3, Lohnhalle': the table in both languages (the reader's calendar may
+    be in either), then the venue."""
+    parts = [f"Tisch/Table {table_name}" if table_name else "", event.venue_name]
+    return ", ".join(single_line(p) for p in parts if p)
+
+
+def build_meeting_vevent(
+    *,
+    uid: str,
+    sequence: int,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    timezone: str,
+    summary: str,
+    description: str,
+    location: str,
+    url: str,
+    cancelled: bool = False,
+) -> VEvent:
+    """One meeting's VEVENT without people: what the mailed invite and the private feed
+    share (same UID, SEQUENCE, times in the event's zone, LOCATION)."""
+    zone = ZoneInfo(timezone)
+    vevent = VEvent()
+    vevent.add("uid", meeting_uid(uid))
+    vevent.add("dtstamp", dt.datetime.now(dt.UTC).replace(microsecond=0))
+    vevent.add("sequence", sequence)
+    vevent.add("summary", single_line(summary))
+    vevent.add("dtstart", starts_at.astimezone(zone))
+    vevent.add("dtend", ends_at.astimezone(zone))
+    vevent.add("description", description)
+    if location:
+        vevent.add("location", single_line(location))
+    vevent.add("url", url)
+    vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    vevent.add("transp", "OPAQUE")
+    return vevent
+
+
 def meeting_invite_bytes(
     *,
     uid: str,
@@ -185,23 +229,19 @@ def meeting_invite_bytes(
     """An iTIP message for one meeting between two people: METHOD:REQUEST (placed or
     moved) or CANCEL. Pure: plain values in (the calendar area knows nothing of meetings),
     bytes out. `attendees` are (name, email) pairs: the reader and the other person."""
-    from zoneinfo import ZoneInfo
-
     cancelled = method == "CANCEL"
-    zone = ZoneInfo(timezone)
-    vevent = VEvent()
-    vevent.add("uid", meeting_uid(uid))
-    vevent.add("dtstamp", dt.datetime.now(dt.UTC).replace(microsecond=0))
-    vevent.add("sequence", sequence)
-    vevent.add("summary", single_line(summary))
-    vevent.add("dtstart", starts_at.astimezone(zone))
-    vevent.add("dtend", ends_at.astimezone(zone))
-    vevent.add("description", description)
-    if location:
-        vevent.add("location", single_line(location))
-    vevent.add("url", url)
-    vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    vevent.add("transp", "OPAQUE")
+    vevent = build_meeting_vevent(
+        uid=uid,
+        sequence=sequence,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=timezone,
+        summary=summary,
+        description=description,
+        location=location,
+        url=url,
+        cancelled=cancelled,
+    )
     if organizer and organizer[1]:
         address = vCalAddress(f"mailto:{organizer[1]}")
         if organizer[0]:

@@ -11,7 +11,12 @@ from eventhub.cache import LruCache
 from eventhub.calendar import bp
 from eventhub.calendar.feeds import REFRESH, current_feed_version, feed_events, feed_name
 from eventhub.calendar.ical import calendar_bytes
-from eventhub.calendar.private import feed_by_token, registered_events
+from eventhub.calendar.private import (
+    feed_by_token,
+    meeting_vevents,
+    registered_events,
+    registered_meetings,
+)
 from eventhub.i18n import current_language
 from eventhub.public_events import filters_or_400, public_event
 from eventhub.urls import absolute_event_url, site_organizer
@@ -85,12 +90,23 @@ def public_feed():
 
 @bp.get("/feeds/<token:token>.ics")
 def private_feed(token: str):
-    """A participant's own events, for their calendar; the URL is the only credential."""
+    """A participant's own events and placed meetings, for their calendar; the URL is the
+    only credential."""
     feed = feed_by_token(token) or abort(404)
     events = registered_events(feed.email_normalised)
-    key = repr([(e.uid, e.sequence, e.updated_at.isoformat(), e.status) for e in events])
+    meetings = registered_meetings(feed.email_normalised, events)
+    language = current_language()
+    key = repr(
+        (
+            language,
+            [(e.uid, e.sequence, e.updated_at.isoformat(), e.status) for e in events],
+            [m.version for m in meetings],
+        )
+    )
     etag = hashlib.sha256(f"{feed.token_hash}:{key}".encode()).hexdigest()[:32]
-    last = max((e.updated_at for e in events), default=None)
+    # Moving a meeting leaves no timestamp behind, so with meetings only the ETag can
+    # tell a client what changed (no Last-Modified, which If-Modified-Since would trust).
+    last = None if meetings else max((e.updated_at for e in events), default=None)
     if request.if_none_match and etag in request.if_none_match:
         return ics_response(b"", etag=etag, last_modified=last, private=True)
     body = calendar_bytes(
@@ -99,5 +115,6 @@ def private_feed(token: str):
         name=_("My eventhub events"),
         organizer_for_event=site_organizer,
         refresh=REFRESH,
+        more=meeting_vevents(meetings),
     )
     return ics_response(body, etag=etag, last_modified=last, private=True)

@@ -9,22 +9,14 @@ import datetime as dt
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from eventhub.calendar.ical import meeting_invite_bytes
+from eventhub.calendar.ical import meeting_invite_bytes, meeting_location
 from eventhub.extensions import db
 from eventhub.mail.messages import attach_invite
 from eventhub.mail.outbox import enqueue
 from eventhub.models import Event
 from eventhub.models.network import Meeting, MeetingSettings
 from eventhub.network.contact_mail import participant_message
-from eventhub.text import single_line
 from eventhub.urls import absolute_event_url, site_organizer
-
-
-def meeting_location(event: Event, table_name: str | None) -> str:
-    """'Tisch/Table 3, Lohnhalle': the table in both languages (the reader's calendar may
-    be in either), then the venue."""
-    parts = [f"Tisch/Table {table_name}" if table_name else "", event.venue_name]
-    return ", ".join(single_line(p) for p in parts if p)
 
 
 def queue_meeting_request(event: Event, meeting: Meeting) -> None:

@@ -23,9 +23,11 @@ from sqlalchemy import select
 
 from eventhub import create_app
 from eventhub.events.records import load_demo
+from eventhub.events.registration import Attendee, register
 from eventhub.extensions import db
 from eventhub.manage.api_keys import create_token
 from eventhub.models import Event
+from eventhub.network.meetings import accept_meeting, configure_meetings, request_meeting
 from eventhub.network.records import load_demo_services
 
 
@@ -34,6 +36,7 @@ class DemoApi:
     app: Flask
     managed_slug: str  # an event of the organisation the key belongs to
     token: str
+    participant_token: str  # a private registration link's token, with meetings
 
 
 @pytest.fixture(scope="session")
@@ -56,11 +59,39 @@ def demo_api(tmp_path_factory) -> DemoApi:
         event = db.session.scalar(select(Event).where(Event.capacity == 170))
         host = next(h.organisation for h in event.hosts if h.role == "host")
         _token, raw = create_token(host.id, "schemathesis", can_write=True, created_by_id=None)
-        demo = DemoApi(app, event.slug, raw)
+        demo = DemoApi(app, event.slug, raw, _meetings_at(event))
     yield demo
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def _meetings_at(event: Event) -> str:
+    """Meetings at the event (one placed, one requested), so the meeting operations
+    answer with content; returns the first participant's private token."""
+    hour = dt.timedelta(hours=1)
+    configure_meetings(
+        event.id,
+        enabled=True,
+        slot_minutes=15,
+        max_per_person=3,
+        blocks=[(event.starts_at + hour, event.starts_at + 2 * hour)],
+        tables=["1", "2"],
+    )
+    people = []
+    for name in ("Aylin", "Bernd", "Carla"):
+        person, token = register(
+            event.id,
+            Attendee(first_name=name, last_name="Test", email=f"{name.lower()}@beispiel.de"),
+        )
+        person.directory_visibility = "participants"
+        db.session.commit()
+        people.append((person.id, token))
+    (first, token), (second, _), (third, _) = people
+    meeting, _placement = request_meeting(first, second, "Kurz?", [])
+    accept_meeting(meeting.id, second)
+    request_meeting(third, first)
+    return token
 
 
 @pytest.fixture(scope="session")
@@ -117,6 +148,12 @@ def test_api_conforms_to_its_document(case, demo_api):
     ):
         # Random slugs only ever meet the 404; a real one reaches the registration rules.
         case.path_parameters["slug"] = demo_api.managed_slug
+    if (
+        case.operation.path.startswith("/participant/")
+        and path is not None
+        and path.mode == GenerationMode.POSITIVE
+    ):
+        case.path_parameters["token"] = demo_api.participant_token
     case.call_and_validate()
 
 

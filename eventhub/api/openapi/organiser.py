@@ -25,7 +25,7 @@ ONE_REGISTRATION = f"{REGISTRATIONS}/{{registration_id}}"
 
 
 def organiser_paths() -> dict[str, Any]:
-    guarded = _guarded_responses()
+    guarded = guarded_responses()
     writing = _writing_responses()
     registration_id = path_parameter(
         "registration_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}
@@ -122,7 +122,7 @@ def organiser_paths() -> dict[str, Any]:
     }
 
 
-def _guarded_responses() -> dict[str, Any]:
+def guarded_responses() -> dict[str, Any]:
     """What every organiser endpoint may answer besides success."""
     return {
         "401": error_response(
@@ -145,7 +145,7 @@ def _guarded_responses() -> dict[str, Any]:
 def _writing_responses() -> dict[str, Any]:
     """What an endpoint that changes registrations may answer besides success."""
     return {
-        **_guarded_responses(),
+        **guarded_responses(),
         "403": error_response("The API key may only read"),
         "429": error_response("Too many writes with this key; try again later"),
     }

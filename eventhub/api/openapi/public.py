@@ -22,6 +22,13 @@ from eventhub.network.services import accepted_filter_values
 from eventhub.paging import MAX_PAGE
 
 LAST_PAGE_PASSED = "Page number after the last page"
+# What eventhub.request_guard refuses in a query string with 400 (C0, DEL, C1 and the
+# bidirectional controls), so the document says so.
+FILTER_TEXT = {
+    "type": "string",
+    "maxLength": 200,
+    "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$",
+}
 
 
 def info() -> dict[str, Any]:
@@ -119,8 +126,7 @@ def _directory_paths(name: str, kind: str) -> dict[str, Any]:
 
 
 def _filter_parameters() -> list[dict[str, Any]]:
-    # Control characters (C0, DEL, C1) are refused with 400, so the document says so.
-    text = {"type": "string", "maxLength": 200, "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}
+    text = FILTER_TEXT
     return [
         query_parameter(
             "q", text, "Words that must all occur in title, summary, place, hosts or topics"
@@ -141,7 +147,7 @@ def _filter_parameters() -> list[dict[str, Any]]:
 
 
 def _service_filter_parameters() -> list[dict[str, Any]]:
-    text = {"type": "string", "maxLength": 200, "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}
+    text = FILTER_TEXT
     accepted = accepted_filter_values()
 
     def choice(name: str, what: str) -> dict[str, Any]:
