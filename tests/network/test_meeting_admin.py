@@ -111,7 +111,7 @@ def test_arrange_refusals(meeting_event, person, make_event):
     assert "zwei verschiedene" in refused(
         "same_person", arrange_meeting, event.id, anna.id, anna.id
     )
-    assert "bestätigte Teilnehmende" in refused(
+    assert "bestätigten Teilnehmenden" in refused(
         "not_participant", arrange_meeting, event.id, anna.id, stranger.id
     )
     refused("not_participant", arrange_meeting, other_event.id, anna.id, bernd.id)
