@@ -30,6 +30,7 @@ from eventhub.network.meetings import NOTE_MAX_LENGTH, MeetingSetup, slot_key
 BLOCK_ROWS = 3  # empty rows offered below the blocks already set up
 BLOCK_MAX = 20
 TABLES_MAX = 200
+CLOSE_PAIR = _l("Please give both the date and the time, or neither.")
 NONEXISTENT = _l("This time does not exist on that day (clocks change).")
 
 
@@ -41,10 +42,13 @@ class BlockForm(Form):
     starts = TimeField(_l("From"), validators=[Optional()])
     ends = TimeField(_l("To"), validators=[Optional()])
 
-    def validate_day(self, field) -> None:
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
         given = [f.data is not None for f in (self.day, self.starts, self.ends)]
         if any(given) and not all(given):
-            raise ValidationError(_l("Please give the date, the start and the end."))
+            self.day.errors = [*self.day.errors, _l("Please give the date, the start and the end.")]
+            return False
+        return valid
 
 
 class MeetingSetupForm(FlaskForm):
@@ -93,9 +97,13 @@ class MeetingSetupForm(FlaskForm):
         validators=[Length(max=10_000, message=TOO_LONG)],
     )
 
+    def validate_close_day(self, field) -> None:
+        if self.close_time.data is None:
+            raise ValidationError(CLOSE_PAIR)
+
     def validate_close_time(self, field) -> None:
-        if (self.close_day.data is None) != (field.data is None):
-            raise ValidationError(_l("Please give both the date and the time, or neither."))
+        if self.close_day.data is None:
+            raise ValidationError(CLOSE_PAIR)
 
     def validate_table_names(self, field) -> None:
         if self.table_count.data and (field.data or "").strip():
