@@ -31,6 +31,7 @@ BLOCK_ROWS = 3  # empty rows offered below the blocks already set up
 BLOCK_MAX = 20
 TABLES_MAX = 200
 CLOSE_PAIR = _l("Please give both the date and the time, or neither.")
+OUT_OF_RANGE = _l("Please enter a date within the event.")
 NONEXISTENT = _l("This time does not exist on that day (clocks change).")
 
 
@@ -152,15 +153,15 @@ class MeetingSetupForm(FlaskForm):
                         _aware(row.day.data, row.ends.data, timezone),
                     )
                 )
-            except EventError:
-                row.starts.errors = [*row.starts.errors, NONEXISTENT]
+            except EventError as exc:
+                row.starts.errors = [*row.starts.errors, _time_error(exc)]
                 return None
         close = None
         if self.close_day.data is not None:
             try:
                 close = _aware(self.close_day.data, self.close_time.data, timezone)
-            except EventError:
-                self.close_time.errors = [*self.close_time.errors, NONEXISTENT]
+            except EventError as exc:
+                self.close_time.errors = [*self.close_time.errors, _time_error(exc)]
                 return None
         if self.table_count.data:
             tables = [str(n) for n in range(1, self.table_count.data + 1)]
@@ -178,12 +179,21 @@ class MeetingSetupForm(FlaskForm):
         }
 
 
+def _time_error(exc: EventError):
+    return OUT_OF_RANGE if str(exc) == "out_of_range" else NONEXISTENT
+
+
 def _local(moment: dt.datetime, timezone: str) -> dt.datetime:
     return moment.astimezone(ZoneInfo(timezone))
 
 
 def _aware(day: dt.date, time: dt.time, timezone: str) -> dt.datetime:
-    return local_to_aware(dt.datetime.combine(day, time), timezone)
+    try:
+        aware = local_to_aware(dt.datetime.combine(day, time), timezone)
+        aware.astimezone(dt.UTC)
+    except OverflowError:  # year 1 or 9999: no such moment in UTC
+        raise EventError("out_of_range") from None
+    return aware
 
 
 def slot_choices(setup: MeetingSetup, timezone: str, empty_label=None):

@@ -103,6 +103,8 @@ def test_setup_page_saves_and_shows_the_set_up(organiser_client, my_event):
         ({"close_day": "2027-01-20", "close_time": ""}, 422, "Datum und Uhrzeit"),
         ({"close_day": "", "close_time": "10:30"}, 422, "Datum und Uhrzeit"),
         ({"blocks-1-starts": "13:00"}, 422, "Datum, Beginn und Ende"),
+        ({"blocks-0-day": "0001-01-01", "blocks-0-starts": "00:00"}, 422, "innerhalb"),
+        ({"blocks-0-day": "2027-03-28", "blocks-0-starts": "02:30"}, 422, "Zeitumstellung"),
     ],
 )
 def test_setup_refusals_are_4xx_with_the_reason(
