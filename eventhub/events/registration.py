@@ -68,6 +68,8 @@ class Attendee:
     show_in_directory: bool = False
     language: str = "de"
     source: str = "web"
+    # "speaker": added by the organisers as a meeting partner; takes no seat.
+    role: str = "participant"
 
 
 def register(
@@ -132,7 +134,9 @@ def register_group(
     ]
     # An early answer; where seats may be held by holds that ran out, "full" is decided
     # under the lock, after releasing them.
-    _check_state(event, allow_closed, allow_full=event.confirm_email, seats=len(people))
+    # Speakers take no seat: a full event still takes them.
+    seats = sum(1 for a in attendees if a.role != "speaker")
+    _check_state(event, allow_closed, allow_full=event.confirm_email or not seats, seats=seats)
     _check_abuse(
         event_id, keys, [a.email for a in attendees] + ([contact.email] if contact else [])
     )
@@ -145,7 +149,7 @@ def register_group(
             if event.confirm_email:  # seats nobody confirmed in time are free again
                 _release_expired_holds(event_id)
             event = _locked_event(event_id)
-            _check_state(event, allow_closed, allow_full=True, seats=len(people))
+            _check_state(event, allow_closed, allow_full=True, seats=seats)
             taken = set(
                 session.scalars(
                     select(Registration.email_normalised).where(
@@ -157,12 +161,13 @@ def register_group(
             )
             if taken:
                 raise _AlreadyRegistered(taken)
-            _claim_seats(event, len(people))
+            if seats:
+                _claim_seats(event, seats)
             # The counter as this claim left it (the UPDATE does not refresh `event`).
             seats_left = (
                 None
                 if event.capacity is None
-                else max(event.capacity - event.confirmed_count - len(people), 0)
+                else max(event.capacity - event.confirmed_count - seats, 0)
             )
             session.add_all(p.registration for p in people)
             session.flush()
@@ -255,9 +260,13 @@ def _new_registration(
         show_in_directory=attendee.show_in_directory,
         language=attendee.language,
         source=attendee.source,
+        role=attendee.role,
         token_hash=token_hash,
         sequence=0,
     )
+    if attendee.role == "speaker":
+        # A meeting partner for everyone: listed for every confirmed participant.
+        registration.directory_visibility = "registered"
     refresh_registration_search_text(registration)
     return _Pending(registration, token)
 
@@ -560,8 +569,8 @@ def cancel_registrations(event_id: int, registration_ids: list[int], *, notify: 
 
 def _cancel_confirmed(registration_ids: list[int], *, event_id: int | None = None) -> list[int]:
     """Cancel those of the registrations still holding a seat (confirmed, or held unconfirmed)
-    and free their seats; returns
-    the ids cancelled. Call inside write_transaction().
+    and free their seats (speakers hold none, so theirs free nothing); returns the ids
+    cancelled. Call inside write_transaction().
 
     Conditional on the status, so two cancels at once free each seat only once.
     """
@@ -584,11 +593,11 @@ def _cancel_confirmed(registration_ids: list[int], *, event_id: int | None = Non
             sequence=Registration.sequence + 1,
             updated_at=now,
         )
-        .returning(Registration.id, Registration.event_id)
+        .returning(Registration.id, Registration.event_id, Registration.role)
         .execution_options(synchronize_session=False)
     ).all()
-    _free_seats([event for _id, event in rows])
-    return sorted(id_ for id_, _event in rows)
+    _free_seats([event for _id, event, role in rows if role != "speaker"])
+    return sorted(id_ for id_, _event, _role in rows)
 
 
 def _free_seats(event_ids: list[int]) -> None:

@@ -14,6 +14,9 @@ from eventhub.models.event import Event, new_uid
 
 REGISTRATION_STATUSES = ("confirmed", "cancelled", "unverified")
 REGISTRATION_SOURCES = ("web", "manual", "api")
+# A speaker is added by the organisers as a meeting partner: confirmed, listed for every
+# participant, and holding no seat (capacity is for the audience).
+REGISTRATION_ROLES = ("participant", "speaker")
 # What kind of organisation a participant comes from (for the event report).
 ORGANISATION_TYPES = (
     "company",
@@ -98,6 +101,9 @@ class Registration(db.Model):
     resent_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     sequence: Mapped[int] = mapped_column(default=0)
     source: Mapped[str] = mapped_column(String(10), default="web")
+    role: Mapped[str] = mapped_column(
+        String(20), default="participant", server_default="participant"
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

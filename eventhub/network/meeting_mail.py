@@ -1,6 +1,10 @@
 """What a meeting puts in the outbox, each mail in its reader's language: the request to
 the partner (who asks — never their address), the placed meeting to both (slot, table,
-the other's address, an iCal REQUEST) and the cancellation to both (an iCal CANCEL)."""
+the other's address, an iCal REQUEST), a move to both (an iCal REQUEST with the same UID
+and a higher SEQUENCE) and the cancellation to both (an iCal CANCEL).
+
+A meeting the organisers arranged reveals no address at all: neither person asked for
+the other, so mails and calendar entries name the other by name and organisation only."""
 
 from __future__ import annotations
 
@@ -48,7 +52,15 @@ def _preferred(event: Event, meeting: Meeting) -> list[tuple[dt.datetime, dt.dat
     return [(start, start + length) for start in starts]
 
 
-def _invite(event: Event, meeting: Meeting, reader, other, table_name, method: str) -> bytes:
+def _reveals_address(meeting: Meeting, reveal_address: bool | None) -> bool:
+    """Whether the other's address may appear: by default only when one of the two asked
+    for the meeting and the other accepted (not for meetings the organisers arranged)."""
+    return (not meeting.arranged) if reveal_address is None else reveal_address
+
+
+def _invite(
+    event: Event, meeting: Meeting, reader, other, table_name, method: str, reveal: bool
+) -> bytes:
     with force_locale(reader.language):
         summary = _("Meeting with %(name)s", name=other.full_name)
         description = "\n\n".join(
@@ -74,7 +86,9 @@ def _invite(event: Event, meeting: Meeting, reader, other, table_name, method: s
         organizer=(event.contact_name, event.contact_email)
         if event.contact_email
         else site_organizer(event),
-        attendees=[(reader.full_name, reader.email), (other.full_name, other.email)],
+        # Without the other's address the reader's own entry names only them.
+        attendees=[(reader.full_name, reader.email)]
+        + ([(other.full_name, other.email)] if reveal else []),
     )
 
 
@@ -82,11 +96,19 @@ def _pairs(meeting: Meeting):
     return ((meeting.requester, meeting.partner), (meeting.partner, meeting.requester))
 
 
-def queue_meeting_accepted(event: Event, meeting: Meeting, table_name: str | None) -> None:
+def queue_meeting_accepted(
+    event: Event,
+    meeting: Meeting,
+    table_name: str | None,
+    *,
+    reveal_address: bool | None = None,
+) -> None:
     """To both: the meeting is on — with the other's name and address (accepting reveals
-    them, as with contact requests), and when placed the slot, table and an iCal REQUEST;
-    otherwise that the organisers will give it a slot."""
+    them, as with contact requests; not for a meeting the organisers arranged, see
+    `_reveals_address`), and when placed the slot, table and an iCal REQUEST; otherwise
+    that the organisers will give it a slot."""
     placed = meeting.slot_start is not None
+    reveal = _reveals_address(meeting, reveal_address)
     for reader, other in _pairs(meeting):
         message = participant_message(
             event,
@@ -100,18 +122,52 @@ def queue_meeting_accepted(event: Event, meeting: Meeting, table_name: str | Non
             placed=placed,
             meeting=meeting,
             table_name=table_name,
+            reveal=reveal,
         )
         if placed:
-            attach_invite(
-                message, _invite(event, meeting, reader, other, table_name, "REQUEST"), "REQUEST"
-            )
+            invite = _invite(event, meeting, reader, other, table_name, "REQUEST", reveal)
+            attach_invite(message, invite, "REQUEST")
         enqueue(message, kind="meeting_accepted", event_id=event.id, registration_id=reader.id)
 
 
-def queue_meeting_cancelled(event: Event, meeting: Meeting, table_name: str | None) -> None:
+def queue_meeting_moved(
+    event: Event,
+    meeting: Meeting,
+    table_name: str,
+    *,
+    reveal_address: bool | None = None,
+) -> None:
+    """To both: the organisers gave the meeting a new slot or table — an iCal REQUEST with
+    the same UID and the raised SEQUENCE replaces the entry in their calendars."""
+    reveal = _reveals_address(meeting, reveal_address)
+    for reader, other in _pairs(meeting):
+        message = participant_message(
+            event,
+            reader,
+            subject=lambda other=other: _(
+                "Meeting with %(name)s moved: %(title)s", name=other.full_name, title=event.title
+            ),
+            template="meeting_moved",
+            other=other,
+            meeting=meeting,
+            table_name=table_name,
+        )
+        invite = _invite(event, meeting, reader, other, table_name, "REQUEST", reveal)
+        attach_invite(message, invite, "REQUEST")
+        enqueue(message, kind="meeting_moved", event_id=event.id, registration_id=reader.id)
+
+
+def queue_meeting_cancelled(
+    event: Event,
+    meeting: Meeting,
+    table_name: str | None,
+    *,
+    reveal_address: bool | None = None,
+) -> None:
     """To both: the meeting is off (an iCal CANCEL with the same UID and a higher
     SEQUENCE when it had a slot)."""
     placed = meeting.slot_start is not None
+    reveal = _reveals_address(meeting, reveal_address)
     for reader, other in _pairs(meeting):
         message = participant_message(
             event,
@@ -128,7 +184,6 @@ def queue_meeting_cancelled(event: Event, meeting: Meeting, table_name: str | No
             table_name=table_name,
         )
         if placed:
-            attach_invite(
-                message, _invite(event, meeting, reader, other, table_name, "CANCEL"), "CANCEL"
-            )
+            invite = _invite(event, meeting, reader, other, table_name, "CANCEL", reveal)
+            attach_invite(message, invite, "CANCEL")
         enqueue(message, kind="meeting_cancelled", event_id=event.id, registration_id=reader.id)

@@ -24,6 +24,8 @@ from eventhub.manage.accounts import create_user
 from eventhub.manage.organisations import invite
 from eventhub.models import Event, Organisation, OutboxMessage, PasswordReset
 from eventhub.network.contacts import send_contact_request
+from eventhub.network.meeting_admin import arrange_meeting
+from eventhub.network.meetings import configure_meetings
 from eventhub.network.services import ServiceValues, create_service
 from eventhub.tokens import new_token
 from eventhub.urls import checkin_code
@@ -149,6 +151,17 @@ def site(app):
         )
     )
     db.session.commit()
+    # One-to-one meetings with a long room name and one meeting the organisers arranged.
+    configure_meetings(
+        event.id,
+        enabled=True,
+        slot_minutes=15,
+        break_minutes=5,
+        max_per_person=6,
+        blocks=[(in_days(30, 12), in_days(30, 13))],
+        tables=["1", "2", "Besprechungsraum Berufsanerkennungsberatung Süd"],
+    )
+    meeting = arrange_meeting(event.id, others[1].id, others[2].id, in_days(30, 12))
     message_id = db.session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id))
     service = create_service(
         org.id,
@@ -178,6 +191,7 @@ def site(app):
         "events.my_registration:token": token,
         "token": token,  # other pages behind the private link (cancel, confirm)
         "person": others[0].id,  # a listed participant Jürgen can write to
+        "meeting_id": meeting.id,
         "network.answer_request:token": answer_token,
         "auth.accept_invitation:token": invitation_token,
         "auth.reset_password:token": reset_token,
