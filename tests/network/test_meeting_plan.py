@@ -23,13 +23,14 @@ from eventhub.network.meeting_plan import (
 )
 from eventhub.network.meetings import (
     accept_meeting,
+    configure_meetings,
     meeting_setup,
     request_meeting,
     set_unavailable,
 )
 from tests.conftest import run_together
 from tests.ical import parse_ics, vevents
-from tests.network.meeting_data import WINTER, at
+from tests.network.meeting_data import WINTER, at, setup_values
 
 SLOTS = [at(WINTER, 11), at(WINTER, 11, 20), at(WINTER, 11, 40)]
 
@@ -50,7 +51,8 @@ def waiting(anna, bernd, preferred=()):
             select(MeetingBooking.slot_start).where(MeetingBooking.registration_id == anna.id)
         )
     )
-    set_unavailable(anna.id, [s for s in SLOTS if s not in booked])
+    slots = [slot.start for slot in meeting_setup(anna.event_id).slots]
+    set_unavailable(anna.id, [s for s in slots if s not in booked])
     meeting, _ = request_meeting(anna.id, bernd.id, "", list(preferred))
     accepted, placement = accept_meeting(meeting.id, bernd.id)
     assert not placement.placed
@@ -224,9 +226,6 @@ def test_publishing_twice_is_harmless(meeting_event, person, outbox):
 
 
 def test_refused_when_meetings_are_switched_off(meeting_event, person):
-    from tests.network.meeting_data import setup_values
-    from eventhub.network.meetings import configure_meetings
-
     event = meeting_event()
     preview = preview_plan(event.id)
     configure_meetings(event.id, **setup_values(WINTER, enabled=False))
