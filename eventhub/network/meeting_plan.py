@@ -236,8 +236,8 @@ def preview_plan(event_id: int) -> PlanPreview:
 def publish_plan(event_id: int, digest: str) -> PublishResult:
     """Place the plan the organiser previewed (`digest`) and mail everyone concerned:
     each placed meeting to both people (slot, table, iCal REQUEST), and everyone with a
-    request that could not be placed a list of those. Raises PlanRefused (nothing is
-    written or mailed then)."""
+    request that could not be placed a list of those. A plan that places nothing writes
+    and mails nothing. Raises PlanRefused (nothing is written or mailed then)."""
     try:
         with write_transaction() as session:
             setup = meeting_setup(event_id, lock=True)
@@ -249,6 +249,8 @@ def publish_plan(event_id: int, digest: str) -> PublishResult:
                 raise PlanRefused("changed")
             plan = schedule(plan_input.problem)
             planned = _planned(plan_input, plan)
+            if not planned:  # nothing to write; mailing the left-out again helps nobody
+                return PublishResult(placed=0, mailed=0)
             for item in planned:
                 written = session.execute(
                     update(Meeting)

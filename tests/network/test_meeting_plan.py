@@ -225,6 +225,21 @@ def test_publishing_twice_is_harmless(meeting_event, person, outbox):
     assert len(outbox()) == mails
 
 
+def test_a_plan_that_places_nothing_writes_and_mails_nothing(meeting_event, person, outbox):
+    event = meeting_event()
+    anna, bernd = person(event), person(event)
+    waiting(anna, bernd)
+    set_unavailable(anna.id, SLOTS)
+    preview = preview_plan(event.id)
+    assert (preview.placed, preview.requested, preview.upper_bound) == (0, 1, 0)
+    assert {p.id for p in preview.people_without_meeting} == {anna.id, bernd.id}
+    mails = len(outbox())
+    for _ in range(2):
+        assert publish_plan(event.id, preview.digest).placed == 0
+    assert len(outbox()) == mails
+    assert check_plan_in_database(event.id) == []
+
+
 def test_refused_when_meetings_are_switched_off(meeting_event, person):
     event = meeting_event()
     preview = preview_plan(event.id)
