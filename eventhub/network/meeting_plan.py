@@ -252,29 +252,7 @@ def publish_plan(event_id: int, digest: str) -> PublishResult:
             if not planned:  # nothing to write; mailing the left-out again helps nobody
                 return PublishResult(placed=0, mailed=0)
             for item in planned:
-                written = session.execute(
-                    update(Meeting)
-                    .where(
-                        Meeting.id == item.meeting.id,
-                        Meeting.status == "accepted",
-                        Meeting.slot_start.is_(None),
-                    )
-                    .values(
-                        slot_start=item.slot.start,
-                        slot_end=item.slot.end,
-                        table_id=item.table.id,
-                        sequence=Meeting.sequence + 1,
-                    )
-                    .execution_options(synchronize_session=False)
-                ).rowcount
-                if written != 1:  # pragma: no cover - the row locks keep it as read
-                    raise PlanRefused("changed")
-                session.add_all(
-                    MeetingBooking(
-                        meeting_id=item.meeting.id, registration_id=p, slot_start=item.slot.start
-                    )
-                    for p in (item.meeting.requester_id, item.meeting.partner_id)
-                )
+                _write_placement(item)
             session.flush()
             event = session.get(Event, event_id)
             mailed: set[int] = set()
@@ -293,6 +271,33 @@ def publish_plan(event_id: int, digest: str) -> PublishResult:
     except IntegrityError as exc:
         raise PlanRefused("conflict") from exc
     return PublishResult(placed=len(planned), mailed=len(mailed))
+
+
+def _write_placement(item: PlannedMeeting) -> None:
+    """The meeting's slot and table (SEQUENCE up: a new invitation) and one booking per
+    person, as accepting writes them: the database refuses a double booking."""
+    session = db.session
+    written = session.execute(
+        update(Meeting)
+        .where(
+            Meeting.id == item.meeting.id,
+            Meeting.status == "accepted",
+            Meeting.slot_start.is_(None),
+        )
+        .values(
+            slot_start=item.slot.start,
+            slot_end=item.slot.end,
+            table_id=item.table.id,
+            sequence=Meeting.sequence + 1,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if written != 1:  # pragma: no cover - the row locks keep it as read
+        raise PlanRefused("changed")
+    session.add_all(
+        MeetingBooking(meeting_id=item.meeting.id, registration_id=p, slot_start=item.slot.start)
+        for p in (item.meeting.requester_id, item.meeting.partner_id)
+    )
 
 
 def _pairs(meeting: Meeting):

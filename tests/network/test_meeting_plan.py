@@ -7,6 +7,8 @@ address in arranged meetings' mails."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import time
 from collections import Counter
 
 import pytest
@@ -15,6 +17,7 @@ from sqlalchemy import select, update
 from eventhub.database import write_transaction
 from eventhub.extensions import db
 from eventhub.models.network import Meeting, MeetingBooking, MeetingUnavailable
+from eventhub.network import meeting_plan
 from eventhub.network.meeting_plan import (
     PlanRefused,
     preview_plan,
@@ -274,31 +277,76 @@ def test_arranged_meetings_mails_show_no_address(meeting_event, person, outbox):
     assert "arranged" in outbox.text(outbox(recipient=bernd.email, kind="meeting_scheduled")[0])
 
 
-@pytest.mark.slow
-def test_publish_and_a_participant_accepting_at_once_never_double_book(app, meeting_event, person):
-    """The plan wants Anna and Bernd at 11:00 at the only table while Carl accepts Dora's
-    request for 11:00 and Anna accepts Erik's for 11:00: whatever order the database sees,
-    nobody and no table is booked twice."""
-    event = meeting_event(tables=["1"])
+def _publish_while_anna_accepts(app, meeting_event, person) -> tuple[int, list[Exception]]:
+    """The plan wants Anna and Bernd at 11:00 (Anna is free only then) while Anna accepts
+    Erik's request for 11:00 and Carl accepts Dora's for 11:00: three tables, three
+    meetings that all want 11:00, two of them with Anna."""
+    event = meeting_event(tables=["1", "2", "3"])
     anna, bernd, carl, dora, erik = (person(event) for _ in range(5))
     waiting(anna, bernd)
     set_unavailable(anna.id, [SLOTS[1], SLOTS[2]])
     digest = preview_plan(event.id).digest
     to_carl, _ = request_meeting(dora.id, carl.id)
     to_anna, _ = request_meeting(erik.id, anna.id)
+    event_id, carl_id, anna_id = event.id, carl.id, anna.id
+    to_carl_id, to_anna_id = to_carl.id, to_anna.id
+    db.session.rollback()
     jobs = [
         lambda: publish_plan(event_id, digest),
         lambda: accept_meeting(to_carl_id, carl_id, SLOTS[0]),
         lambda: accept_meeting(to_anna_id, anna_id, SLOTS[0]),
     ]
-    event_id, carl_id, anna_id = event.id, carl.id, anna.id
-    to_carl_id, to_anna_id = to_carl.id, to_anna.id
-    db.session.rollback()
 
     def job():
         jobs.pop()()
 
-    errors = run_together(app, job, len(jobs))
+    return event_id, run_together(app, job, len(jobs))
+
+
+@pytest.mark.slow
+def test_publish_and_participants_accepting_at_once_never_double_book(app, meeting_event, person):
+    """Whatever order the database sees, nobody and no table is booked twice: the plan is
+    refused (or placed) and the accepts placed or refused, each with a 409."""
+    event_id, errors = _publish_while_anna_accepts(app, meeting_event, person)
     assert all(getattr(e, "status", 500) == 409 for e in errors), errors
     placed = check_plan_in_database(event_id)
-    assert len([m for m in placed if m.slot_start == SLOTS[0]]) == 1
+    assert len([m for m in placed if m.slot_start == SLOTS[0]]) == 2
+
+
+def remove_the_plan_guard(monkeypatch) -> None:
+    """Publishing without the guard: no row locks, a deferred transaction, and the
+    placement written without booking rows (at the last table, away from the first one
+    that accepting takes), a moment after the plan was read."""
+
+    def unguarded(item):
+        time.sleep(0.05)  # widen the window between reading and writing
+        table = meeting_setup(item.meeting.event_id).tables[-1]
+        db.session.execute(
+            update(Meeting)
+            .where(Meeting.id == item.meeting.id)
+            .values(slot_start=item.slot.start, slot_end=item.slot.end, table_id=table.id)
+        )
+
+    monkeypatch.setattr(
+        meeting_plan, "write_transaction", functools.partial(write_transaction, immediate=False)
+    )
+    monkeypatch.setattr(meeting_plan, "_lock_people", lambda event_id: None)
+    monkeypatch.setattr(meeting_plan, "_write_placement", unguarded)
+
+
+@pytest.mark.slow
+def test_control_without_the_guard_publish_double_books(app, meeting_event, person, monkeypatch):
+    """Shows the test above can fail: with the guard off, Anna ends up in two meetings at
+    11:00 (PostgreSQL), or the writes collide with errors that are no refusals (SQLite)."""
+    remove_the_plan_guard(monkeypatch)
+    event_id, errors = _publish_while_anna_accepts(app, meeting_event, person)
+    db.session.rollback()
+    anna_at_eleven = Counter(
+        p
+        for m in db.session.scalars(
+            select(Meeting).where(Meeting.event_id == event_id, Meeting.slot_start == SLOTS[0])
+        )
+        for p in (m.requester_id, m.partner_id)
+    )
+    unexpected = [e for e in errors if getattr(e, "status", 500) != 409]
+    assert max(anna_at_eleven.values()) > 1 or unexpected, (anna_at_eleven, errors)
