@@ -216,3 +216,23 @@ def test_report_without_meetings_shows_no_meeting_counts(organiser_client, make_
     page = organiser_client.get(f"/manage/events/{event.slug}/report")
     assert page.status_code == 200
     assert "Einzelgespräche" not in page.get_data(as_text=True)
+
+
+def test_a_big_block_continues_on_further_pages(organiser_client, make_event):
+    event = make_event(starts=at(WINTER, 10), hosts=hosted_by("ihk-nrw"))
+    tables = [f"Tisch {n}" for n in range(1, 25)] + ["Großer Saal im Erdgeschoss, hinten links"]
+    configure_meetings(
+        event.id,
+        **setup_values(
+            WINTER,
+            slot_minutes=10,
+            break_minutes=0,
+            blocks=[(at(WINTER, 11), at(WINTER, 13))],
+            tables=tables,
+        ),
+    )
+    pages = pdf_pages(organiser_client.get(f"/manage/events/{event.slug}/meetings/table-plan.pdf"))
+    assert len(pages) > 1
+    text = "\n".join(pages)
+    assert all(f"{name}\n" in text for name in tables[:24])
+    assert "12:50–13:00" in text and "11:00–11:10" in text
