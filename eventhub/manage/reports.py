@@ -291,7 +291,8 @@ class MeetingCounts:
     """One-to-one meetings of an event: every request ever made, how they were answered,
     how many got a time and a table, and how many took place."""
 
-    requested: int
+    requested: int  # by participants (arranged ones are counted apart)
+    arranged: int  # set up by the organisers
     accepted: int  # accepted and still on (placed or waiting for a time)
     scheduled: int  # of those, with a slot and a table
     held: int
@@ -315,7 +316,8 @@ def meeting_counts(event: Event) -> MeetingCounts | None:
 
     row = db.session.execute(
         select(
-            func.count(),
+            count(Meeting.arranged.is_(False)),
+            count(Meeting.arranged.is_(True)),
             count(accepted),
             count(accepted & Meeting.slot_start.is_not(None)),
             count(Meeting.held_at.is_not(None)),

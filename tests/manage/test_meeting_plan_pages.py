@@ -198,10 +198,12 @@ def test_report_counts_meetings(organiser_client, planned_event, make_registrati
             .where(Meeting.slot_start == at(WINTER, 13, 20))
             .values(held_at=at(WINTER, 13, 35))
         )
+        session.execute(update(Meeting).where(Meeting.id == open_one.id).values(arranged=True))
     page = organiser_client.get(f"/manage/events/{event.slug}/report")
     html = " ".join(page.get_data(as_text=True).split())
     counts = dict(re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', html))
-    assert counts["Angefragt (alle jemals gestellten Anfragen)"] == "6"
+    assert counts["Angefragt (alle jemals gestellten Anfragen)"] == "5"
+    assert counts["Von den Veranstaltern vereinbart"] == "1"
     assert counts["Angenommen"] == "3"
     assert counts["Eingeplant (mit Zeit und Tisch)"] == "1"
     assert counts["Stattgefunden"] == "1"
