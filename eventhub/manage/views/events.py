@@ -195,5 +195,6 @@ def report(slug: str):
         event=event,
         stats=reports.event_stats(event),
         breakdown=reports.attendance_breakdown(event),
+        meetings=reports.meeting_counts(event),
         period=event_period(event.starts_at, event.ends_at, event.timezone),
     )

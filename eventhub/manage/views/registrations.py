@@ -23,6 +23,7 @@ from eventhub.labels import refusal_message
 from eventhub.manage import bp, bulk, reports
 from eventhub.manage.event_editing import EventError
 from eventhub.manage.forms import ActionForm, AttendeeForm, BulkCancelFilterForm, BulkCancelForm
+from eventhub.network.meeting_plan import has_placed_meetings
 
 
 @bp.route("/events/<slug:slug>/registrations/new", methods=["GET", "POST"])
@@ -72,6 +73,7 @@ def edit_registration(slug: str, registration_id: int):
         form=form,
         registration=registration,
         action_form=ActionForm(),
+        has_meetings=has_placed_meetings(event.id, registration.id),
     ), status
 
 

@@ -1,0 +1,76 @@
+"""What publishing the organisers' meeting plan puts in the outbox, each mail in its
+reader's language: a placed meeting to both people (slot, table, an iCal REQUEST) and, to
+everyone with a request the plan could not place, the list of those. Arranged meetings
+(set up by the organisers) never show the other person's address, not even in the
+invitation's attendees."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from icalendar import Calendar
+
+from eventhub.mail.messages import attach_invite
+from eventhub.mail.outbox import enqueue
+from eventhub.models import Event, Registration
+from eventhub.models.network import Meeting
+from eventhub.network.contact_mail import participant_message
+from eventhub.network.meeting_mail import _invite
+
+
+def _without_address(ics: bytes, email: str) -> bytes:
+    """The invitation without the attendee `email`: the other person of an arranged
+    meeting stays in the summary by name only."""
+    cal = Calendar.from_ical(ics)
+    wanted = f"mailto:{email}".casefold()
+    for vevent in cal.walk("VEVENT"):
+        attendees = vevent.get("ATTENDEE")
+        if attendees is None:
+            continue
+        if not isinstance(attendees, list):
+            attendees = [attendees]
+        kept = [a for a in attendees if str(a).casefold() != wanted]
+        del vevent["ATTENDEE"]
+        for attendee in kept:
+            vevent.add("ATTENDEE", attendee)
+    return cal.to_ical()
+
+
+def queue_meeting_scheduled(event: Event, meeting: Meeting, table_name: str) -> None:
+    """To both people of a meeting the plan placed: when, which table, with whom (the
+    address only when they asked for the meeting themselves), and an iCal REQUEST."""
+    pairs = ((meeting.requester, meeting.partner), (meeting.partner, meeting.requester))
+    for reader, other in pairs:
+        message = participant_message(
+            event,
+            reader,
+            subject=lambda other=other: _(
+                "Your meeting with %(name)s has a time: %(title)s",
+                name=other.full_name,
+                title=event.title,
+            ),
+            template="meeting_scheduled",
+            other=other,
+            meeting=meeting,
+            table_name=table_name,
+            show_address=not meeting.arranged,
+        )
+        invite = _invite(event, meeting, reader, other, table_name, "REQUEST")
+        if meeting.arranged:
+            invite = _without_address(invite, other.email)
+        attach_invite(message, invite, "REQUEST")
+        enqueue(message, kind="meeting_scheduled", event_id=event.id, registration_id=reader.id)
+
+
+def queue_meeting_not_scheduled(
+    event: Event, reader: Registration, meetings: list[tuple[Registration, Meeting]]
+) -> None:
+    """To one person: the meetings (the other's name and organisation, never an address)
+    that no slot could be found for this time."""
+    message = participant_message(
+        event,
+        reader,
+        subject=lambda: _("Your meetings at %(title)s", title=event.title),
+        template="meeting_not_scheduled",
+        others=[other for other, _meeting in meetings],
+    )
+    enqueue(message, kind="meeting_not_scheduled", event_id=event.id, registration_id=reader.id)
