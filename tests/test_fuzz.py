@@ -82,6 +82,7 @@ def world(app, make_event, make_registration):
         "answer": "accept",
         "person": registration.id,  # a contact request to oneself (must answer 4xx)
         "request_id": 1,  # a contact request (there is none: the route must answer 4xx)
+        "meeting_id": 1,  # a meeting (there is none: the route must answer 4xx)
         "entry_id": 1,  # a service entry (there is none: the route must answer 4xx)
         "action": "hide",
         "uid": registration.uid,
