@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import groupby
 
 from sqlalchemy import func, select
 
@@ -29,7 +28,6 @@ from eventhub.network.meetings import (
     Slot,
     meeting_setup,
     meetings_for,
-    slot_key,
 )
 from eventhub.network.visibility import NETWORKING_STATUSES, can_see
 
@@ -66,9 +64,6 @@ class MeetingOverview:
     free_slots: dict[int, list[Slot]] = field(default_factory=dict)
     unavailable: set[dt.datetime] = field(default_factory=set)
     booked: set[dt.datetime] = field(default_factory=set)
-
-    def slots_by_block(self) -> list[list[Slot]]:
-        return [list(group) for _id, group in groupby(self.setup.slots, key=lambda s: s.block_id)]
 
 
 def requests_open(setup: MeetingSetup, now: dt.datetime | None = None) -> bool:
@@ -191,10 +186,6 @@ def parse_slot(value: str) -> dt.datetime:
     if moment.tzinfo is None:
         raise MeetingRefused("bad_slot")
     return moment
-
-
-def slot_values(slots) -> list[str]:
-    return [slot_key(slot.start) for slot in slots]
 
 
 # --- the personal agenda -------------------------------------------------------------------

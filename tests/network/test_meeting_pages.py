@@ -120,7 +120,7 @@ def meeting_row() -> Meeting:
 )
 def test_request_answer_by_mail_link_and_both_see_the_meeting(client, world, outbox, day, utc_hour):
     event, people = world(day)
-    (anna, anna_token), (bernd, bernd_token) = people["anna"], people["bernd"]
+    (_anna, anna_token), (bernd, bernd_token) = people["anna"], people["bernd"]
 
     status, text = page(client, f"/r/{anna_token}/meetings/request/{bernd.id}")
     assert status == 200
@@ -194,7 +194,7 @@ def test_request_answer_by_mail_link_and_both_see_the_meeting(client, world, out
 
 def test_accept_on_my_page_takes_the_first_free_slot_and_decline_closes(client, world, outbox):
     event, people = world()
-    (anna, anna_token), (bernd, bernd_token) = people["anna"], people["bernd"]
+    (_anna, anna_token), (bernd, bernd_token) = people["anna"], people["bernd"]
     (carla, carla_token) = people["carla"]
     assert ask(client, anna_token, bernd.id, note="").status_code == 303
     assert ask(client, carla_token, bernd.id).status_code == 303
@@ -232,7 +232,7 @@ def test_cancel_from_either_side_frees_slot_and_table_and_mails_a_cancel(
     client, world, outbox, side
 ):
     event, people = world(tables=["1"])
-    (anna, anna_token), (bernd, bernd_token) = people["anna"], people["bernd"]
+    (_anna, anna_token), (bernd, bernd_token) = people["anna"], people["bernd"]
     carla, carla_token = people["carla"]
     ask(client, anna_token, bernd.id)
     client.post(answer_link(outbox), data={"answer": "accept", "slot": key(WINTER, 11)})
@@ -269,7 +269,7 @@ def test_cancel_from_either_side_frees_slot_and_table_and_mails_a_cancel(
 
 def test_withdrawing_a_request_mails_nobody(client, world, outbox):
     event, people = world()
-    (anna, anna_token), (bernd, bernd_token) = people["anna"], people["bernd"]
+    (_anna, anna_token), (bernd, _bernd_token) = people["anna"], people["bernd"]
     ask(client, anna_token, bernd.id)
     link = answer_link(outbox)
     meeting = meeting_row()
@@ -282,7 +282,7 @@ def test_withdrawing_a_request_mails_nobody(client, world, outbox):
 
 def test_unavailable_slots_are_saved_and_respected(client, world, outbox):
     event, people = world()
-    (anna, anna_token), (bernd, bernd_token) = people["anna"], people["bernd"]
+    (_anna, anna_token), (bernd, bernd_token) = people["anna"], people["bernd"]
     response = client.post(
         f"/r/{bernd_token}/meetings",
         data={"unavailable": [key(WINTER, 11), key(WINTER, 11, 20)]},
@@ -389,7 +389,7 @@ def test_a_second_request_to_the_same_person_is_refused(client, world):
 
 def test_expired_requests_and_closed_requests_say_so(client, world, outbox):
     event, people = world()
-    (anna, anna_token), (bernd, bernd_token) = people["anna"], people["bernd"]
+    (_anna, anna_token), (bernd, bernd_token) = people["anna"], people["bernd"]
     carla, carla_token = people["carla"]
     ask(client, anna_token, bernd.id)
     link = answer_link(outbox)
