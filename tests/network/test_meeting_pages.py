@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from eventhub.extensions import db
 from eventhub.models.network import Meeting, MeetingBooking, MeetingUnavailable
-from eventhub.network.meetings import configure_meetings, slot_key
+from eventhub.network.meetings import accept_meeting, configure_meetings, request_meeting, slot_key
 from tests.ical import parse_ics, vevents
 from tests.network.meeting_data import SUMMER, WINTER, at, setup_values
 
@@ -537,3 +537,41 @@ def test_every_route_refuses_the_wrong_person(client, world, outbox):
     assert "Carla Dritte" not in text  # Carla and Anna's meeting is theirs
     status, text = page(client, f"/r/{bernd_token}/agenda")
     assert "Carla" not in text and "Gespräch mit" not in text
+
+
+def test_the_meetings_page_and_agenda_run_a_fixed_number_of_queries(
+    client, world, make_registration, query_counter
+):
+    event, people = world(max_per_person=10)
+    bernd, bernd_token = people["bernd"]
+
+    def counted(path):
+        with query_counter() as statements:
+            response = client.get(path)
+        assert response.status_code == 200
+        return len(statements)
+
+    def more_people(count: int, first_name: str) -> None:
+        for n in range(count):
+            registration, _token = make_registration(
+                event, first_name=first_name, last_name=f"Nr. {n}"
+            )
+            registration.directory_visibility = "participants"
+            db.session.commit()
+            request_meeting(registration.id, bernd.id, f"Notiz {n}")
+
+    def pages():
+        return counted(f"/r/{bernd_token}/meetings"), counted(f"/r/{bernd_token}/agenda")
+
+    more_people(1, "Wenige")
+    ids = sorted(db.session.scalars(select(Meeting.id)))
+    accept_meeting(ids[0], bernd.id)
+    few = pages()
+    more_people(6, "Viele")
+    for meeting_id in sorted(db.session.scalars(select(Meeting.id)))[1:3]:
+        accept_meeting(meeting_id, bernd.id)
+    many = pages()
+    assert many == few
+    status, text = page(client, f"/r/{bernd_token}/meetings")
+    assert text.count('<h3 class="card-title">Viele Nr.') == 4  # open requests to Bernd
+    assert text.count(">Gespräch absagen<") == 3  # his meetings
