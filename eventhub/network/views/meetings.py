@@ -84,7 +84,7 @@ def _participant(token: str) -> Registration:
 
 
 def _taking_part(registration: Registration) -> None:
-    """Changes need a confirmed registration at an event that offers meetings."""
+    """Requests and changes need a confirmed registration (409 with the reason)."""
     if registration.status not in NETWORKING_STATUSES:
         abort_with(409, not_participating_message(registration.status))
 
