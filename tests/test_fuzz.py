@@ -82,8 +82,8 @@ def world(app, make_event, make_registration):
         "answer": "accept",
         "person": registration.id,  # a contact request to oneself (must answer 4xx)
         "request_id": 1,  # a contact request (there is none: the route must answer 4xx)
-        "entry_id": 1,  # a service entry (there is none: the route must answer 4xx)
         "meeting_id": 1,  # a meeting (there is none: the route must answer 4xx)
+        "entry_id": 1,  # a service entry (there is none: the route must answer 4xx)
         "action": "hide",
         "uid": registration.uid,
         "api_key": raw_key,

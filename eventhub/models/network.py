@@ -308,6 +308,9 @@ class Meeting(db.Model):
     sequence: Mapped[int] = mapped_column(default=0)
     # Set up by the organisers (Kooperationsbörse), not requested by a participant.
     arranged: Mapped[bool] = mapped_column(default=False)
+    # sha256 of the token in the partner's answer link (the raw token is only ever in the
+    # request mail): people who never open their private link answer from the mail.
+    answer_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -20,13 +20,13 @@ from eventhub.mail.outbox import enqueue
 from eventhub.models import Event
 from eventhub.models.network import Meeting, MeetingSettings
 from eventhub.network.contact_mail import participant_message
-from eventhub.urls import absolute_event_url, site_organizer
+from eventhub.urls import absolute_event_url, absolute_url, site_organizer
 
 
-def queue_meeting_request(event: Event, meeting: Meeting) -> None:
-    """To the partner: who asks (name, organisation, role), the note and the slots the
-    requester prefers. There is no answer link yet: they answer on their networking page
-    (reached from the event page with their private link)."""
+def queue_meeting_request(event: Event, meeting: Meeting, token: str) -> None:
+    """To the partner: who asks (name, organisation, role), the note, the slots the
+    requester prefers, and the link to answer (the page behind it changes nothing until
+    a button is pressed, as mail scanners open links)."""
     requester = meeting.requester
     message = participant_message(
         event,
@@ -40,6 +40,7 @@ def queue_meeting_request(event: Event, meeting: Meeting) -> None:
         requester=requester,
         note=meeting.note,
         preferred=_preferred(event, meeting),
+        answer_url=absolute_url("network.answer_meeting", token=token),
     )
     enqueue(message, kind="meeting_request", event_id=event.id, registration_id=meeting.partner_id)
 

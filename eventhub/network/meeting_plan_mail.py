@@ -2,44 +2,25 @@
 reader's language: a placed meeting to both people (slot, table, an iCal REQUEST) and, to
 everyone with a request the plan could not place, the list of those. Arranged meetings
 (set up by the organisers) never show the other person's address, not even in the
-invitation's attendees."""
+invitation's attendees (meeting_mail decides, as for every meeting mail)."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from icalendar import Calendar
 
 from eventhub.mail.messages import attach_invite
 from eventhub.mail.outbox import enqueue
 from eventhub.models import Event, Registration
 from eventhub.models.network import Meeting
 from eventhub.network.contact_mail import participant_message
-from eventhub.network.meeting_mail import _invite
-
-
-def _without_address(ics: bytes, email: str) -> bytes:
-    """The invitation without the attendee `email`: the other person of an arranged
-    meeting stays in the summary by name only."""
-    cal = Calendar.from_ical(ics)
-    wanted = f"mailto:{email}".casefold()
-    for vevent in cal.walk("VEVENT"):
-        attendees = vevent.get("ATTENDEE")
-        if attendees is None:
-            continue
-        if not isinstance(attendees, list):
-            attendees = [attendees]
-        kept = [a for a in attendees if str(a).casefold() != wanted]
-        del vevent["ATTENDEE"]
-        for attendee in kept:
-            vevent.add("ATTENDEE", attendee)
-    return cal.to_ical()
+from eventhub.network.meeting_mail import _invite, _pairs, _reveals_address
 
 
 def queue_meeting_scheduled(event: Event, meeting: Meeting, table_name: str) -> None:
     """To both people of a meeting the plan placed: when, which table, with whom (the
     address only when they asked for the meeting themselves), and an iCal REQUEST."""
-    pairs = ((meeting.requester, meeting.partner), (meeting.partner, meeting.requester))
-    for reader, other in pairs:
+    reveal = _reveals_address(meeting, None)
+    for reader, other in _pairs(meeting):
         message = participant_message(
             event,
             reader,
@@ -52,11 +33,9 @@ def queue_meeting_scheduled(event: Event, meeting: Meeting, table_name: str) -> 
             other=other,
             meeting=meeting,
             table_name=table_name,
-            show_address=not meeting.arranged,
+            show_address=reveal,
         )
-        invite = _invite(event, meeting, reader, other, table_name, "REQUEST")
-        if meeting.arranged:
-            invite = _without_address(invite, other.email)
+        invite = _invite(event, meeting, reader, other, table_name, "REQUEST", reveal)
         attach_invite(message, invite, "REQUEST")
         enqueue(message, kind="meeting_scheduled", event_id=event.id, registration_id=reader.id)
 

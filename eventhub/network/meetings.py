@@ -41,6 +41,7 @@ from eventhub.network.meeting_mail import (
 )
 from eventhub.network.visibility import NETWORKING_STATUSES, can_see
 from eventhub.text import has_control_characters
+from eventhub.tokens import lookup_hash, new_token
 
 SLOT_MINUTES_MIN, SLOT_MINUTES_MAX = 10, 60
 BREAK_MINUTES_MAX = 60
@@ -566,6 +567,8 @@ def request_meeting(
                     preferred.append(slot_key(slot.start))
             _check_open(requester_id, partner_id)
             automatic = not setup.settings.needs_acceptance
+            # The partner answers from the mail's link, without their private link.
+            token, token_hash = (None, None) if automatic else new_token()
             if automatic:
                 _check_caps(setup, requester_id, partner_id)
             elif _meeting_count(requester_id) >= setup.settings.max_per_person:
@@ -578,6 +581,7 @@ def request_meeting(
                 status="accepted" if automatic else "requested",
                 preferred_slots=preferred,
                 answered_at=utcnow() if automatic else None,
+                answer_token_hash=token_hash,
             )
             session.add(meeting)
             session.flush()
@@ -587,13 +591,25 @@ def request_meeting(
                 placement = _place(meeting, setup, None)
                 queue_meeting_accepted(event, meeting, _table_name(setup, meeting))
             else:
-                queue_meeting_request(event, meeting)
+                queue_meeting_request(event, meeting, token)
     except IntegrityError as exc:  # pragma: no cover - the row locks queue such requests
         raise MeetingRefused("pending") from exc
     return meeting, placement
 
 
 # --- answering ----------------------------------------------------------------------------
+
+
+def meeting_by_answer_token(token: str | None) -> Meeting | None:
+    """The request behind the answer link in its partner's mail, or None."""
+    token_hash = lookup_hash(token)
+    if token_hash is None:
+        return None
+    return db.session.scalar(
+        select(Meeting)
+        .options(joinedload(Meeting.requester), joinedload(Meeting.partner))
+        .where(Meeting.answer_token_hash == token_hash)
+    )
 
 
 @dataclass(frozen=True)

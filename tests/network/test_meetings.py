@@ -157,7 +157,8 @@ def test_request_mails_the_partner_without_the_requesters_address(meeting_event,
     text = outbox.text(row)
     assert "Anna" in text and "HR" in text and "Ausbildung?" in text
     assert "anna.a@example.org" not in outbox.parse(row).as_string()
-    assert "networking page" in text  # in the partner's language
+    assert "Accept or decline" in text  # in the partner's language
+    assert "http://eventhub.test/meetings/answer/" in text
     assert "11:40" in text
     # Pending requests block nothing: no booking exists.
     assert committed(MeetingBooking) == []

@@ -22,6 +22,7 @@ from eventhub.network.directory import (
     suggestions,
 )
 from eventhub.network.forms import VISIBILITY_HINTS, ProfileForm, VisibilityForm
+from eventhub.network.meeting_pages import MeetingsOffered, meetings_offered
 from eventhub.network.taxonomy import category_name
 from eventhub.network.visibility import NETWORKING_STATUSES
 
@@ -91,6 +92,9 @@ def my_network(token: str):
             suggestions=suggestions(registration, people, mine) if participating else [],
             services=matching_services(registration, mine.seeks) if participating else [],
             has_profile=bool(mine and (mine.offers or mine.seeks)),
+            meetings=meetings_offered(registration.event_id)
+            if participating
+            else MeetingsOffered(),
             visibility_hints=VISIBILITY_HINTS,
             **card_words(),
         ),
@@ -109,6 +113,7 @@ def card_words() -> dict:
             "offers": _("We offer"),
             "seeks": _("We are looking for"),
             "request_contact": _("Request contact with %(name)s"),
+            "request_meeting": _("Request a meeting with %(name)s"),
             "in_contact": _("You are in contact."),
             "contacts_link": _("The email address is under your contacts"),
             "why": _("Why:"),
