@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func, select
 
 from eventhub.extensions import db
 from eventhub.manage.api_keys import create_token
 from eventhub.models import ApiToken, Event, EventHost, Organisation
+from eventhub.models.network import Meeting
+from eventhub.network.meeting_admin import arrange_meeting
+from eventhub.network.meetings import configure_meetings
 from tests.manage.conftest import hosted_by, log_in
 
 # Routes that do not belong to an event or organisation, with what A may see there.
@@ -36,6 +41,19 @@ def two_organisations(app, make_organiser, make_event, make_registration):
     registration, _token = make_registration(
         theirs, first_name="Vertraulich", last_name="Teilnehmerin"
     )
+    # Their meetings: a set-up and one arranged meeting, so the meeting routes are walked
+    # with a real meeting id of theirs.
+    other, _token = make_registration(theirs, first_name="Geheim", last_name="Partner")
+    start = theirs.starts_at
+    configure_meetings(
+        theirs.id,
+        enabled=True,
+        slot_minutes=15,
+        max_per_person=3,
+        blocks=[(start, start + dt.timedelta(hours=1))],
+        tables=["1"],
+    )
+    arrange_meeting(theirs.id, registration.id, other.id, slot_start=start)
     mine = make_event(title="Meine Veranstaltung", hosts=hosted_by("ihk-nrw"))
     db.session.commit()
     hwk = db.session.scalar(select(Organisation).where(Organisation.slug == "hwk-leipzig"))
@@ -65,6 +83,7 @@ def url_for_rule(rule, event, registration) -> str:
         "link_id": 1,
         "answer": "accept",
         "entry_id": 1,
+        "meeting_id": db.session.scalar(select(Meeting.id).where(Meeting.event_id == event.id)),
     }
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 
@@ -179,6 +198,7 @@ def test_state_changes_need_post_and_csrf(app_factory):
                     "link_id": request_id,
                     "answer": "accept",
                     "entry_id": 1,
+                    "meeting_id": 1,
                 }[k]
                 for k in rule.arguments
             },
