@@ -25,7 +25,7 @@ from eventhub.manage.organisations import invite
 from eventhub.models import Event, Organisation, OutboxMessage, PasswordReset
 from eventhub.network.contacts import send_contact_request
 from eventhub.network.meeting_admin import arrange_meeting
-from eventhub.network.meetings import configure_meetings
+from eventhub.network.meetings import configure_meetings, request_meeting
 from eventhub.network.services import ServiceValues, create_service
 from eventhub.tokens import new_token
 from eventhub.urls import checkin_code
@@ -48,6 +48,9 @@ SKIPPED = {
     "manage.attendees_csv": "a CSV download",
     "manage.attendees_xlsx": "an XLSX download",
     "manage.attendees_pdf": "a PDF download (printable sign-in sheet)",
+    "manage.meeting_table_plan": "a PDF download (table plan of the meetings)",
+    "manage.meeting_schedules_pdf": "a PDF download (everyone's meeting schedule)",
+    "manage.meeting_schedule_pdf": "a PDF download (one person's meeting schedule)",
     "manage.registration_qr": "an SVG image",
     "mail.part": "one raw MIME part of a message, as it was written",
     "healthz": "plain-text health probe",
@@ -162,6 +165,10 @@ def site(app):
         tables=["1", "2", "Besprechungsraum Berufsanerkennungsberatung Süd"],
     )
     meeting = arrange_meeting(event.id, others[1].id, others[2].id, in_days(30, 12))
+    # A meeting request to Jürgen with a known answer link.
+    asked, _placement = request_meeting(others[0].id, registration.id, "Kurz zur Anerkennung?")
+    meeting_answer_token, asked.answer_token_hash = new_token()
+    db.session.commit()
     message_id = db.session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id))
     service = create_service(
         org.id,
@@ -193,6 +200,7 @@ def site(app):
         "person": others[0].id,  # a listed participant Jürgen can write to
         "meeting_id": meeting.id,
         "network.answer_request:token": answer_token,
+        "network.answer_meeting:token": meeting_answer_token,
         "auth.accept_invitation:token": invitation_token,
         "auth.reset_password:token": reset_token,
     }
