@@ -20,6 +20,7 @@ from eventhub.events.notifications import (
     queue_cancellation,
     queue_my_links,
 )
+from eventhub.events.signals import registrations_cancelled
 from eventhub.extensions import db
 from eventhub.mail.outbox import mailboxes_over_limit
 from eventhub.models import (
@@ -597,7 +598,11 @@ def _cancel_confirmed(registration_ids: list[int], *, event_id: int | None = Non
         .execution_options(synchronize_session=False)
     ).all()
     _free_seats([event for _id, event, role in rows if role != "speaker"])
-    return sorted(id_ for id_, _event, _role in rows)
+    cancelled = sorted(id_ for id_, _event, _role in rows)
+    if cancelled:
+        # Their meetings at the venue are called off in this transaction (network area).
+        registrations_cancelled.send(current_app._get_current_object(), registration_ids=cancelled)
+    return cancelled
 
 
 def _free_seats(event_ids: list[int]) -> None:

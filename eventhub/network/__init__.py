@@ -1,6 +1,14 @@
 """Networking: the support-services directory, organisation profiles, the participant
-directory of an event and contact requests between participants."""
+directory of an event, contact requests and one-to-one meetings between participants."""
 
 from flask import Blueprint
 
 bp = Blueprint("network", __name__)
+
+
+@bp.record_once
+def _call_off_meetings_of_cancelled_registrations(state) -> None:
+    from eventhub.events.signals import registrations_cancelled
+    from eventhub.network.meetings import cancel_meetings_of
+
+    registrations_cancelled.connect(cancel_meetings_of, sender=state.app)

@@ -803,6 +803,54 @@ def cancel_meeting(meeting_id: int, by_registration_id: int) -> Meeting:
     return meeting
 
 
+def cancel_meetings_of(_app, registration_ids: Sequence[int]) -> int:
+    """The people's registrations were cancelled (inside the open write transaction): call
+    off their open requests and meetings as if they had cancelled them — slots and tables
+    go back, SEQUENCE rises, and for meetings that were on both people are mailed (an iCal
+    CANCEL when placed). Returns how many. Connected to
+    `events.signals.registrations_cancelled`."""
+    session = db.session
+    meetings = list(
+        session.scalars(
+            select(Meeting)
+            .where(
+                or_(
+                    Meeting.requester_id.in_(registration_ids),
+                    Meeting.partner_id.in_(registration_ids),
+                ),
+                Meeting.status.in_(OPEN_STATUSES),
+            )
+            .options(
+                joinedload(Meeting.requester),
+                joinedload(Meeting.partner),
+                joinedload(Meeting.table),
+            )
+            .order_by(Meeting.id)
+        )
+    )
+    if not meetings:
+        return 0
+    ids = [m.id for m in meetings]
+    session.execute(
+        delete(MeetingBooking)
+        .where(MeetingBooking.meeting_id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
+    now = utcnow()
+    events = {}
+    for meeting in meetings:
+        was = meeting.status
+        meeting.status = "cancelled"
+        meeting.cancelled_at = now
+        meeting.sequence += 1
+        if was == "accepted":
+            event = events.get(meeting.event_id) or session.get(Event, meeting.event_id)
+            events[meeting.event_id] = event
+            queue_meeting_cancelled(event, meeting, meeting.table.name if meeting.table else None)
+    session.flush()
+    return len(meetings)
+
+
 def set_unavailable(registration_id: int, slot_starts: Sequence[dt.datetime]) -> list[dt.datetime]:
     """Replace the slots the person is not available in; refused for a slot in which they
     have a meeting. Returns the stored slot starts in time order."""

@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
 from eventhub.database import write_transaction
+from eventhub.events.registration import cancel_registrations
 from eventhub.extensions import db
 from eventhub.models.network import Meeting, MeetingBooking, MeetingTable, MeetingUnavailable
 from eventhub.network import meetings
@@ -621,3 +622,47 @@ def test_crossing_requests_at_the_same_moment_make_one(app, meeting_event, perso
     errors = run_together(app, job, len(pairs))
     assert [getattr(e, "reason", repr(e)) for e in errors] == ["pending"] * 5, errors
     assert len(committed(Meeting, event_id=event_id)) == 1
+
+
+def test_cancelling_a_registration_calls_off_its_meetings(
+    meeting_event, person, make_registration, client, outbox
+):
+    """Anna cancels her registration on her private page: her placed meeting is called off
+    (slot and table free again, both mailed an iCal CANCEL), her open request withdrawn;
+    meetings between other people stay."""
+    event = meeting_event(tables=["1"])
+    anna, anna_token = make_registration(event, first_name="Anna")
+    anna.directory_visibility = "participants"
+    db.session.commit()
+    bernd, carl, dora, emil = (person(event) for _ in range(4))
+    placed, _ = request_meeting(anna.id, bernd.id)
+    accept_meeting(placed.id, bernd.id, at(WINTER, 11))
+    asked, _ = request_meeting(anna.id, carl.id)
+    others, _ = request_meeting(dora.id, emil.id)
+    accept_meeting(others.id, emil.id, at(WINTER, 11, 20))
+
+    page = client.post(f"/r/{anna_token}/cancel")
+    assert page.status_code == 303
+    statuses = {m.id: m.status for m in committed(Meeting)}
+    assert statuses == {placed.id: "cancelled", asked.id: "cancelled", others.id: "accepted"}
+    assert [b.meeting_id for b in committed(MeetingBooking)] == [others.id] * 2
+    rows = outbox(kind="meeting_cancelled")
+    assert {r.recipient for r in rows} == {anna.email, bernd.email}
+    cancel_cal = parse_ics(outbox.parse(rows[0]).get_body(("calendar",)).get_content().encode())
+    [cancel_event] = vevents(cancel_cal)
+    assert cancel_event["UID"] == f"meeting-{placed.uid}@eventhub"
+    assert cancel_event["SEQUENCE"] == 1 and str(cancel_cal["METHOD"]) == "CANCEL"
+    # The slot and the table are free again.
+    again, _ = request_meeting(bernd.id, carl.id)
+    assert accept_meeting(again.id, carl.id, at(WINTER, 11))[1].table_name == "1"
+
+
+def test_the_organisers_bulk_cancel_calls_off_meetings_too(meeting_event, person, outbox):
+    event = meeting_event()
+    anna, bernd, carl = (person(event) for _ in range(3))
+    meeting, _ = request_meeting(anna.id, bernd.id)
+    accept_meeting(meeting.id, bernd.id)
+    cancel_registrations(event.id, [anna.id, carl.id], notify=False)
+    assert [m.status for m in committed(Meeting)] == ["cancelled"]
+    assert committed(MeetingBooking) == []
+    assert {r.recipient for r in outbox(kind="meeting_cancelled")} == {anna.email, bernd.email}
