@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
@@ -17,6 +18,7 @@ from eventhub import demo
 from eventhub.database import write_transaction
 from eventhub.events.notifications import queue_event_change
 from eventhub.events.schema import EventRecord, describe_errors
+from eventhub.events.signals import event_cancelled
 from eventhub.extensions import db
 from eventhub.models import (
     MANAGING_ROLES,
@@ -300,6 +302,9 @@ def notify_attendees(event: Event) -> int:
     ).all()
     for registration in attendees:
         queue_event_change(event, registration)
+    if event.status == "cancelled":
+        # Its one-to-one meetings are called off too (network area, same transaction).
+        event_cancelled.send(current_app._get_current_object(), event_id=event.id)
     return len(attendees)
 
 

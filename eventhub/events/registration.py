@@ -553,7 +553,9 @@ def cancel_registrations(event_id: int, registration_ids: list[int], *, notify: 
         )
         cancelled: list[int] = []
         for start in range(0, len(wanted), CANCEL_CHUNK):
-            cancelled += _cancel_confirmed(wanted[start : start + CANCEL_CHUNK], event_id=event_id)
+            cancelled += _cancel_confirmed(
+                wanted[start : start + CANCEL_CHUNK], event_id=event_id, notify=notify
+            )
         to_tell = [id_ for id_ in cancelled if id_ not in never_invited]
         if notify and to_tell:
             event = session.get(Event, event_id)
@@ -568,7 +570,9 @@ def cancel_registrations(event_id: int, registration_ids: list[int], *, notify: 
     return len(cancelled)
 
 
-def _cancel_confirmed(registration_ids: list[int], *, event_id: int | None = None) -> list[int]:
+def _cancel_confirmed(
+    registration_ids: list[int], *, event_id: int | None = None, notify: bool = True
+) -> list[int]:
     """Cancel those of the registrations still holding a seat (confirmed, or held unconfirmed)
     and free their seats (speakers hold none, so theirs free nothing); returns the ids
     cancelled. Call inside write_transaction().
@@ -601,7 +605,9 @@ def _cancel_confirmed(registration_ids: list[int], *, event_id: int | None = Non
     cancelled = sorted(id_ for id_, _event, _role in rows)
     if cancelled:
         # Their meetings at the venue are called off in this transaction (network area).
-        registrations_cancelled.send(current_app._get_current_object(), registration_ids=cancelled)
+        registrations_cancelled.send(
+            current_app._get_current_object(), registration_ids=cancelled, notify=notify
+        )
     return cancelled
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
@@ -308,6 +308,9 @@ class Meeting(db.Model):
     sequence: Mapped[int] = mapped_column(default=0)
     # Set up by the organisers (Kooperationsbörse), not requested by a participant.
     arranged: Mapped[bool] = mapped_column(default=False)
+    # The partner accepted the request themselves: only then may each see the other's
+    # address (not for meetings accepted automatically or arranged by the organisers).
+    addresses_shared: Mapped[bool] = mapped_column(default=False, server_default=false())
     # sha256 of the token in the partner's answer link (the raw token is only ever in the
     # request mail): people who never open their private link answer from the mail.
     answer_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -319,6 +322,12 @@ class Meeting(db.Model):
     requester: Mapped[Registration] = relationship(foreign_keys=[requester_id])
     partner: Mapped[Registration] = relationship(foreign_keys=[partner_id])
     table: Mapped[MeetingTable | None] = relationship()
+
+    @property
+    def shares_addresses(self) -> bool:
+        """Whether each may see the other's address: only while the meeting is on and the
+        partner accepted the request themselves."""
+        return self.status == "accepted" and self.addresses_shared and not self.arranged
 
 
 class MeetingBooking(db.Model):

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -33,13 +33,14 @@ from eventhub.network.meetings import (
     MeetingRefused,
     MeetingSetup,
     Slot,
-    _check_open,
-    _is_active,
-    _lock_people,
-    _meeting_count,
     cancel_meeting,
+    check_open,
     clean_note,
+    is_active,
+    lock_people,
+    meeting_count,
     meeting_setup,
+    write_placement,
 )
 
 # Why an organiser's action was refused, and the HTTP status a page answers with; reasons
@@ -186,27 +187,7 @@ def _put(
         raise MeetingAdminRefused("table_busy")
     try:
         with session.begin_nested():
-            session.execute(
-                delete(MeetingBooking)
-                .where(MeetingBooking.meeting_id == meeting.id)
-                .execution_options(synchronize_session=False)
-            )
-            session.execute(
-                update(Meeting)
-                .where(Meeting.id == meeting.id, Meeting.status == "accepted")
-                .values(
-                    slot_start=slot.start,
-                    slot_end=slot.end,
-                    table_id=table.id,
-                    sequence=Meeting.sequence + (1 if bump_sequence else 0),
-                )
-                .execution_options(synchronize_session=False)
-            )
-            session.add_all(
-                MeetingBooking(meeting_id=meeting.id, registration_id=p, slot_start=slot.start)
-                for p in pair
-            )
-            session.flush()
+            write_placement(meeting, slot, table.id, bump_sequence=bump_sequence)
     except IntegrityError as exc:
         raise MeetingAdminRefused("slot_taken") from exc
     session.refresh(meeting)
@@ -234,10 +215,10 @@ def arrange_meeting(
     if a_id == b_id:
         raise MeetingAdminRefused("same_person")
     with write_transaction() as session:
-        people = _lock_people(a_id, b_id)
+        people = lock_people(a_id, b_id)
         if not all(p is not None and p.event_id == event_id for p in people.values()):
             raise MeetingAdminRefused("not_participant")
-        if not all(_is_active(p) for p in people.values()):
+        if not all(is_active(p) for p in people.values()):
             raise MeetingAdminRefused("not_participant")
         setup = meeting_setup(event_id, lock=True)
         if not setup.enabled:
@@ -247,11 +228,11 @@ def arrange_meeting(
         if table is not None and slot is None:
             raise MeetingAdminRefused("slot_needed")
         try:
-            _check_open(a_id, b_id)
+            check_open(a_id, b_id)
         except MeetingRefused as exc:
             raise MeetingAdminRefused("pair_open") from exc
         for person_id in (a_id, b_id):
-            if _meeting_count(person_id) >= setup.settings.max_per_person:
+            if meeting_count(person_id) >= setup.settings.max_per_person:
                 raise MeetingAdminRefused("cap_person", people[person_id].full_name)
         now = utcnow()
         meeting = Meeting(
@@ -293,7 +274,7 @@ def move_meeting(
     the mail that it is on."""
     with write_transaction() as session:
         meeting = _meeting_of(event_id, meeting_id)
-        people = _lock_people(meeting.requester_id, meeting.partner_id)
+        people = lock_people(meeting.requester_id, meeting.partner_id)
         session.refresh(meeting)
         if meeting.status != "accepted":
             raise MeetingAdminRefused("not_accepted")

@@ -3,8 +3,9 @@ the partner (who asks — never their address), the placed meeting to both (slot
 the other's address, an iCal REQUEST), a move to both (an iCal REQUEST with the same UID
 and a higher SEQUENCE) and the cancellation to both (an iCal CANCEL).
 
-A meeting the organisers arranged reveals no address at all: neither person asked for
-the other, so mails and calendar entries name the other by name and organisation only."""
+Only a request the partner accepted themselves shares the two addresses; a meeting
+accepted automatically or arranged by the organisers reveals none, so mails and calendar
+entries name the other by name and organisation only."""
 
 from __future__ import annotations
 
@@ -53,12 +54,6 @@ def _preferred(event: Event, meeting: Meeting) -> list[tuple[dt.datetime, dt.dat
     return [(start, start + length) for start in starts]
 
 
-def _reveals_address(meeting: Meeting, reveal_address: bool | None) -> bool:
-    """Whether the other's address may appear: by default only when one of the two asked
-    for the meeting and the other accepted (not for meetings the organisers arranged)."""
-    return (not meeting.arranged) if reveal_address is None else reveal_address
-
-
 def _invite(
     event: Event, meeting: Meeting, reader, other, table_name, method: str, reveal: bool
 ) -> bytes:
@@ -93,31 +88,39 @@ def _invite(
     )
 
 
-def _pairs(meeting: Meeting):
+def pairs(meeting: Meeting):
+    """(reader, other) for each of the two people."""
     return ((meeting.requester, meeting.partner), (meeting.partner, meeting.requester))
 
 
-def queue_meeting_accepted(
+def mail_both(
     event: Event,
     meeting: Meeting,
     table_name: str | None,
     *,
-    reveal_address: bool | None = None,
+    kind: str,
+    subject,
+    method: str | None = None,
+    skip: set[int] = frozenset(),
 ) -> None:
-    """To both: the meeting is on — with the other's name and address (accepting reveals
-    them, as with contact requests; not for a meeting the organisers arranged, see
-    `_reveals_address`), and when placed the slot, table and an iCal REQUEST; otherwise
-    that the organisers will give it a slot."""
+    """One mail to each of the two, in the reader's language, from the template `kind`
+    (also the outbox kind); `subject(other)` words the subject. With `method` (REQUEST or
+    CANCEL) and a slot, an iCal invitation with the meeting's UID and SEQUENCE is attached.
+    Registrations in `skip` get none.
+
+    The other's address (text and iCal ATTENDEE) only for a meeting one of them asked for
+    and the other accepted (Meeting.addresses_shared): a meeting accepted automatically or
+    arranged by the organisers never reveals it."""
+    reveal = meeting.addresses_shared and not meeting.arranged
     placed = meeting.slot_start is not None
-    reveal = _reveals_address(meeting, reveal_address)
-    for reader, other in _pairs(meeting):
+    for reader, other in pairs(meeting):
+        if reader.id in skip:
+            continue
         message = participant_message(
             event,
             reader,
-            subject=lambda other=other: _(
-                "Meeting with %(name)s: %(title)s", name=other.full_name, title=event.title
-            ),
-            template="meeting_accepted",
+            subject=lambda other=other: subject(other),
+            template=kind,
             other=other,
             was_requester=reader.id == meeting.requester_id,
             placed=placed,
@@ -125,66 +128,58 @@ def queue_meeting_accepted(
             table_name=table_name,
             reveal=reveal,
         )
-        if placed:
-            invite = _invite(event, meeting, reader, other, table_name, "REQUEST", reveal)
-            attach_invite(message, invite, "REQUEST")
-        enqueue(message, kind="meeting_accepted", event_id=event.id, registration_id=reader.id)
+        if method and placed:
+            invite = _invite(event, meeting, reader, other, table_name, method, reveal)
+            attach_invite(message, invite, method)
+        enqueue(message, kind=kind, event_id=event.id, registration_id=reader.id)
 
 
-def queue_meeting_moved(
-    event: Event,
-    meeting: Meeting,
-    table_name: str,
-    *,
-    reveal_address: bool | None = None,
-) -> None:
+def queue_meeting_accepted(event: Event, meeting: Meeting, table_name: str | None) -> None:
+    """To both: the meeting is on — with the other's name (and address, see `mail_both`),
+    and when placed the slot, table and an iCal REQUEST; otherwise that the organisers
+    will give it a slot."""
+    mail_both(
+        event,
+        meeting,
+        table_name,
+        kind="meeting_accepted",
+        subject=lambda other: _(
+            "Meeting with %(name)s: %(title)s", name=other.full_name, title=event.title
+        ),
+        method="REQUEST",
+    )
+
+
+def queue_meeting_moved(event: Event, meeting: Meeting, table_name: str) -> None:
     """To both: the organisers gave the meeting a new slot or table — an iCal REQUEST with
     the same UID and the raised SEQUENCE replaces the entry in their calendars."""
-    reveal = _reveals_address(meeting, reveal_address)
-    for reader, other in _pairs(meeting):
-        message = participant_message(
-            event,
-            reader,
-            subject=lambda other=other: _(
-                "Meeting with %(name)s moved: %(title)s", name=other.full_name, title=event.title
-            ),
-            template="meeting_moved",
-            other=other,
-            meeting=meeting,
-            table_name=table_name,
-        )
-        invite = _invite(event, meeting, reader, other, table_name, "REQUEST", reveal)
-        attach_invite(message, invite, "REQUEST")
-        enqueue(message, kind="meeting_moved", event_id=event.id, registration_id=reader.id)
+    mail_both(
+        event,
+        meeting,
+        table_name,
+        kind="meeting_moved",
+        subject=lambda other: _(
+            "Meeting with %(name)s moved: %(title)s", name=other.full_name, title=event.title
+        ),
+        method="REQUEST",
+    )
 
 
 def queue_meeting_cancelled(
-    event: Event,
-    meeting: Meeting,
-    table_name: str | None,
-    *,
-    reveal_address: bool | None = None,
+    event: Event, meeting: Meeting, table_name: str | None, *, skip: set[int] = frozenset()
 ) -> None:
-    """To both: the meeting is off (an iCal CANCEL with the same UID and a higher
-    SEQUENCE when it had a slot)."""
-    placed = meeting.slot_start is not None
-    reveal = _reveals_address(meeting, reveal_address)
-    for reader, other in _pairs(meeting):
-        message = participant_message(
-            event,
-            reader,
-            subject=lambda other=other: _(
-                "Meeting with %(name)s cancelled: %(title)s",
-                name=other.full_name,
-                title=event.title,
-            ),
-            template="meeting_cancelled",
-            other=other,
-            placed=placed,
-            meeting=meeting,
-            table_name=table_name,
-        )
-        if placed:
-            invite = _invite(event, meeting, reader, other, table_name, "CANCEL", reveal)
-            attach_invite(message, invite, "CANCEL")
-        enqueue(message, kind="meeting_cancelled", event_id=event.id, registration_id=reader.id)
+    """To both (but those in `skip`): the meeting is off (an iCal CANCEL with the same UID
+    and a higher SEQUENCE when it had a slot)."""
+    mail_both(
+        event,
+        meeting,
+        table_name,
+        kind="meeting_cancelled",
+        subject=lambda other: _(
+            "Meeting with %(name)s cancelled: %(title)s",
+            name=other.full_name,
+            title=event.title,
+        ),
+        method="CANCEL",
+        skip=skip,
+    )

@@ -46,8 +46,9 @@ class MeetingEntry:
     @property
     def other_email(self) -> str | None:
         """The partner's address once the meeting was accepted between the two of them;
-        never for a meeting the organisers arranged (nobody agreed to share it)."""
-        if self.meeting.status == "accepted" and not self.meeting.arranged:
+        never for one accepted automatically or arranged by the organisers (nobody agreed to
+        share it)."""
+        if self.meeting.shares_addresses:
             return self.other.email
         return None
 
@@ -181,10 +182,11 @@ def parse_slot(value: str) -> dt.datetime:
     """A slot as the forms send it (slot_key: UTC ISO 8601), or MeetingRefused."""
     try:
         moment = dt.datetime.fromisoformat(value)
-    except (TypeError, ValueError) as exc:
+        if moment.tzinfo is None:
+            raise ValueError("naive")
+        moment.astimezone(dt.UTC)  # 0001-01-01T00:00+05:00 overflows
+    except (TypeError, ValueError, OverflowError) as exc:
         raise MeetingRefused("bad_slot") from exc
-    if moment.tzinfo is None:
-        raise MeetingRefused("bad_slot")
     return moment
 
 

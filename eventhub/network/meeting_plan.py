@@ -18,16 +18,23 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, union, update
+from sqlalchemy import or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from eventhub.database import write_transaction
 from eventhub.extensions import db
 from eventhub.models import Event, Registration
-from eventhub.models.network import Meeting, MeetingBooking, MeetingTable, MeetingUnavailable
+from eventhub.models.network import Meeting, MeetingTable, MeetingUnavailable
+from eventhub.network.meeting_mail import pairs
 from eventhub.network.meeting_plan_mail import queue_meeting_not_scheduled, queue_meeting_scheduled
-from eventhub.network.meetings import MeetingSetup, Slot, meeting_setup, slot_key
+from eventhub.network.meetings import (
+    MeetingSetup,
+    Slot,
+    meeting_setup,
+    slot_key,
+    write_placement,
+)
 from eventhub.network.scheduling import (
     MeetingRequest,
     PlacedMeeting,
@@ -106,7 +113,7 @@ def _people_of_accepted(event_id: int):
     ).subquery()
 
 
-def _lock_people(event_id: int) -> None:
+def lock_people(event_id: int) -> None:
     """Row-lock everyone in an accepted meeting of the event, in id order (as the service
     layer locks two people), so nobody accepts, marks a slot unavailable or is placed
     elsewhere while the plan is checked and written. SQLite: the write lock does this."""
@@ -243,7 +250,7 @@ def publish_plan(event_id: int, digest: str) -> PublishResult:
             setup = meeting_setup(event_id, lock=True)
             if not setup.enabled:
                 raise PlanRefused("disabled")
-            _lock_people(event_id)
+            lock_people(event_id)
             plan_input = read_plan_input(event_id)
             if plan_input.digest != digest:
                 raise PlanRefused("changed")
@@ -263,7 +270,7 @@ def publish_plan(event_id: int, digest: str) -> PublishResult:
             left_out: dict[int, tuple[Registration, list[tuple[Registration, Meeting]]]] = {}
             for request_id in plan.unplaced:
                 meeting = plan_input.meetings[request_id]
-                for reader, other in _pairs(meeting):
+                for reader, other in pairs(meeting):
                     left_out.setdefault(reader.id, (reader, []))[1].append((other, meeting))
             for reader, meetings in left_out.values():
                 queue_meeting_not_scheduled(event, reader, meetings)
@@ -276,32 +283,8 @@ def publish_plan(event_id: int, digest: str) -> PublishResult:
 def _write_placement(item: PlannedMeeting) -> None:
     """The meeting's slot and table (SEQUENCE up: a new invitation) and one booking per
     person, as accepting writes them: the database refuses a double booking."""
-    session = db.session
-    written = session.execute(
-        update(Meeting)
-        .where(
-            Meeting.id == item.meeting.id,
-            Meeting.status == "accepted",
-            Meeting.slot_start.is_(None),
-        )
-        .values(
-            slot_start=item.slot.start,
-            slot_end=item.slot.end,
-            table_id=item.table.id,
-            sequence=Meeting.sequence + 1,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if written != 1:  # pragma: no cover - the row locks keep it as read
-        raise PlanRefused("changed")
-    session.add_all(
-        MeetingBooking(meeting_id=item.meeting.id, registration_id=p, slot_start=item.slot.start)
-        for p in (item.meeting.requester_id, item.meeting.partner_id)
-    )
-
-
-def _pairs(meeting: Meeting):
-    return ((meeting.requester, meeting.partner), (meeting.partner, meeting.requester))
+    if not write_placement(item.meeting, item.slot, item.table.id, bump_sequence=True):
+        raise PlanRefused("changed")  # pragma: no cover - the row locks keep it as read
 
 
 def placed_meetings(event_id: int, registration_id: int | None = None) -> list[Meeting]:

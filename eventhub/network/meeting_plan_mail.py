@@ -8,36 +8,28 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from eventhub.mail.messages import attach_invite
 from eventhub.mail.outbox import enqueue
 from eventhub.models import Event, Registration
 from eventhub.models.network import Meeting
 from eventhub.network.contact_mail import participant_message
-from eventhub.network.meeting_mail import _invite, _pairs, _reveals_address
+from eventhub.network.meeting_mail import mail_both
 
 
 def queue_meeting_scheduled(event: Event, meeting: Meeting, table_name: str) -> None:
     """To both people of a meeting the plan placed: when, which table, with whom (the
     address only when they asked for the meeting themselves), and an iCal REQUEST."""
-    reveal = _reveals_address(meeting, None)
-    for reader, other in _pairs(meeting):
-        message = participant_message(
-            event,
-            reader,
-            subject=lambda other=other: _(
-                "Your meeting with %(name)s has a time: %(title)s",
-                name=other.full_name,
-                title=event.title,
-            ),
-            template="meeting_scheduled",
-            other=other,
-            meeting=meeting,
-            table_name=table_name,
-            show_address=reveal,
-        )
-        invite = _invite(event, meeting, reader, other, table_name, "REQUEST", reveal)
-        attach_invite(message, invite, "REQUEST")
-        enqueue(message, kind="meeting_scheduled", event_id=event.id, registration_id=reader.id)
+    mail_both(
+        event,
+        meeting,
+        table_name,
+        kind="meeting_scheduled",
+        subject=lambda other: _(
+            "Your meeting with %(name)s has a time: %(title)s",
+            name=other.full_name,
+            title=event.title,
+        ),
+        method="REQUEST",
+    )
 
 
 def queue_meeting_not_scheduled(

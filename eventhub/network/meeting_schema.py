@@ -30,9 +30,9 @@ def _preferred(meeting: Meeting, event: Event) -> list[str]:
 
 
 def reveals_addresses(meeting: Meeting) -> bool:
-    """Accepting a request shows each the other's address; a meeting the organisers
-    arranged never does (neither asked for it)."""
-    return meeting.status == "accepted" and not meeting.arranged
+    """Accepting a request shows each the other's address; a meeting accepted
+    automatically or arranged by the organisers never does (see Meeting.shares_addresses)."""
+    return meeting.shares_addresses
 
 
 def partner_json(meeting: Meeting, other: Registration) -> dict:

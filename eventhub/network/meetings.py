@@ -71,6 +71,7 @@ REFUSAL_STATUS = {
     "close_after_blocks": 422,
     "strands_table": 409,
     "strands_slot": 409,
+    "strands_disabled": 409,
     # requests and answers
     "disabled": 409,
     "self": 400,
@@ -90,6 +91,7 @@ REFUSAL_STATUS = {
     "slot_taken": 409,
     "unavailable": 409,
     "has_meeting": 409,
+    "decline_instead": 409,
 }
 
 
@@ -156,6 +158,10 @@ def refusal_message(reason: str, detail: str = "") -> str:
             "cancel it first.",
             time=detail,
         ),
+        "strands_disabled": _(
+            "Meetings have been agreed for this event: cancel them before switching meetings "
+            "off, so that everyone is told."
+        ),
         "disabled": _("This event does not offer one-to-one meetings."),
         "self": _("You cannot request a meeting with yourself."),
         "inactive": _(
@@ -183,6 +189,9 @@ def refusal_message(reason: str, detail: str = "") -> str:
             "choose another one."
         ),
         "unavailable": _("One of you is not available in this slot."),
+        "decline_instead": _(
+            "Only the person who asked can withdraw a request: please decline it instead."
+        ),
         "has_meeting": _(
             "You have a meeting in this slot: cancel it first if you are not available."
         ),
@@ -258,7 +267,10 @@ class MeetingSetup:
         return meeting_slots(self.settings, self.blocks) if self.settings else []
 
     def slot_at(self, start: dt.datetime) -> Slot | None:
-        start = _utc(start)
+        try:
+            start = _utc(start)
+        except OverflowError:  # e.g. 0001-01-01 with a positive offset: not a slot
+            return None
         return next((s for s in self.slots if s.start == start), None)
 
     @property
@@ -354,6 +366,8 @@ def configure_meetings(
             )
             .order_by(Meeting.slot_start)
         ).all()
+        if not enabled and (placed or _has_accepted(event_id)):
+            raise MeetingRefused("strands_disabled")
         for start, end, table_name in placed:
             if table_name not in names:
                 raise MeetingRefused("strands_table", table_name)
@@ -400,6 +414,17 @@ def configure_meetings(
             if mark.slot_start not in starts:
                 session.delete(mark)
     return meeting_setup(event_id)
+
+
+def _has_accepted(event_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Meeting.id)
+            .where(Meeting.event_id == event_id, Meeting.status == "accepted")
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _check_setup(
@@ -465,7 +490,7 @@ def clean_note(note: str | None) -> str:
     return text
 
 
-def _lock_people(*registration_ids: int) -> dict[int, Registration]:
+def lock_people(*registration_ids: int) -> dict[int, Registration]:
     """The people, re-read under their row locks, always in id order so two accepts
     that involve the same people cannot deadlock. FOR NO KEY UPDATE: the meeting's and
     bookings' foreign keys take key-share locks on the same rows (see contacts)."""
@@ -480,11 +505,11 @@ def _lock_people(*registration_ids: int) -> dict[int, Registration]:
     return people
 
 
-def _is_active(person: Registration | None) -> bool:
+def is_active(person: Registration | None) -> bool:
     return person is not None and person.status in NETWORKING_STATUSES
 
 
-def _meeting_count(registration_id: int) -> int:
+def meeting_count(registration_id: int) -> int:
     """Meetings that count against the cap: accepted ones, placed or waiting for a slot."""
     return db.session.scalar(
         select(func.count())
@@ -498,13 +523,13 @@ def _meeting_count(registration_id: int) -> int:
 
 def _check_caps(setup: MeetingSetup, me: int, other: int) -> None:
     cap = setup.settings.max_per_person
-    if _meeting_count(me) >= cap:
+    if meeting_count(me) >= cap:
         raise MeetingRefused("cap_you")
-    if _meeting_count(other) >= cap:
+    if meeting_count(other) >= cap:
         raise MeetingRefused("cap_other")
 
 
-def _check_open(requester_id: int, partner_id: int) -> None:
+def check_open(requester_id: int, partner_id: int) -> None:
     statuses = set(
         db.session.scalars(
             select(Meeting.status).where(
@@ -545,11 +570,11 @@ def request_meeting(
         raise MeetingRefused("self")
     try:
         with write_transaction() as session:
-            people = _lock_people(requester_id, partner_id)
+            people = lock_people(requester_id, partner_id)
             requester, partner = people[requester_id], people[partner_id]
             if requester is None:
                 raise MeetingRefused("unknown")
-            if not _is_active(requester):
+            if not is_active(requester):
                 raise MeetingRefused("inactive")
             if partner is None or not can_see(requester, partner):
                 raise MeetingRefused("not_visible")
@@ -565,13 +590,13 @@ def request_meeting(
                     raise MeetingRefused("bad_slot")
                 if slot_key(slot.start) not in preferred:
                     preferred.append(slot_key(slot.start))
-            _check_open(requester_id, partner_id)
+            check_open(requester_id, partner_id)
             automatic = not setup.settings.needs_acceptance
             # The partner answers from the mail's link, without their private link.
             token, token_hash = (None, None) if automatic else new_token()
             if automatic:
                 _check_caps(setup, requester_id, partner_id)
-            elif _meeting_count(requester_id) >= setup.settings.max_per_person:
+            elif meeting_count(requester_id) >= setup.settings.max_per_person:
                 raise MeetingRefused("cap_you")
             meeting = Meeting(
                 event_id=requester.event_id,
@@ -635,13 +660,13 @@ def accept_meeting(
         meeting = session.get(Meeting, meeting_id, populate_existing=True)
         if meeting is None or meeting.partner_id != partner_id:
             raise MeetingRefused("unknown")
-        people = _lock_people(meeting.requester_id, meeting.partner_id)
+        people = lock_people(meeting.requester_id, meeting.partner_id)
         session.refresh(meeting)
         if meeting.status == "expired":
             raise MeetingRefused("expired")
         if meeting.status != "requested":
             raise MeetingRefused("answered")
-        if not all(_is_active(p) for p in people.values()):
+        if not all(is_active(p) for p in people.values()):
             raise MeetingRefused("inactive")
         setup = meeting_setup(meeting.event_id, lock=True)
         if not setup.enabled:
@@ -654,7 +679,7 @@ def accept_meeting(
         claimed = session.execute(
             update(Meeting)
             .where(Meeting.id == meeting_id, Meeting.status == "requested")
-            .values(status="accepted", answered_at=utcnow())
+            .values(status="accepted", answered_at=utcnow(), addresses_shared=True)
             .execution_options(synchronize_session=False)
         ).rowcount
         if claimed != 1:  # pragma: no cover - the row locks make this the only answer
@@ -681,22 +706,49 @@ def _place(meeting: Meeting, setup: MeetingSetup, wanted: dt.datetime | None) ->
         slot, table = candidate
         try:
             with session.begin_nested():
-                session.execute(
-                    update(Meeting)
-                    .where(Meeting.id == meeting.id, Meeting.status == "accepted")
-                    .values(slot_start=slot.start, slot_end=slot.end, table_id=table.id)
-                    .execution_options(synchronize_session=False)
-                )
-                session.add_all(
-                    MeetingBooking(meeting_id=meeting.id, registration_id=p, slot_start=slot.start)
-                    for p in people
-                )
-                session.flush()
+                write_placement(meeting, slot, table.id)
         except IntegrityError:
             continue
         session.refresh(meeting)
         return Placement(True, slot.start, slot.end, table.name)
     return Placement(placed=False)
+
+
+def write_placement(
+    meeting: Meeting, slot: Slot, table_id: int, *, bump_sequence: bool = False
+) -> bool:
+    """Write where an accepted meeting takes place, inside the open write transaction: its
+    slot and table, and one booking per person (replacing the meeting's old bookings);
+    with `bump_sequence` SEQUENCE rises (a moved meeting's invitation replaces the old).
+    The one place that writes a placement — accepting, the organisers' arranging and
+    moving, and the published plan all come here. The database refuses a double booking
+    (one booking per person and slot, one placed meeting per table and slot) with an
+    IntegrityError at the flush: callers run it in a savepoint or roll back. False if the
+    meeting is no longer accepted."""
+    session = db.session
+    session.execute(
+        delete(MeetingBooking)
+        .where(MeetingBooking.meeting_id == meeting.id)
+        .execution_options(synchronize_session=False)
+    )
+    written = session.execute(
+        update(Meeting)
+        .where(Meeting.id == meeting.id, Meeting.status == "accepted")
+        .values(
+            slot_start=slot.start,
+            slot_end=slot.end,
+            table_id=table_id,
+            sequence=Meeting.sequence + (1 if bump_sequence else 0),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if written:
+        session.add_all(
+            MeetingBooking(meeting_id=meeting.id, registration_id=p, slot_start=slot.start)
+            for p in (meeting.requester_id, meeting.partner_id)
+        )
+    session.flush()
+    return written == 1
 
 
 def _first_candidate(
@@ -772,91 +824,128 @@ def decline_meeting(meeting_id: int, partner_id: int) -> Meeting:
     return meeting
 
 
+def _call_off(meeting_ids: Sequence[int]) -> tuple[list[int], list[int]]:
+    """Cancel those of the meetings that are still open, inside the open write transaction,
+    each exactly once even when two call it off at the same moment (conditional UPDATEs):
+    SEQUENCE rises, the bookings go (slot and table are free again).
+    Returns the ids called off, and those of them that had been accepted (their people
+    are to be told)."""
+    session = db.session
+    now = utcnow()
+    called_off: dict[str, list[int]] = {}
+    for was in OPEN_STATUSES:
+        called_off[was] = list(
+            session.scalars(
+                update(Meeting)
+                .where(Meeting.id.in_(meeting_ids), Meeting.status == was)
+                .values(
+                    status="cancelled",
+                    cancelled_at=now,
+                    sequence=Meeting.sequence + 1,
+                )
+                .returning(Meeting.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+    done = [id_ for ids in called_off.values() for id_ in ids]
+    if done:
+        session.execute(
+            delete(MeetingBooking)
+            .where(MeetingBooking.meeting_id.in_(done))
+            .execution_options(synchronize_session=False)
+        )
+    return done, called_off["accepted"]
+
+
+def _tell_called_off(meeting_ids: Sequence[int], *, skip: Iterable[int] = ()) -> None:
+    """Mail both people of each called-off meeting (an iCal CANCEL where it had a slot),
+    except the registrations in `skip`: one query for the meetings."""
+    if not meeting_ids:
+        return
+    meetings = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.id.in_(meeting_ids))
+        .options(
+            joinedload(Meeting.requester), joinedload(Meeting.partner), joinedload(Meeting.table)
+        )
+        .order_by(Meeting.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    events: dict[int, Event] = {}
+    for meeting in meetings:
+        if meeting.event_id not in events:
+            events[meeting.event_id] = db.session.get(Event, meeting.event_id)
+        queue_meeting_cancelled(
+            events[meeting.event_id],
+            meeting,
+            meeting.table.name if meeting.table else None,
+            skip=set(skip),
+        )
+
+
 def cancel_meeting(meeting_id: int, by_registration_id: int) -> Meeting:
-    """Either side calls a request or meeting off: its bookings go, so slot and table are
-    free again; SEQUENCE rises; both are mailed (with an iCal CANCEL when it was placed)
-    if it had been accepted. The slot and table stay on the record for the CANCEL."""
+    """Either side calls a meeting off, or the requester withdraws a request (the person
+    asked declines it instead): its bookings go, so slot and table are free again;
+    SEQUENCE rises; both are mailed (with an iCal CANCEL when it was placed) if it had
+    been accepted. The slot and table stay on the record for the CANCEL."""
     with write_transaction() as session:
         meeting = session.get(Meeting, meeting_id, populate_existing=True)
         if meeting is None or by_registration_id not in (meeting.requester_id, meeting.partner_id):
             raise MeetingRefused("unknown")
-        was = meeting.status
-        cancelled = session.execute(
-            update(Meeting)
-            .where(Meeting.id == meeting_id, Meeting.status.in_(OPEN_STATUSES))
-            .values(status="cancelled", cancelled_at=utcnow(), sequence=Meeting.sequence + 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if cancelled != 1:
-            session.refresh(meeting)
-            raise MeetingRefused("expired" if meeting.status == "expired" else "answered")
-        session.execute(
-            delete(MeetingBooking)
-            .where(MeetingBooking.meeting_id == meeting_id)
-            .execution_options(synchronize_session=False)
-        )
+        if meeting.status == "requested" and by_registration_id == meeting.partner_id:
+            raise MeetingRefused("decline_instead")
+        done, accepted = _call_off([meeting_id])
         session.refresh(meeting)
-        if was == "accepted":
-            event = session.get(Event, meeting.event_id)
-            table = session.get(MeetingTable, meeting.table_id) if meeting.table_id else None
-            queue_meeting_cancelled(event, meeting, table.name if table else None)
+        if not done:
+            raise MeetingRefused("expired" if meeting.status == "expired" else "answered")
+        _tell_called_off(accepted)
     return meeting
 
 
-def cancel_meetings_of(_app, registration_ids: Sequence[int]) -> int:
+def cancel_meetings_of(_app, registration_ids: Sequence[int], notify: bool = True) -> int:
     """The people's registrations were cancelled (inside the open write transaction): call
     off their open requests and meetings as if they had cancelled them — slots and tables
-    go back, SEQUENCE rises, and for meetings that were on both people are mailed (an iCal
-    CANCEL when placed). Returns how many. Connected to
-    `events.signals.registrations_cancelled`."""
-    session = db.session
-    meetings = list(
-        session.scalars(
-            select(Meeting)
-            .where(
+    go back, SEQUENCE rises, and for meetings that were on the other person is mailed (an
+    iCal CANCEL when placed), the cancelled person too when `notify`. Returns how many.
+    Connected to `events.signals.registrations_cancelled`."""
+    ids = list(
+        db.session.scalars(
+            select(Meeting.id).where(
                 or_(
                     Meeting.requester_id.in_(registration_ids),
                     Meeting.partner_id.in_(registration_ids),
                 ),
                 Meeting.status.in_(OPEN_STATUSES),
             )
-            .options(
-                joinedload(Meeting.requester),
-                joinedload(Meeting.partner),
-                joinedload(Meeting.table),
-            )
-            .order_by(Meeting.id)
         )
     )
-    if not meetings:
-        return 0
-    ids = [m.id for m in meetings]
-    session.execute(
-        delete(MeetingBooking)
-        .where(MeetingBooking.meeting_id.in_(ids))
-        .execution_options(synchronize_session=False)
+    _done, accepted = _call_off(ids) if ids else ([], [])
+    _tell_called_off(accepted, skip=() if notify else registration_ids)
+    return len(ids)
+
+
+def cancel_meetings_of_event(_app, event_id: int) -> int:
+    """The event was cancelled (inside the open write transaction): every open request and
+    meeting of it is called off, the people of accepted ones mailed an iCal CANCEL.
+    Connected to `events.signals.event_cancelled`."""
+    ids = list(
+        db.session.scalars(
+            select(Meeting.id).where(
+                Meeting.event_id == event_id, Meeting.status.in_(OPEN_STATUSES)
+            )
+        )
     )
-    now = utcnow()
-    events = {}
-    for meeting in meetings:
-        was = meeting.status
-        meeting.status = "cancelled"
-        meeting.cancelled_at = now
-        meeting.sequence += 1
-        if was == "accepted":
-            event = events.get(meeting.event_id) or session.get(Event, meeting.event_id)
-            events[meeting.event_id] = event
-            queue_meeting_cancelled(event, meeting, meeting.table.name if meeting.table else None)
-    session.flush()
-    return len(meetings)
+    _done, accepted = _call_off(ids) if ids else ([], [])
+    _tell_called_off(accepted)
+    return len(ids)
 
 
 def set_unavailable(registration_id: int, slot_starts: Sequence[dt.datetime]) -> list[dt.datetime]:
     """Replace the slots the person is not available in; refused for a slot in which they
     have a meeting. Returns the stored slot starts in time order."""
     with write_transaction() as session:
-        person = _lock_people(registration_id)[registration_id]
-        if not _is_active(person):
+        person = lock_people(registration_id)[registration_id]
+        if not is_active(person):
             raise MeetingRefused("inactive")
         setup = meeting_setup(person.event_id, lock=True)
         if not setup.enabled:

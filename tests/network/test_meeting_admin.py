@@ -447,7 +447,7 @@ def remove_the_move_guard(monkeypatch) -> None:
     monkeypatch.setattr(
         meeting_admin, "write_transaction", functools.partial(write_transaction, immediate=False)
     )
-    monkeypatch.setattr(meeting_admin, "_lock_people", unlocked)
+    monkeypatch.setattr(meeting_admin, "lock_people", unlocked)
     monkeypatch.setattr(meeting_admin, "_put", put_unguarded)
 
 

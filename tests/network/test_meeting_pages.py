@@ -296,6 +296,11 @@ def test_unavailable_slots_are_saved_and_respected(client, world, outbox):
     assert checked == [key(WINTER, 11), key(WINTER, 11, 20)]
     db.session.rollback()
     assert len(db.session.scalars(select(MeetingUnavailable)).all()) == 2
+    # A time that overflows when turned into UTC is refused like any other non-slot.
+    response = client.post(
+        f"/r/{bernd_token}/meetings", data={"unavailable": ["0001-01-01T00:00:00+05:00"]}
+    )
+    assert response.status_code == 422
 
     ask(client, anna_token, bernd.id)
     link = answer_link(outbox)
@@ -357,12 +362,13 @@ def test_requests_to_oneself_unlisted_people_and_other_events_are_refused(
         ({"preferred": [key(WINTER, 12)]}, 422, "Gesprächs-Zeitfenster"),
         ({"preferred": ["morgen früh"]}, 422, "Gesprächs-Zeitfenster"),
         ({"preferred": ["2027-01-20T11:00"]}, 422, "Gesprächs-Zeitfenster"),
+        ({"preferred": ["0001-01-01T00:00:00+05:00"]}, 422, "Gesprächs-Zeitfenster"),
         ({"note": "x" * 501}, 422, "höchstens 500 Zeichen"),
         # Refused before any form sees them (eventhub/request_guard.py).
         ({"note": "Hallo\x07"}, 400, "Steuerzeichen"),
         ({"note": "Hallo \u202eevil"}, 400, "Steuerzeichen"),
     ],
-    ids=["between-slots", "after-block", "junk", "naive", "too-long", "bell", "bidi"],
+    ids=["between-slots", "after-block", "junk", "naive", "overflow", "too-long", "bell", "bidi"],
 )
 def test_bad_requests_get_a_german_message(client, world, outbox, fields, status, german):
     event, people = world()
@@ -420,7 +426,7 @@ def test_a_bad_slot_in_an_answer_is_refused(client, world, outbox):
     event, people = world()
     ask(client, people["anna"][1], people["bernd"][0].id)
     link = answer_link(outbox)
-    for value in (key(WINTER, 11, 5), "quatsch"):
+    for value in (key(WINTER, 11, 5), "quatsch", "0001-01-01T00:00:00+05:00"):
         response = client.post(link, data={"answer": "accept", "slot": value})
         assert response.status_code == 422
         assert "Gesprächs-Zeitfenster" in html.unescape(response.get_data(as_text=True))

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from eventhub.database import write_transaction
 from eventhub.events.registration import cancel_registrations
 from eventhub.extensions import db
+from eventhub.manage.event_editing import set_status
 from eventhub.models.network import Meeting, MeetingBooking, MeetingTable, MeetingUnavailable
 from eventhub.network import meetings
 from eventhub.network.meetings import (
@@ -136,6 +137,12 @@ def test_setup_refuses_to_strand_a_placed_meeting(meeting_event, person):
         "strands_slot", configure_meetings, event.id, **setup_values(WINTER, break_minutes=0)
     )
     assert "11:20" in message
+    # Switching meetings off would leave it on people's calendars with nobody able to
+    # cancel it: refused until it is cancelled.
+    message = refusal(
+        "strands_disabled", configure_meetings, event.id, **setup_values(WINTER, enabled=False)
+    )
+    assert "Sagen Sie sie ab, bevor Sie die Einzelgespräche ausschalten" in message
     # A change that keeps its table and slot is fine (tables renamed around it, cap raised).
     configure_meetings(event.id, **setup_values(WINTER, tables=["5", "1"], max_per_person=9))
     db.session.rollback()
@@ -281,6 +288,35 @@ def test_without_acceptance_a_request_is_placed_at_once(meeting_event, person, o
     assert outbox(kind="meeting_request") == []
     assert len(outbox(kind="meeting_accepted")) == 2
     refusal("arranged", request_meeting, bernd.id, anna.id)
+
+
+def test_a_meeting_accepted_automatically_shares_no_address(
+    meeting_event, make_registration, outbox, client
+):
+    """Bernd never accepted anything: neither mails, calendar entries, pages nor JSON give
+    either address to the other; a request Bernd accepts himself does."""
+    event = meeting_event(needs_acceptance=False)
+    people = {}
+    for name in ("anna", "bernd"):
+        registration, token = make_registration(event, email=f"{name}@example.org")
+        registration.directory_visibility = "participants"
+        db.session.commit()
+        people[name] = (registration, token)
+    (anna, anna_token), (bernd, bernd_token) = people["anna"], people["bernd"]
+    meeting, _placement = request_meeting(anna.id, bernd.id)
+    for row in outbox(kind="meeting_accepted"):
+        other = "bernd@example.org" if row.recipient == anna.email else "anna@example.org"
+        assert other not in row.message.decode(), row.recipient
+    for token, other in ((anna_token, bernd.email), (bernd_token, anna.email)):
+        for url in (f"/r/{token}/meetings", f"/api/v1/participant/{token}/meetings"):
+            response = client.get(url)
+            assert response.status_code == 200 and other not in response.get_data(as_text=True)
+    # The control: accepted by the partner, the addresses are shared.
+    configure_meetings(event.id, **setup_values(WINTER, needs_acceptance=True))
+    cancel_meeting(meeting.id, anna.id)
+    asked, _ = request_meeting(anna.id, bernd.id)
+    accept_meeting(asked.id, bernd.id)
+    assert bernd.email in client.get(f"/r/{anna_token}/meetings").get_data(as_text=True)
 
 
 def test_decline_and_answers_only_once(meeting_event, person):
@@ -557,7 +593,7 @@ def remove_the_booking_guard(monkeypatch) -> None:
     monkeypatch.setattr(
         meetings, "write_transaction", functools.partial(write_transaction, immediate=False)
     )
-    monkeypatch.setattr(meetings, "_lock_people", unlocked)
+    monkeypatch.setattr(meetings, "lock_people", unlocked)
     monkeypatch.setattr(meetings, "_place", place_unguarded)
 
 
@@ -658,11 +694,39 @@ def test_cancelling_a_registration_calls_off_its_meetings(
 
 
 def test_the_organisers_bulk_cancel_calls_off_meetings_too(meeting_event, person, outbox):
+    """A bulk cancel without notice mails only the partners of the cancelled people."""
     event = meeting_event()
     anna, bernd, carl = (person(event) for _ in range(3))
     meeting, _ = request_meeting(anna.id, bernd.id)
     accept_meeting(meeting.id, bernd.id)
+    # Without notice to the cancelled people: only Bernd, whose meeting is off, is told.
     cancel_registrations(event.id, [anna.id, carl.id], notify=False)
     assert [m.status for m in committed(Meeting)] == ["cancelled"]
     assert committed(MeetingBooking) == []
-    assert {r.recipient for r in outbox(kind="meeting_cancelled")} == {anna.email, bernd.email}
+    assert [r.recipient for r in outbox(kind="meeting_cancelled")] == [bernd.email]
+
+
+def test_cancelling_the_event_calls_off_its_meetings(meeting_event, person, outbox):
+    event = meeting_event()
+    anna, bernd, carl, dora = (person(event) for _ in range(4))
+    placed, _ = request_meeting(anna.id, bernd.id)
+    accept_meeting(placed.id, bernd.id)
+    asked, _ = request_meeting(carl.id, dora.id)
+    set_status(event.id, "cancelled")
+    assert {m.status for m in committed(Meeting)} == {"cancelled"}
+    assert committed(MeetingBooking) == []
+    rows = outbox(kind="meeting_cancelled")
+    assert {r.recipient for r in rows} == {anna.email, bernd.email}
+    cancel_cal = parse_ics(outbox.parse(rows[0]).get_body(("calendar",)).get_content().encode())
+    assert str(cancel_cal["METHOD"]) == "CANCEL"
+    assert vevents(cancel_cal)[0]["UID"] == f"meeting-{placed.uid}@eventhub"
+
+
+def test_the_person_asked_declines_rather_than_withdraws(meeting_event, person):
+    event = meeting_event()
+    anna, bernd = person(event), person(event)
+    meeting, _ = request_meeting(anna.id, bernd.id)
+    message = refusal("decline_instead", cancel_meeting, meeting.id, bernd.id)
+    assert "lehnen Sie sie stattdessen ab" in message
+    assert committed(Meeting, id=meeting.id)[0].status == "requested"
+    assert decline_meeting(meeting.id, bernd.id).status == "declined"

@@ -3,13 +3,9 @@ requests and contacts, and the page behind the link in a request's mail."""
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import (
     abort,
-    current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -18,9 +14,6 @@ from flask import (
 from flask_babel import gettext as _
 
 from eventhub.errors import abort_with
-from eventhub.events.registration import registration_by_token
-from eventhub.extensions import limiter
-from eventhub.models import Registration
 from eventhub.network import bp
 from eventhub.network.contact_forms import ContactActionForm, ContactRequestForm
 from eventhub.network.contacts import (
@@ -36,31 +29,10 @@ from eventhub.network.contacts import (
     send_contact_request,
     unblock,
 )
+from eventhub.network.views.personal import limit_posts_per_link, participant, personal
 from eventhub.network.visibility import NETWORKING_STATUSES
 
-
-def _contact_limit() -> str:
-    return current_app.config["NETWORK_CONTACT_RATELIMIT"]
-
-
-def _link_key() -> str:
-    """Count per private link, not per client address: a venue's attendees often share one
-    address (its Wi-Fi), and one person's clicks must not use up everyone's limit."""
-    token = (request.view_args or {}).get("token", "")
-    return "contact:" + hashlib.sha256(token.encode()).hexdigest()
-
-
-_limit_posts = limiter.limit(_contact_limit, key_func=_link_key, methods=["POST"])
-
-
-def _personal(body, status: int = 200):
-    response = make_response(body, status)
-    response.headers["Cache-Control"] = "private, no-store"  # names, messages, addresses
-    return response
-
-
-def _participant(token: str) -> Registration:
-    return registration_by_token(token) or abort(404)
+_limit_posts = limit_posts_per_link("contact")
 
 
 @bp.route("/r/<token:token>/network/contact/<id:person>", methods=["GET", "POST"])
@@ -68,7 +40,7 @@ def _participant(token: str) -> Registration:
 def new_contact_request(token: str, person: int):
     """The card of someone in the directory (name, organisation, role) and a message to
     them; sending goes to the requests page."""
-    viewer = _participant(token)
+    viewer = participant(token)
     if viewer.id == person:
         abort_with(400, _("You cannot send a contact request to yourself."))
     if viewer.status not in NETWORKING_STATUSES:
@@ -99,7 +71,7 @@ def new_contact_request(token: str, person: int):
                 return redirect(url_for("network.my_contacts", token=token), 303)
         else:
             status = 422
-    return _personal(
+    return personal(
         render_template(
             "network/contact_request.html",
             viewer=viewer,
@@ -117,8 +89,8 @@ def new_contact_request(token: str, person: int):
 def my_contacts(token: str):
     """Requests to me (to answer), mine (with their status), my contacts with their
     addresses, and the people I blocked."""
-    viewer = _participant(token)
-    return _personal(
+    viewer = participant(token)
+    return personal(
         render_template(
             "network/my_contacts.html",
             viewer=viewer,
@@ -152,7 +124,7 @@ def _chosen_answer() -> str:
 @_limit_posts
 def answer_my_request(token: str, request_id: int):
     """Accept, decline or block from the requests page."""
-    viewer = _participant(token)
+    viewer = participant(token)
     if not ContactActionForm().validate_on_submit():
         abort(400)
     answer = _chosen_answer()
@@ -170,7 +142,7 @@ def answer_my_request(token: str, request_id: int):
 @bp.post("/r/<token:token>/network/blocked/<id:person>")
 @_limit_posts
 def unblock_person(token: str, person: int):
-    viewer = _participant(token)
+    viewer = participant(token)
     if not ContactActionForm().validate_on_submit():
         abort(400)
     if unblock(viewer.id, person):
@@ -200,7 +172,7 @@ def answer_request(token: str):
         flash(ANSWERED[answer](), "success")
         return redirect(url_for("network.answer_request", token=token), 303)
     suggested = request.args.get("answer")
-    return _personal(
+    return personal(
         render_template(
             "network/answer_request.html",
             contact=contact,

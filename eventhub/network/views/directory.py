@@ -3,11 +3,10 @@ visibility, "Wir bieten / Wir suchen" profile, the directory, suggestions, servi
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from eventhub.errors import abort_with
-from eventhub.events.registration import registration_by_token
 from eventhub.models import SERVICE_CATEGORIES
 from eventhub.network import bp
 from eventhub.network.contacts import in_contact_with
@@ -24,12 +23,13 @@ from eventhub.network.directory import (
 from eventhub.network.forms import VISIBILITY_HINTS, ProfileForm, VisibilityForm
 from eventhub.network.meeting_pages import MeetingsOffered, meetings_offered
 from eventhub.network.taxonomy import category_name
+from eventhub.network.views.personal import participant, personal
 from eventhub.network.visibility import NETWORKING_STATUSES
 
 
 @bp.route("/r/<token:token>/network", methods=["GET", "POST"])
 def my_network(token: str):
-    registration = registration_by_token(token) or abort(404)
+    registration = participant(token)
     participating = registration.status in NETWORKING_STATUSES
     mine = own_profile(registration.id) if participating else None
     visibility_form = profile_form = None
@@ -75,7 +75,7 @@ def my_network(token: str):
             },
         )
     people = directory_for(registration) if participating else []
-    response = make_response(
+    return personal(
         render_template(
             "network/my_network.html",
             registration=registration,
@@ -100,8 +100,6 @@ def my_network(token: str):
         ),
         status,
     )
-    response.headers["Cache-Control"] = "private, no-store"  # a personal page
-    return response
 
 
 def card_words() -> dict:

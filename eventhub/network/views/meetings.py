@@ -5,13 +5,9 @@ answer link in a request's mail, for people who never open their private link.""
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import (
     abort,
-    current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -20,8 +16,6 @@ from flask import (
 from flask_babel import gettext as _
 
 from eventhub.errors import abort_with
-from eventhub.events.registration import registration_by_token
-from eventhub.extensions import limiter
 from eventhub.i18n import event_period
 from eventhub.models import Registration
 from eventhub.network import bp
@@ -55,6 +49,7 @@ from eventhub.network.meetings import (
     slot_key,
 )
 from eventhub.network.views.directory import not_participating_message
+from eventhub.network.views.personal import limit_posts_per_link, participant, personal
 from eventhub.network.visibility import NETWORKING_STATUSES
 
 # The private registration page (events area) links to the meetings only where the event
@@ -62,25 +57,7 @@ from eventhub.network.visibility import NETWORKING_STATUSES
 bp.add_app_template_global(meetings_offered, "meetings_offered")
 
 
-def _link_key() -> str:
-    """Count per link, not per client address (a venue's Wi-Fi is shared)."""
-    token = (request.view_args or {}).get("token", "")
-    return "meeting:" + hashlib.sha256(token.encode()).hexdigest()
-
-
-_limit_posts = limiter.limit(
-    lambda: current_app.config["NETWORK_CONTACT_RATELIMIT"], key_func=_link_key, methods=["POST"]
-)
-
-
-def _personal(body, status: int = 200):
-    response = make_response(body, status)
-    response.headers["Cache-Control"] = "private, no-store"  # names, notes, addresses
-    return response
-
-
-def _participant(token: str) -> Registration:
-    return registration_by_token(token) or abort(404)
+_limit_posts = limit_posts_per_link("meeting")
 
 
 def _taking_part(registration: Registration) -> None:
@@ -118,7 +95,7 @@ def placement_message(placement: Placement, timezone: str) -> str:
 @_limit_posts
 def my_meetings(token: str):
     """Requests to me and from me, my meetings, and (POST) the slots I am not available."""
-    viewer = _participant(token)
+    viewer = participant(token)
     participating = viewer.status in NETWORKING_STATUSES
     overview = meeting_overview(viewer)
     if not overview.setup.enabled:
@@ -137,7 +114,7 @@ def my_meetings(token: str):
         else:
             flash(_("Your unavailable times have been saved."), "success")
             return redirect(url_for("network.my_meetings", token=token), 303)
-    return _personal(
+    return personal(
         render_template(
             "network/meetings.html",
             viewer=viewer,
@@ -160,7 +137,7 @@ def my_meetings(token: str):
 @bp.post("/r/<token:token>/meetings/<id:meeting_id>/accept")
 @_limit_posts
 def accept_my_meeting(token: str, meeting_id: int):
-    viewer = _participant(token)
+    viewer = participant(token)
     form = MeetingAnswerForm()
     if not form.validate_on_submit():
         abort(400)
@@ -175,7 +152,7 @@ def accept_my_meeting(token: str, meeting_id: int):
 @bp.post("/r/<token:token>/meetings/<id:meeting_id>/decline")
 @_limit_posts
 def decline_my_meeting(token: str, meeting_id: int):
-    viewer = _participant(token)
+    viewer = participant(token)
     if not MeetingActionForm().validate_on_submit():
         abort(400)
     try:
@@ -191,7 +168,7 @@ def decline_my_meeting(token: str, meeting_id: int):
 def cancel_my_meeting(token: str, meeting_id: int):
     """Withdraw my request, or call off a meeting (either side): slot and table are free
     again."""
-    viewer = _participant(token)
+    viewer = participant(token)
     if not MeetingActionForm().validate_on_submit():
         abort(400)
     try:
@@ -210,7 +187,7 @@ def cancel_my_meeting(token: str, meeting_id: int):
 def request_meeting_page(token: str, person: int):
     """A person of the directory (name, organisation, role), a note and the times that
     suit me; sending goes to my meetings page."""
-    viewer = _participant(token)
+    viewer = participant(token)
     if viewer.id == person:
         abort_with(400, refusal_message("self"))
     _taking_part(viewer)
@@ -248,7 +225,7 @@ def request_meeting_page(token: str, person: int):
                 return redirect(url_for("network.my_meetings", token=token), 303)
         else:
             status = 422
-    return _personal(
+    return personal(
         render_template(
             "network/request_meeting.html",
             viewer=viewer,
@@ -268,8 +245,8 @@ def request_meeting_page(token: str, person: int):
 @bp.get("/r/<token:token>/agenda")
 def my_agenda(token: str):
     """The event's programme and my meetings in time order, printable."""
-    viewer = _participant(token)
-    return _personal(
+    viewer = participant(token)
+    return personal(
         render_template(
             "network/agenda.html",
             viewer=viewer,
@@ -321,12 +298,12 @@ def answer_meeting(token: str):
                 _refused(exc)
             refusal, status = exc.message, exc.status
         else:
-            return _personal(
+            return personal(
                 render_template(
                     "network/answer_meeting.html", event=event, meeting=meeting, done=message
                 )
             )
-    return _personal(
+    return personal(
         render_template(
             "network/answer_meeting.html",
             event=event,
