@@ -113,7 +113,7 @@ def _people_of_accepted(event_id: int):
     ).subquery()
 
 
-def lock_people(event_id: int) -> None:
+def _lock_people_with_accepted_meetings(event_id: int) -> None:
     """Row-lock everyone in an accepted meeting of the event, in id order (as the service
     layer locks two people), so nobody accepts, marks a slot unavailable or is placed
     elsewhere while the plan is checked and written. SQLite: the write lock does this."""
@@ -250,7 +250,7 @@ def publish_plan(event_id: int, digest: str) -> PublishResult:
             setup = meeting_setup(event_id, lock=True)
             if not setup.enabled:
                 raise PlanRefused("disabled")
-            lock_people(event_id)
+            _lock_people_with_accepted_meetings(event_id)
             plan_input = read_plan_input(event_id)
             if plan_input.digest != digest:
                 raise PlanRefused("changed")
@@ -262,9 +262,14 @@ def publish_plan(event_id: int, digest: str) -> PublishResult:
                 _write_placement(item)
             session.flush()
             event = session.get(Event, event_id)
+            # The placed meetings as written (slot, table, SEQUENCE), read back in one query.
+            session.scalars(
+                select(Meeting)
+                .where(Meeting.id.in_([item.meeting.id for item in planned]))
+                .execution_options(populate_existing=True)
+            ).all()
             mailed: set[int] = set()
             for item in planned:
-                session.refresh(item.meeting)
                 queue_meeting_scheduled(event, item.meeting, item.table.name)
                 mailed.update((item.meeting.requester_id, item.meeting.partner_id))
             left_out: dict[int, tuple[Registration, list[tuple[Registration, Meeting]]]] = {}

@@ -330,7 +330,7 @@ def remove_the_plan_guard(monkeypatch) -> None:
     monkeypatch.setattr(
         meeting_plan, "write_transaction", functools.partial(write_transaction, immediate=False)
     )
-    monkeypatch.setattr(meeting_plan, "lock_people", lambda event_id: None)
+    monkeypatch.setattr(meeting_plan, "_lock_people_with_accepted_meetings", lambda event_id: None)
     monkeypatch.setattr(meeting_plan, "_write_placement", unguarded)
 
 
