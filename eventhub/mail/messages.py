@@ -4,9 +4,10 @@ calendar invitations and inline images. Pure: takes data, returns the message.""
 from __future__ import annotations
 
 import io
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP, SMTPUTF8
+from email.policy import SMTPUTF8, EmailPolicy
 from email.utils import formatdate
 
 import segno
@@ -15,6 +16,31 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from eventhub.text import single_line
+
+
+class _SubjectSafePolicy(EmailPolicy):
+    """SMTP line endings, and non-ASCII subjects encoded by email.header.Header: CPython's
+    own folding drops the space where it breaks a line between two encoded words (a
+    subject "… Leipzig gewinnt ausländische Fachkräfte" arrives as "… gewinntausländische
+    …"), while Header's encoded words carry their spaces. SMTPUTF8 mails need no
+    encoded words and keep the standard folding."""
+
+    def _encodes(self, name: str, value) -> bool:
+        return name.lower() == "subject" and not self.utf8 and not str(value).isascii()
+
+    def fold(self, name, value):
+        if self._encodes(name, value):
+            encoded = Header(str(value), "utf-8", header_name=name).encode(linesep=self.linesep)
+            return f"{name}: {encoded}{self.linesep}"
+        return super().fold(name, value)
+
+    def fold_binary(self, name, value):
+        if self._encodes(name, value):
+            return self.fold(name, value).encode("ascii")
+        return super().fold_binary(name, value)
+
+
+SMTP = _SubjectSafePolicy(linesep="\r\n")
 
 
 def compose(
