@@ -19,13 +19,27 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from eventhub.events.forms import TOO_LONG, email_field, line_field, name_field, options
 from eventhub.i18n import event_period
 from eventhub.manage.event_editing import EventError, local_to_aware
 from eventhub.manage.forms import BoundedIntegerField
-from eventhub.network.meetings import NOTE_MAX_LENGTH, MeetingSetup, slot_key
+from eventhub.network.meetings import (
+    BREAK_MINUTES_MAX,
+    NOTE_MAX_LENGTH,
+    SLOT_MINUTES_MAX,
+    SLOT_MINUTES_MIN,
+    MeetingSetup,
+    slot_key,
+)
 
 BLOCK_ROWS = 3  # empty rows offered below the blocks already set up
 BLOCK_MAX = 20
@@ -33,15 +47,76 @@ TABLES_MAX = 200
 CLOSE_PAIR = _l("Please give both the date and the time, or neither.")
 OUT_OF_RANGE = _l("Please enter a date within the event.")
 NONEXISTENT = _l("This time does not exist on that day (clocks change).")
+BAD_DATE = _l("Please enter a valid date.")
+BAD_TIME = _l("Please enter a valid time, such as 14:30.")
+SLOT_RANGE = _l(
+    "A meeting slot lasts between %(min)d and %(max)d minutes.",
+    min=SLOT_MINUTES_MIN,
+    max=SLOT_MINUTES_MAX,
+)
+BREAK_RANGE = _l(
+    "The break between slots lasts between 0 and %(max)d minutes.", max=BREAK_MINUTES_MAX
+)
+CAP_RANGE = _l("Please enter a whole number of meetings, at least 1.")
+TABLES_RANGE = _l("Please enter a number of tables from 1 to %(max)d.", max=TABLES_MAX)
+
+
+class _Worded:
+    """A field that refuses unreadable input with its own translated message: WTForms'
+    messages are English in nested forms ("Not a valid time value." even at the top) and
+    do not name the range a number must lie in."""
+
+    def __init__(self, *args, invalid, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.invalid = invalid
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(self.invalid)) from None
+
+    def pre_validate(self, form) -> None:
+        # Something unreadable was entered: said once (a range check would repeat it). An
+        # empty entry goes on to Optional or InputRequired, which word it themselves.
+        if self.process_errors and self.raw_data and self.raw_data[0].strip():
+            raise StopValidation()
+
+
+class WordedDateField(_Worded, DateField):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, invalid=BAD_DATE, **kwargs)
+
+
+class WordedTimeField(_Worded, TimeField):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, invalid=BAD_TIME, **kwargs)
+
+
+class RangedIntegerField(_Worded, BoundedIntegerField):
+    pass
+
+
+def ranged_field(label, message, minimum: int, maximum: int | None = None, **kwargs):
+    """A whole number in a range; too many digits, anything else or a number outside is
+    answered with `message`, which names the range."""
+    validators = kwargs.pop("validators", [])
+    return RangedIntegerField(
+        label,
+        invalid=message,
+        validators=[*validators, NumberRange(min=minimum, max=maximum, message=message)],
+        **kwargs,
+    )
 
 
 class BlockForm(Form):
     """One meeting block: a day and a start and end time in the event's zone; an empty row
     is skipped."""
 
-    day = DateField(_l("Date"), validators=[Optional()])
-    starts = TimeField(_l("From"), validators=[Optional()])
-    ends = TimeField(_l("To"), validators=[Optional()])
+    day = WordedDateField(_l("Date"), validators=[Optional()])
+    starts = WordedTimeField(_l("From"), validators=[Optional()])
+    ends = WordedTimeField(_l("To"), validators=[Optional()])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -57,22 +132,30 @@ class MeetingSetupForm(FlaskForm):
     blocks = FieldList(
         FormField(BlockForm), label=_l("Meeting blocks"), min_entries=1, max_entries=BLOCK_MAX
     )
-    slot_minutes = BoundedIntegerField(
+    slot_minutes = ranged_field(
         _l("Slot length (minutes)"),
+        SLOT_RANGE,
+        SLOT_MINUTES_MIN,
+        SLOT_MINUTES_MAX,
         description=_l("Between 10 and 60 minutes."),
         max_digits=4,
         validators=[InputRequired(_l("Please enter the slot length."))],
         default=15,
     )
-    break_minutes = BoundedIntegerField(
+    break_minutes = ranged_field(
         _l("Break between slots (minutes)"),
+        BREAK_RANGE,
+        0,
+        BREAK_MINUTES_MAX,
         max_digits=4,
         validators=[Optional()],
         default=0,
     )
-    max_per_person = BoundedIntegerField(
+    max_per_person = ranged_field(
         _l("Meetings per person at most"),
-        max_digits=4,
+        CAP_RANGE,
+        1,
+        max_digits=9,
         validators=[InputRequired(_l("Please enter how many meetings a person may have."))],
         default=6,
     )
@@ -81,17 +164,20 @@ class MeetingSetupForm(FlaskForm):
         description=_l("Unticked: a request is accepted and given a slot at once."),
         default=True,
     )
-    close_day = DateField(_l("Requests close on (date)"), validators=[Optional()])
-    close_time = TimeField(
+    close_day = WordedDateField(_l("Requests close on (date)"), validators=[Optional()])
+    close_time = WordedTimeField(
         _l("Requests close at (time)"),
         description=_l("Empty: when the first meeting block starts."),
         validators=[Optional()],
     )
-    table_count = BoundedIntegerField(
+    table_count = ranged_field(
         _l("Number of tables"),
+        TABLES_RANGE,
+        1,
+        TABLES_MAX,
         description=_l('Gives tables "1" to the number entered.'),
         max_digits=4,
-        validators=[Optional(), NumberRange(min=1, max=TABLES_MAX)],
+        validators=[Optional()],
     )
     table_names = TextAreaField(
         _l("Or: names of tables or rooms, one per line"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 
 from eventhub.i18n import event_date, event_period, event_time
 from eventhub.manage.exports import ELLIPSIS, FONT, FONT_DIR, _clean, _needs_shaping
@@ -26,6 +26,11 @@ PLAN_TABLE_COLUMN = 40.0
 PLAN_MAX_SLOTS = 8
 PLAN_ROW_MIN, PLAN_ROW_MAX = 13.0, 20.0
 PLAN_HEAD = 9.0
+# Table names: wrapped in sizes down to this (a name of 50 characters fits a table cell),
+# lines 1.15 times the font size; PT is one point in mm.
+NAME_MIN_SIZE = 6.0
+LINE_SPACING = 1.15
+PT = 25.4 / 72
 # Personal schedule, A4 portrait.
 SCHEDULE_COLUMNS = (38.0, 40.0, 108.0)  # time, table, partner: 210 - 2 * 12
 SCHEDULE_ROW = 15.0
@@ -43,7 +48,8 @@ def schedules_filename(event: Event, person: Registration | None = None) -> str:
 
 
 class _Sheet(FPDF):
-    """Unicode fonts, shaping only where a script needs it, text cut to fit its cell."""
+    """Unicode fonts, shaping only where a script needs it, text cut to fit its cell
+    (table names wrapped or made smaller instead)."""
 
     def __init__(self, event: Event, orientation: str) -> None:
         super().__init__(orientation=orientation, unit="mm", format="A4")
@@ -72,15 +78,29 @@ class _Sheet(FPDF):
             text = text[:-1]
         return self.shaped(text.rstrip() + ELLIPSIS)
 
-    def big(self, text: str, width: float, size: float) -> str:
-        """Bold text as large as `size` allows in the width, smaller (down to 10 pt) rather
-        than cut: table names must be readable from afar."""
+    def name_box(
+        self, text: str, x: float, y: float, width: float, height: float, size: float
+    ) -> None:
+        """A table's whole name, bold and centred in the box, never cut: on one line as
+        large as `size` allows (down to 10 pt: readable from afar), else wrapped over
+        lines in the largest size that fits, down to NAME_MIN_SIZE."""
         text = self.shaped(_clean(text))
-        self.set_font(FONT, "B", size)
-        while size > 10 and self.get_string_width(text) > width - 2 * self.c_margin:
-            size -= 1
+        size = float(size)
+        while True:
             self.set_font(FONT, "B", size)
-        return self.fit(text, width)
+            line = size * PT * LINE_SPACING
+            lines = len(self._lines(text, width, line))
+            on_one_line = lines == 1 and line <= height
+            wrapped = size <= 10 and lines * line <= height
+            if on_one_line or wrapped or size <= NAME_MIN_SIZE:
+                break
+            size = max(NAME_MIN_SIZE, size - 0.5)
+        self.set_xy(x, y + max(0.0, (height - lines * line) / 2))
+        self.multi_cell(width, line, text, align="C")
+        self.rect(x, y, width, height)
+
+    def _lines(self, text: str, width: float, line: float) -> list[str]:
+        return self.multi_cell(width, line, text, dry_run=True, output=MethodReturnValue.LINES)
 
     def footer(self) -> None:
         self.set_y(-MARGIN)
@@ -144,8 +164,7 @@ def _plan_grid(pdf: _Sheet, event: Event, columns, tables, at, height: float) ->
     names = 9.0 if height >= 15 else 7.5
     for table in tables:
         y = pdf.get_y()
-        name = pdf.big(table.name, PLAN_TABLE_COLUMN, big)
-        pdf.cell(PLAN_TABLE_COLUMN, height, name, border=1, align="C")
+        pdf.name_box(table.name, pdf.l_margin, y, PLAN_TABLE_COLUMN, height, big)
         for index, slot in enumerate(columns):
             x = pdf.l_margin + PLAN_TABLE_COLUMN + index * width
             pdf.rect(x, y, width, height)
@@ -222,9 +241,8 @@ def _schedule_table(pdf: _Sheet, event: Event, person, meetings, several_days: b
             when = f"{event_date(meeting.slot_start, event.timezone, 'short')} {when}"
         pdf.set_font(FONT, "", 10)
         pdf.cell(time_w, SCHEDULE_ROW, pdf.fit(when, time_w), border=1)
-        name = pdf.big(meeting.table.name, table_w, 18)
-        pdf.cell(table_w, SCHEDULE_ROW, name, border=1, align="C")
-        x = pdf.get_x()
+        pdf.name_box(meeting.table.name, pdf.l_margin + time_w, y, table_w, SCHEDULE_ROW, 18)
+        x = pdf.l_margin + time_w + table_w
         pdf.rect(x, y, partner_w, SCHEDULE_ROW)
         pdf.set_font(FONT, "B", 10)
         pdf.set_xy(x, y + 1.5)

@@ -59,6 +59,7 @@ ADMIN_REFUSAL_STATUS = {
     "slot_taken": 409,
     "not_accepted": 409,
     "not_placed": 409,
+    "not_started": 409,
     "same_place": 409,
     "not_open": 409,
 }
@@ -102,6 +103,7 @@ def admin_refusal_message(reason: str, name: str = "") -> str:
         ),
         "not_accepted": _("Only accepted meetings can be given a slot or marked as held."),
         "not_placed": _("Only meetings with a slot and a table can be marked as held."),
+        "not_started": _("A meeting can be marked as held only once its slot has started."),
         "same_place": _("The meeting already takes place in this slot at this table."),
         "not_open": _("This meeting has already been cancelled, declined or has expired."),
     }[reason]
@@ -310,15 +312,19 @@ def cancel_by_organiser(event_id: int, meeting_id: int) -> Meeting:
 
 
 def mark_held(event_id: int, meeting_id: int, held: bool) -> Meeting:
-    """Check-in for meetings: mark a placed, accepted meeting as held (or undo it)."""
+    """Check-in for meetings: mark a placed, accepted meeting as held once its slot has
+    started (or undo it, at any time)."""
     with write_transaction():
         meeting = _meeting_of(event_id, meeting_id)
         if meeting.status != "accepted":
             raise MeetingAdminRefused("not_accepted")
         if meeting.slot_start is None:
             raise MeetingAdminRefused("not_placed")
+        now = utcnow()
+        if held and now < meeting.slot_start:
+            raise MeetingAdminRefused("not_started")
         if held and meeting.held_at is None:
-            meeting.held_at = utcnow()
+            meeting.held_at = now
         elif not held:
             meeting.held_at = None
     return meeting

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from eventhub.extensions import db
@@ -88,7 +89,8 @@ def test_setup_page_saves_and_shows_the_set_up(organiser_client, my_event):
         data={**SETUP_FORM, "table_count": "", "table_names": "Raum Ruhr\nRaum Emscher\n"},
     )
     assert renamed.status_code == 303
-    assert "Tisch Raum Emscher" in page_text(organiser_client.get(url(my_event)))
+    overview = page_text(organiser_client.get(url(my_event)))
+    assert '<th scope="col">Raum Emscher</th>' in overview and "Tisch Raum" not in overview
 
 
 @pytest.mark.parametrize(
@@ -113,6 +115,58 @@ def test_setup_refusals_are_4xx_with_the_reason(
     response = organiser_client.post(url(my_event, "/setup"), data={**SETUP_FORM, **changes})
     assert response.status_code == status
     assert german in page_text(response)
+
+
+@pytest.mark.parametrize(
+    ("changes", "german"),
+    [
+        ({"blocks-1-day": "junk"}, "Bitte geben Sie ein gültiges Datum ein."),
+        ({"blocks-1-starts": "25:00"}, "Bitte geben Sie eine gültige Uhrzeit ein"),
+        ({"close_day": "2027-01-20", "close_time": "25:00"}, "gültige Uhrzeit"),
+        ({"close_day": "20.1.", "close_time": "10:00"}, "gültiges Datum"),
+        ({"table_count": "100000"}, "Anzahl von Tischen zwischen 1 und 200"),
+        ({"table_count": "0"}, "Anzahl von Tischen zwischen 1 und 200"),
+        ({"break_minutes": "9999999"}, "zwischen 0 und 60 Minuten"),
+        ({"break_minutes": "61"}, "zwischen 0 und 60 Minuten"),
+        ({"slot_minutes": "99999"}, "zwischen 10 und 60 Minuten"),
+        ({"max_per_person": "0"}, "mindestens 1"),
+        ({"max_per_person": "viele"}, "mindestens 1"),
+    ],
+)
+def test_setup_form_errors_are_german_and_name_the_range(
+    organiser_client, my_event, changes, german
+):
+    response = organiser_client.post(url(my_event, "/setup"), data={**SETUP_FORM, **changes})
+    assert response.status_code == 422
+    text = page_text(response)
+    assert german in text
+    assert "Not a valid" not in text and "Keine gültige" not in text
+
+
+def test_overview_shows_when_requests_close_with_the_zone(organiser_client, my_event):
+    data = {**SETUP_FORM, "close_day": "2027-01-20", "close_time": "10:30"}
+    assert organiser_client.post(url(my_event, "/setup"), data=data).status_code == 303
+    assert "Anfragen schließen: 20.01.27, 10:30 MEZ." in page_text(
+        organiser_client.get(url(my_event))
+    )
+    english = page_text(organiser_client.get(url(my_event, "?lang=en")))
+    assert re.search(r"Requests close: 1/20/27, 10:30\sAM CET\.", english)
+
+
+def test_numbered_tables_read_table_n_named_ones_as_they_are(organiser_client, my_event, people):
+    configure_meetings(my_event.id, **setup_values(WINTER, tables=["Tisch mit ü", "12"]))
+    numbered = arrange_meeting(
+        my_event.id, people[0].id, people[1].id, at(WINTER, 11), table_id(my_event, "12")
+    )
+    named = arrange_meeting(
+        my_event.id, people[2].id, people[3].id, at(WINTER, 11), table_id(my_event, "Tisch mit ü")
+    )
+    grid = page_text(organiser_client.get(url(my_event)))
+    assert '<th scope="col">Tisch mit ü</th>' in grid and '<th scope="col">Tisch 12</th>' in grid
+    assert "Tisch Tisch" not in grid
+    assert "Tisch 12" in page_text(organiser_client.get(url(my_event, f"/{numbered.id}/move")))
+    moved = page_text(organiser_client.get(url(my_event, f"/{named.id}/move")))
+    assert "Tisch mit ü" in moved and "Tisch Tisch" not in moved
 
 
 def test_setup_refuses_to_strand_a_placed_meeting(organiser_client, my_event, people):
@@ -148,10 +202,20 @@ def test_arrange_move_held_and_cancel_through_the_pages(organiser_client, my_eve
     meeting = db.session.scalar(select(Meeting).where(Meeting.requester_id == anna.id))
     assert {r.recipient for r in outbox(kind="meeting_accepted")} == {anna.email, bernd.email}
 
-    held = organiser_client.post(url(my_event, f"/{meeting.id}/held"), data={"held": "1"})
-    assert held.status_code == 303
-    assert "stattgefunden" in page_text(organiser_client.get(url(my_event)))
-    organiser_client.post(url(my_event, f"/{meeting.id}/held"), data={"held": "0"})
+    held_url = url(my_event, f"/{meeting.id}/held")
+    early = organiser_client.post(held_url, data={"held": "1"})  # today: long before 11:20
+    assert early.status_code == 409 and "erst" in page_text(early)
+    for junk in ({"held": "ja"}, {"held": ""}, {}):
+        assert organiser_client.post(held_url, data=junk).status_code == 400
+    db.session.rollback()
+    assert db.session.get(Meeting, meeting.id).held_at is None
+    with time_machine.travel(at(WINTER, 11, 20), tick=False):
+        log_in(organiser_client, "orga@ihk.example")  # the session of today has expired
+        held = organiser_client.post(held_url, data={"held": "1"})
+        assert held.status_code == 303
+        assert "stattgefunden" in page_text(organiser_client.get(url(my_event)))
+    log_in(organiser_client, "orga@ihk.example")
+    assert organiser_client.post(held_url, data={"held": "0"}).status_code == 303
     db.session.rollback()
     assert db.session.get(Meeting, meeting.id).held_at is None
 
@@ -245,8 +309,13 @@ def test_speakers_take_no_seat_and_are_marked(organiser_client, my_event, outbox
     assert url(my_event) in event_page
     twice = organiser_client.post(url(my_event, "/speakers"), data=data)
     assert twice.status_code == 409
+    assert "Diese Adresse ist bereits für die Veranstaltung angemeldet" in page_text(twice)
+    assert "Falls es Ihre ist" not in page_text(twice)
     invalid = organiser_client.post(url(my_event, "/speakers"), data={**data, "email": "nein"})
     assert invalid.status_code == 422 and "gültige E-Mail-Adresse" in page_text(invalid)
+    english = organiser_client.post(url(my_event, "/speakers?lang=en"), data=data)
+    assert english.status_code == 409
+    assert "This address is already registered for the event" in page_text(english)
 
 
 def test_pages_answer_in_english_too(organiser_client, my_event):

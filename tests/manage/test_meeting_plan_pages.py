@@ -9,11 +9,12 @@ import re
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from eventhub.database import write_transaction
 from eventhub.extensions import db
-from eventhub.models.network import Meeting
+from eventhub.models.network import Meeting, MeetingTable
+from eventhub.network.meeting_admin import arrange_meeting
 from eventhub.network.meetings import (
     accept_meeting,
     cancel_meeting,
@@ -238,3 +239,36 @@ def test_a_big_block_continues_on_further_pages(organiser_client, make_event):
     text = "\n".join(pages)
     assert all(f"{name}\n" in text for name in tables[:24])
     assert "12:50–13:00" in text and "11:00–11:10" in text
+
+
+# Fifty characters each, the most a table name may have; they differ only at the end.
+LONG_NAMES = [
+    "Raum Goethe – Erdgeschoss links, hinten (Halle B1)",
+    "Raum Goethe – Erdgeschoss links, hinten (Halle B2)",
+]
+
+
+def joined(*pages: str) -> str:
+    """The text of all pages with lines joined: wrapped names read as one."""
+    return " ".join(" ".join(pages).split())
+
+
+def test_long_table_names_are_printed_whole(organiser_client, make_event, make_registration):
+    event = make_event(starts=at(WINTER, 10), hosts=hosted_by("ihk-nrw"))
+    configure_meetings(event.id, **setup_values(WINTER, tables=[*LONG_NAMES, "7"]))
+    anna, bernd, carla, dirk = (
+        make_registration(event, first_name=name)[0] for name in ("Anna", "Bernd", "Carla", "Dirk")
+    )
+    tables = {
+        t.name: t.id
+        for t in db.session.scalars(select(MeetingTable).where(MeetingTable.event_id == event.id))
+    }
+    arrange_meeting(event.id, anna.id, bernd.id, at(WINTER, 11), tables[LONG_NAMES[0]])
+    arrange_meeting(event.id, carla.id, dirk.id, at(WINTER, 11), tables[LONG_NAMES[1]])
+    base = f"/manage/events/{event.slug}/meetings"
+    plan = pdf_pages(organiser_client.get(f"{base}/table-plan.pdf"))
+    assert all(name in joined(*plan) for name in LONG_NAMES)
+    assert "\n7\n" in plan[0]  # a short name stays on one line
+    schedules = pdf_pages(organiser_client.get(f"{base}/schedules.pdf"))
+    assert len(schedules) == 4
+    assert LONG_NAMES[0] in joined(schedules[0]) and LONG_NAMES[1] in joined(schedules[2])

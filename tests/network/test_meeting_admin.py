@@ -9,6 +9,7 @@ import functools
 import time
 
 import pytest
+import time_machine
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
@@ -254,8 +255,14 @@ def test_mark_held_and_undo(meeting_event, person):
     event = meeting_event()
     anna, bernd, carl, dora = (person(event) for _ in range(4))
     meeting = arrange_meeting(event.id, anna.id, bernd.id, at(WINTER, 11))
-    assert mark_held(event.id, meeting.id, True).held_at is not None
-    assert mark_held(event.id, meeting.id, False).held_at is None
+    with time_machine.travel(at(WINTER, 10, 59), tick=False):
+        early = refused("not_started", mark_held, event.id, meeting.id, True)
+        assert "erst" in early and "begonnen" in early
+        assert db.session.get(Meeting, meeting.id).held_at is None
+    with time_machine.travel(at(WINTER, 11), tick=False):
+        assert mark_held(event.id, meeting.id, True).held_at == at(WINTER, 11)
+    with time_machine.travel(at(WINTER, 10), tick=False):  # undoing needs no clock
+        assert mark_held(event.id, meeting.id, False).held_at is None
     unplaced = arrange_meeting(event.id, carl.id, dora.id)
     assert "Zeitfenster und Tisch" in refused("not_placed", mark_held, event.id, unplaced.id, True)
     requested, _ = request_meeting(anna.id, carl.id)

@@ -4,11 +4,14 @@ meeting partners. Rules live in network/meeting_admin.py and network/meetings.py
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from eventhub.access import event_or_404
 from eventhub.events.registration import RegistrationRefused
+from eventhub.i18n import event_date, event_period, event_time
 from eventhub.labels import refusal_message
 from eventhub.manage import bp
 from eventhub.manage.forms import ActionForm
@@ -33,15 +36,24 @@ from eventhub.network.meetings import MeetingRefused, configure_meetings
 from eventhub.network.meetings import meeting_setup as setup_of
 
 
+def event_moment(moment: dt.datetime, timezone: str) -> str:
+    """A date and time with the zone, as event_period writes it: '07.07.27, 18:05 MESZ'."""
+    zone = event_period(moment, moment, timezone).rsplit(" ", 1)[-1]
+    return f"{event_date(moment, timezone, 'short')}, {event_time(moment, timezone)} {zone}"
+
+
 def _overview_url(slug: str) -> str:
     return url_for("manage.meetings", slug=slug)
 
 
 def _overview(event, refusal: MeetingRefused | None = None):
+    grid = meeting_grid(event.id)
+    closes = grid.setup.requests_close_at
     return render_template(
         "manage/meetings.html",
         event=event,
-        grid=meeting_grid(event.id),
+        grid=grid,
+        requests_close=closes and event_moment(closes, event.timezone),
         action_form=ActionForm(),
         refusal=refusal,
     ), (refusal.status if refusal else 200)
@@ -149,9 +161,9 @@ def meeting_cancel(slug: str, meeting_id: int):
 def meeting_held(slug: str, meeting_id: int):
     event = event_or_404(slug)
     meeting = _meeting_or_404(event, meeting_id)
-    if not ActionForm().validate_on_submit():
+    if not ActionForm().validate_on_submit() or request.form.get("held") not in ("1", "0"):
         abort(400)
-    held = request.form.get("held") == "1"
+    held = request.form["held"] == "1"
     try:
         mark_held(event.id, meeting.id, held)
     except MeetingRefused as exc:
@@ -184,7 +196,14 @@ def meeting_speakers(slug: str):
                     form.language.data,
                 )
             except RegistrationRefused as exc:
-                flash(refusal_message(exc.reason), "error")
+                # The organisers see the event's registrations anyway, and no mail goes
+                # out for a manual entry: the neutral wording of the public form is wrong.
+                flash(
+                    _("This address is already registered for the event.")
+                    if exc.reason == "duplicate"
+                    else refusal_message(exc.reason),
+                    "error",
+                )
                 status = 409
             else:
                 name = f"{form.first_name.data} {form.last_name.data}"
