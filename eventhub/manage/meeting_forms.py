@@ -361,3 +361,13 @@ class SpeakerForm(FlaskForm):
     language = SelectField(
         _l("Language of the mails"), choices=options([("de", "Deutsch"), ("en", "English")])
     )
+    # Speakers are listed for every confirmed participant: that needs their agreement,
+    # which the organisers obtain (they can hide themselves on their networking page).
+    listed = BooleanField(
+        _l("The speaker agrees to be listed in the participant directory as a meeting partner"),
+        description=_l(
+            "Name, organisation and role are shown to the event's confirmed participants, "
+            "never the email address. The speaker can hide on their own networking page."
+        ),
+        validators=[InputRequired(_l("Please confirm that the speaker agrees to be listed."))],
+    )

@@ -295,6 +295,15 @@ def test_speakers_take_no_seat_and_are_marked(organiser_client, my_event, outbox
         "affiliation": "Agentur für Arbeit",
         "language": "de",
     }
+    # Without the speaker's agreement to be listed, nobody is added.
+    unlisted = organiser_client.post(url(my_event, "/speakers"), data=data)
+    assert unlisted.status_code == 422
+    assert "dass die Referentin oder der Referent einverstanden ist" in page_text(unlisted)
+    db.session.rollback()
+    assert (
+        db.session.scalar(select(Registration).where(Registration.email == data["email"])) is None
+    )
+    data["listed"] = "y"
     added = organiser_client.post(url(my_event, "/speakers"), data=data)
     assert added.status_code == 303
     listing = page_text(organiser_client.get(url(my_event, "/speakers")))
