@@ -33,7 +33,12 @@ from eventhub.network.meetings import (
 )
 from tests.conftest import run_together
 from tests.ical import parse_ics, vevents
-from tests.network.meeting_data import WINTER, at, setup_values
+from tests.network.meeting_data import (
+    WINTER,
+    at,
+    check_meetings_in_database,
+    setup_values,
+)
 
 SLOTS = [at(WINTER, 11), at(WINTER, 11, 20), at(WINTER, 11, 40)]
 
@@ -61,40 +66,6 @@ def waiting(anna, bernd, preferred=()):
     assert not placement.placed
     set_unavailable(anna.id, before)
     return accepted
-
-
-def check_plan_in_database(event_id: int) -> list[Meeting]:
-    """An independent checker reading the database: nobody twice in a slot, one meeting per
-    table and slot, nobody in a slot they marked unavailable, nobody over the cap, one
-    booking per person of each placed meeting and no other bookings."""
-    db.session.rollback()
-    cap = meeting_setup(event_id).settings.max_per_person
-    accepted = list(
-        db.session.scalars(
-            select(Meeting).where(Meeting.event_id == event_id, Meeting.status == "accepted")
-        )
-    )
-    placed = [m for m in accepted if m.slot_start is not None]
-    people = Counter((p, m.slot_start) for m in placed for p in (m.requester_id, m.partner_id))
-    tables = Counter((m.table_id, m.slot_start) for m in placed)
-    per_person = Counter(p for m in accepted for p in (m.requester_id, m.partner_id))
-    assert max(people.values(), default=1) == 1, people
-    assert max(tables.values(), default=1) == 1, tables
-    assert max(per_person.values(), default=0) <= cap, per_person
-    assert all(m.table_id is not None and m.slot_end is not None for m in placed)
-    marks = {
-        (row.registration_id, row.slot_start)
-        for row in db.session.scalars(select(MeetingUnavailable))
-    }
-    assert not marks & set(people), marks & set(people)
-    bookings = {
-        (b.meeting_id, b.registration_id, b.slot_start)
-        for b in db.session.scalars(select(MeetingBooking))
-    }
-    assert bookings == {
-        (m.id, p, m.slot_start) for m in placed for p in (m.requester_id, m.partner_id)
-    }
-    return placed
 
 
 def test_the_problem_read_from_the_database_matches_the_data(meeting_event, person, query_counter):
@@ -161,7 +132,7 @@ def test_publish_places_exactly_the_previewed_plan_and_mails_everyone(
 
     result = publish_plan(event.id, preview.digest)
     assert (result.placed, result.mailed) == (3, 5)
-    placed = check_plan_in_database(event.id)
+    placed = check_meetings_in_database(event.id)
     assert {m.id: (m.slot_start, m.table.name) for m in placed} == planned
     assert all(m.sequence == 1 for m in placed)
 
@@ -197,7 +168,7 @@ def test_a_changed_input_refuses_to_publish_and_changes_nothing(meeting_event, p
     with pytest.raises(PlanRefused) as refused:
         publish_plan(event.id, old.digest)
     assert refused.value.reason == "changed" and refused.value.status == 409
-    assert check_plan_in_database(event.id) == []
+    assert check_meetings_in_database(event.id) == []
     assert outbox(kind="meeting_scheduled") == [] and outbox(kind="meeting_not_scheduled") == []
     # Whatever the organiser saw is what counts: the new preview publishes.
     new = preview_plan(event.id)
@@ -220,7 +191,7 @@ def test_publishing_twice_is_harmless(meeting_event, person, outbox):
     mails = len(outbox())
     with pytest.raises(PlanRefused):
         publish_plan(event.id, preview.digest)
-    assert len(check_plan_in_database(event.id)) == 1
+    assert len(check_meetings_in_database(event.id)) == 1
     assert len(outbox()) == mails
     nothing = preview_plan(event.id)
     assert (nothing.placed, nothing.requested) == (0, 0)
@@ -240,7 +211,7 @@ def test_a_plan_that_places_nothing_writes_and_mails_nothing(meeting_event, pers
     for _ in range(2):
         assert publish_plan(event.id, preview.digest).placed == 0
     assert len(outbox()) == mails
-    assert check_plan_in_database(event.id) == []
+    assert check_meetings_in_database(event.id) == []
 
 
 def test_refused_when_meetings_are_switched_off(meeting_event, person):
@@ -309,7 +280,7 @@ def test_publish_and_participants_accepting_at_once_never_double_book(app, meeti
     refused (or placed) and the accepts placed or refused, each with a 409."""
     event_id, errors = _publish_while_anna_accepts(app, meeting_event, person)
     assert all(getattr(e, "status", 500) == 409 for e in errors), errors
-    placed = check_plan_in_database(event_id)
+    placed = check_meetings_in_database(event_id)
     assert len([m for m in placed if m.slot_start == SLOTS[0]]) == 2
 
 

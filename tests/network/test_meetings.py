@@ -7,12 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import time
-from collections import Counter
 from types import SimpleNamespace
 
 import pytest
 import time_machine
-from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
 from eventhub.database import write_transaction
@@ -36,24 +34,16 @@ from eventhub.network.meetings import (
 )
 from tests.conftest import run_together
 from tests.ical import parse_ics, vevents
-from tests.network.meeting_data import BERLIN, SUMMER, WINTER, at, setup_values
-
-
-def refusal(reason: str, call, *args, **kwargs) -> str:
-    """Run the call, expect MeetingRefused(reason); returns its German message."""
-    db.session.rollback()
-    with pytest.raises(MeetingRefused) as caught:
-        call(*args, **kwargs)
-    assert caught.value.reason == reason, caught.value.reason
-    assert 400 <= caught.value.status < 500
-    with force_locale("de"):
-        return caught.value.message
-
-
-def committed(model, **filters):
-    db.session.rollback()
-    return list(db.session.scalars(select(model).filter_by(**filters)))
-
+from tests.network.meeting_data import (
+    BERLIN,
+    SUMMER,
+    WINTER,
+    at,
+    check_meetings_in_database,
+    committed,
+    refusal,
+    setup_values,
+)
 
 # --- slot arithmetic --------------------------------------------------------------------
 
@@ -497,33 +487,12 @@ def _accept_all(app, meeting_ids, partner_of, slot=None) -> list[Exception]:
     return run_together(app, job, len(meeting_ids))
 
 
-def check_no_double_booking(event_id: int, cap: int) -> list[Meeting]:
-    """Independent of the bookings: from the placed meetings themselves, nobody is in two
-    meetings in one slot, no table has two in one slot, and nobody passes the cap."""
-    db.session.rollback()
-    accepted = list(
-        db.session.scalars(
-            select(Meeting).where(Meeting.event_id == event_id, Meeting.status == "accepted")
-        )
-    )
-    placed = [m for m in accepted if m.slot_start is not None]
-    people = Counter((p, m.slot_start) for m in placed for p in (m.requester_id, m.partner_id))
-    tables = Counter((m.table_id, m.slot_start) for m in placed)
-    per_person = Counter(p for m in accepted for p in (m.requester_id, m.partner_id))
-    assert max(people.values(), default=1) == 1, people
-    assert max(tables.values(), default=1) == 1, tables
-    assert max(per_person.values(), default=0) <= cap, per_person
-    bookings = db.session.scalar(select(func.count()).select_from(MeetingBooking))
-    assert bookings == 2 * len(placed)
-    return placed
-
-
 @pytest.mark.slow
 def test_concurrent_accepts_for_one_person_in_one_slot_place_one(app, meeting_event, person):
     event_id, busy_id, ids = _requests_to_one_person(meeting_event, person, tables=["1", "2", "3"])
     errors = _accept_all(app, ids, lambda _id: busy_id, at(WINTER, 11))
     assert [getattr(e, "reason", repr(e)) for e in errors] == ["slot_taken"] * (THREADS - 1), errors
-    assert len(check_no_double_booking(event_id, cap=6)) == 1
+    assert len(check_meetings_in_database(event_id)) == 1
 
 
 @pytest.mark.slow
@@ -533,7 +502,7 @@ def test_concurrent_accepts_for_one_person_respect_slots_and_cap(app, meeting_ev
     )
     errors = _accept_all(app, ids, lambda _id: busy_id)
     assert [getattr(e, "reason", repr(e)) for e in errors] == ["cap_you"] * (THREADS - 2), errors
-    placed = check_no_double_booking(event_id, cap=2)
+    placed = check_meetings_in_database(event_id)
     assert sorted(m.slot_start for m in placed) == [at(WINTER, 11), at(WINTER, 11, 20)]
 
 
@@ -551,7 +520,7 @@ def test_concurrent_accepts_for_one_table_never_share_it(app, meeting_event, per
     db.session.rollback()
     errors = _accept_all(app, list(partner), partner.__getitem__)
     assert errors == []
-    placed = check_no_double_booking(event_id, cap=6)
+    placed = check_meetings_in_database(event_id)
     assert len(placed) == 3
     assert {m.slot_start for m in placed} == {
         at(WINTER, 11),
