@@ -23,8 +23,8 @@ from eventhub.network.meetings import (
     request_meeting,
 )
 from tests.manage.conftest import hosted_by, log_in
-from tests.network.meeting_data import WINTER, at, setup_values
-from tests.network.test_meeting_plan import check_plan_in_database, waiting
+from tests.network.meeting_data import WINTER, at, check_meetings_in_database, setup_values
+from tests.network.test_meeting_plan import waiting
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_preview_then_publish(organiser_client, planned_event, outbox):
     )
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/manage/events/{event.slug}/meetings")
-    assert len(check_plan_in_database(event.id)) == 3
+    assert len(check_meetings_in_database(event.id)) == 3
     assert len(outbox(kind="meeting_scheduled")) == 4
     # The same digest again: things changed (everything is placed), nothing happens.
     again = organiser_client.post(
@@ -106,7 +106,7 @@ def test_a_stale_or_missing_digest_shows_the_new_plan(organiser_client, planned_
         assert response.status_code == 409
         assert "Vorschau" in response.get_data(as_text=True)
     assert outbox(kind="meeting_scheduled") == []
-    assert len(check_plan_in_database(event.id)) == 1
+    assert len(check_meetings_in_database(event.id)) == 1
 
 
 def test_table_plan_has_one_page_per_block_with_tables_and_names(organiser_client, planned_event):
@@ -121,7 +121,7 @@ def test_table_plan_has_one_page_per_block_with_tables_and_names(organiser_clien
     assert "Tisch Süd" in first and "Tisch Nord" in first
     assert "11:00–11:15" in first and "13:20–13:35" in second
     assert "Jürgen Müller" in second and "Änne Özdemir" in second  # the placed one, 13:20
-    placed = check_plan_in_database(event.id)
+    placed = check_meetings_in_database(event.id)
     names = first + second
     for meeting in placed:
         assert meeting.requester.full_name in names and meeting.partner.full_name in names
@@ -171,7 +171,7 @@ def test_other_organisations_and_other_events_get_404(
     ):
         assert client.get(path).status_code == 404, path
     assert client.post(f"/manage/events/{event.slug}/meetings/schedule").status_code == 404
-    assert len(check_plan_in_database(event.id)) == 1
+    assert len(check_meetings_in_database(event.id)) == 1
 
 
 def test_without_meetings_the_pages_say_so(organiser_client, make_event):
