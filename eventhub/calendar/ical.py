@@ -66,13 +66,39 @@ def build_vevent(
     if not email and fallback_organizer:
         name, email = fallback_organizer
     if email:
-        organizer = vCalAddress(f"mailto:{email}")
-        if name:
-            organizer.params["cn"] = vText(single_line(name))
-        vevent.add("organizer", organizer)
+        vevent.add("organizer", _address(name, email))
     if event.topics:
         vevent.add("categories", [t.name for t in event.topics])
     return vevent
+
+
+def _address(name: str | None, email: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    if name:
+        address.params["cn"] = vText(single_line(name))
+    return address
+
+
+def _add_attendee(vevent: VEvent, name: str, email: str, *, cancelled: bool) -> None:
+    """One person the invitation is for: accepted (declined once it is cancelled), no
+    RSVP asked — registering or accepting a meeting was the answer."""
+    attendee = _address(name, email)
+    attendee.params["role"] = "REQ-PARTICIPANT"
+    attendee.params["partstat"] = "DECLINED" if cancelled else "ACCEPTED"
+    attendee.params["rsvp"] = "FALSE"
+    vevent.add("attendee", attendee)
+
+
+def _itip_bytes(vevent: VEvent, method: str) -> bytes:
+    """One VEVENT as an iTIP message (METHOD:REQUEST or CANCEL) with its VTIMEZONEs."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    cal.add_component(vevent)
+    add_timezones(cal)
+    return cal.to_ical()
 
 
 def calendar_bytes(
@@ -147,24 +173,15 @@ def invite_bytes(
         uid=registration_uid(event, registration),
         sequence=event.sequence + registration.sequence,
     )
-    attendee = vCalAddress(f"mailto:{registration.email}")
-    attendee.params["cn"] = vText(
-        single_line(f"{registration.first_name} {registration.last_name}")
+    _add_attendee(
+        vevent,
+        f"{registration.first_name} {registration.last_name}",
+        registration.email,
+        cancelled=cancelled,
     )
-    attendee.params["role"] = "REQ-PARTICIPANT"
-    attendee.params["partstat"] = "DECLINED" if cancelled else "ACCEPTED"
-    attendee.params["rsvp"] = "FALSE"
-    vevent.add("attendee", attendee)
     if cancelled:
         vevent["status"] = "CANCELLED"
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", method)
-    cal.add_component(vevent)
-    add_timezones(cal)
-    return cal.to_ical()
+    return _itip_bytes(vevent, method)
 
 
 def meeting_uid(uid: str) -> str:
@@ -243,22 +260,7 @@ def meeting_invite_bytes(
         cancelled=cancelled,
     )
     if organizer and organizer[1]:
-        address = vCalAddress(f"mailto:{organizer[1]}")
-        if organizer[0]:
-            address.params["cn"] = vText(single_line(organizer[0]))
-        vevent.add("organizer", address)
+        vevent.add("organizer", _address(*organizer))
     for name, email in attendees:
-        attendee = vCalAddress(f"mailto:{email}")
-        attendee.params["cn"] = vText(single_line(name))
-        attendee.params["role"] = "REQ-PARTICIPANT"
-        attendee.params["partstat"] = "DECLINED" if cancelled else "ACCEPTED"
-        attendee.params["rsvp"] = "FALSE"
-        vevent.add("attendee", attendee)
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", method)
-    cal.add_component(vevent)
-    add_timezones(cal)
-    return cal.to_ical()
+        _add_attendee(vevent, name, email, cancelled=cancelled)
+    return _itip_bytes(vevent, method)
