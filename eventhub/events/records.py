@@ -292,6 +292,7 @@ def upsert_event(record: EventRecord, *, member_of: frozenset[int] | None = None
 
 def notify_attendees(event: Event) -> int:
     """An updated invitation (or a cancellation) to every confirmed attendee; returns how many.
+    A cancelled event's one-to-one meetings are called off too (`events.signals`).
 
     Written in the caller's transaction, like every mail.
     """

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from eventhub.extensions import db
 from eventhub.models import AgendaItem, Event, Registration
-from eventhub.models.base import utcnow
 from eventhub.models.network import (
     Meeting,
     MeetingBlock,
@@ -28,6 +27,8 @@ from eventhub.network.meetings import (
     Slot,
     meeting_setup,
     meetings_for,
+    requests_close,
+    still_open,
 )
 from eventhub.network.visibility import NETWORKING_STATUSES, can_see
 
@@ -67,11 +68,6 @@ class MeetingOverview:
     booked: set[dt.datetime] = field(default_factory=set)
 
 
-def requests_open(setup: MeetingSetup, now: dt.datetime | None = None) -> bool:
-    closes = setup.requests_close_at
-    return setup.enabled and (closes is None or (now or utcnow()) < closes)
-
-
 @dataclass(frozen=True)
 class MeetingsOffered:
     enabled: bool = False
@@ -92,8 +88,7 @@ def meetings_offered(event_id: int) -> MeetingsOffered:
     ).first()
     if row is None or not row[0]:
         return MeetingsOffered()
-    closes = row[1] or row[2]
-    return MeetingsOffered(True, closes is None or utcnow() < closes)
+    return MeetingsOffered(True, still_open(requests_close(row[1], row[2])))
 
 
 def meeting_partner(viewer: Registration, person_id: int) -> Registration | None:
@@ -109,7 +104,7 @@ def meeting_overview(registration: Registration) -> MeetingOverview:
     """Everything the meetings page shows; a fixed number of queries whatever the number
     of requests."""
     setup = meeting_setup(registration.event_id)
-    overview = MeetingOverview(setup=setup, requests_open=requests_open(setup))
+    overview = MeetingOverview(setup=setup, requests_open=setup.takes_requests())
     for meeting in meetings_for(registration.id, include_closed=True):
         incoming = meeting.partner_id == registration.id
         other = meeting.requester if incoming else meeting.partner

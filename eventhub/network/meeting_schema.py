@@ -29,19 +29,13 @@ def _preferred(meeting: Meeting, event: Event) -> list[str]:
     return [local_iso(dt.datetime.fromisoformat(s), event) for s in meeting.preferred_slots or []]
 
 
-def reveals_addresses(meeting: Meeting) -> bool:
-    """Accepting a request shows each the other's address; a meeting accepted
-    automatically or arranged by the organisers never does (see Meeting.shares_addresses)."""
-    return meeting.shares_addresses
-
-
 def partner_json(meeting: Meeting, other: Registration) -> dict:
     data = {
         "name": other.full_name,
         "organisation": other.organisation,
         "job_title": other.job_title,
     }
-    if reveals_addresses(meeting):
+    if meeting.shares_addresses:  # the partner accepted; never automatic or arranged
         data["email"] = other.email
     return data
 

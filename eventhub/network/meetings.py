@@ -275,11 +275,26 @@ class MeetingSetup:
 
     @property
     def requests_close_at(self) -> dt.datetime | None:
-        """When requests close and open ones expire: the organisers' time, else when the
-        first block starts."""
-        if self.settings and self.settings.requests_close_at:
-            return self.settings.requests_close_at
-        return min((b.starts_at for b in self.blocks), default=None)
+        return requests_close(
+            self.settings.requests_close_at if self.settings else None,
+            min((b.starts_at for b in self.blocks), default=None),
+        )
+
+    def takes_requests(self, now: dt.datetime | None = None) -> bool:
+        """Meetings on, and requests not closed yet."""
+        return self.enabled and still_open(self.requests_close_at, now)
+
+
+def requests_close(
+    close_at: dt.datetime | None, first_block_start: dt.datetime | None
+) -> dt.datetime | None:
+    """When requests close and open ones expire: the organisers' time, else when the
+    first block starts (None: no blocks, never)."""
+    return close_at or first_block_start
+
+
+def still_open(closes: dt.datetime | None, now: dt.datetime | None = None) -> bool:
+    return closes is None or (now or utcnow()) < closes
 
 
 def meeting_setup(event_id: int, *, lock: bool = False) -> MeetingSetup:
@@ -547,11 +562,6 @@ def check_open(requester_id: int, partner_id: int) -> None:
         raise MeetingRefused("pending")
 
 
-def _requests_open(setup: MeetingSetup, now: dt.datetime) -> bool:
-    closes = setup.requests_close_at
-    return closes is None or now < closes
-
-
 def request_meeting(
     requester_id: int,
     partner_id: int,
@@ -581,7 +591,7 @@ def request_meeting(
             setup = meeting_setup(requester.event_id, lock=True)
             if not setup.enabled:
                 raise MeetingRefused("disabled")
-            if not _requests_open(setup, utcnow()):
+            if not setup.takes_requests():
                 raise MeetingRefused("closed")
             preferred = []
             for start in preferred_slots:
@@ -671,7 +681,7 @@ def accept_meeting(
         setup = meeting_setup(meeting.event_id, lock=True)
         if not setup.enabled:
             raise MeetingRefused("disabled")
-        if not _requests_open(setup, utcnow()):
+        if not setup.takes_requests():
             raise MeetingRefused("expired")
         if slot_start is not None and setup.slot_at(slot_start) is None:
             raise MeetingRefused("bad_slot")
@@ -872,6 +882,7 @@ def _tell_called_off(meeting_ids: Sequence[int], *, skip: Iterable[int] = ()) ->
         .execution_options(populate_existing=True)
     ).all()
     events: dict[int, Event] = {}
+    skip = set(skip)
     for meeting in meetings:
         if meeting.event_id not in events:
             events[meeting.event_id] = db.session.get(Event, meeting.event_id)
@@ -879,7 +890,7 @@ def _tell_called_off(meeting_ids: Sequence[int], *, skip: Iterable[int] = ()) ->
             events[meeting.event_id],
             meeting,
             meeting.table.name if meeting.table else None,
-            skip=set(skip),
+            skip=skip,
         )
 
 

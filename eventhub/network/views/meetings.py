@@ -33,7 +33,6 @@ from eventhub.network.meeting_pages import (
     meetings_offered,
     parse_slot,
     personal_agenda,
-    requests_open,
 )
 from eventhub.network.meetings import (
     MeetingRefused,
@@ -197,7 +196,7 @@ def request_meeting_page(token: str, person: int):
     setup = meeting_setup(viewer.event_id)
     if not setup.enabled:
         abort_with(404, refusal_message("disabled"))
-    if not requests_open(setup):
+    if not setup.takes_requests():
         abort_with(409, refusal_message("closed"))
     form = MeetingRequestForm()
     refusal = None
@@ -272,7 +271,7 @@ def answer_meeting(token: str):
     if meeting.status != "requested":
         abort_with(409, refusal_message("answered"))
     setup = meeting_setup(meeting.event_id)
-    if not requests_open(setup):
+    if not setup.takes_requests():
         abort_with(409, refusal_message("expired"))
     event = meeting.requester.event
     form = MeetingAnswerForm()
