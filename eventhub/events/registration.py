@@ -27,6 +27,7 @@ from eventhub.models import (
     ACTIVE_STATUSES,
     HOLD_MINUTES,
     PERSON_FIELDS,
+    SEAT_STATUSES,
     Event,
     Registration,
     normalise_email,
@@ -583,7 +584,7 @@ def _cancel_confirmed(
         return []
     condition = [
         Registration.id.in_(registration_ids),
-        Registration.status.in_(ACTIVE_STATUSES),  # a held seat is freed like a confirmed one
+        Registration.status.in_(SEAT_STATUSES),  # a held seat is freed like a confirmed one
     ]
     if event_id is not None:
         condition.append(Registration.event_id == event_id)

@@ -2,11 +2,14 @@
 
 from eventhub.models.event import (
     AGENDA_KINDS,
+    ATTENDANCE_MODES,
     EVENT_FORMATS,
     EVENT_STATUSES,
     HOST_ROLES,
     MANAGING_ROLES,
     NOTIFY_MODES,
+    OFFER_HOURS_DEFAULT,
+    WAITLIST_MODES,
     AgendaItem,
     ChangeCounter,
     Event,
@@ -52,6 +55,7 @@ from eventhub.models.organisation import (
     PasswordReset,
     User,
 )
+from eventhub.models.question import CHOICE_KINDS, QUESTION_KINDS, Answer, Question
 from eventhub.models.registration import (
     ACTIVE_STATUSES,
     HOLD_MINUTES,
@@ -60,6 +64,8 @@ from eventhub.models.registration import (
     REGISTRATION_ROLES,
     REGISTRATION_SOURCES,
     REGISTRATION_STATUSES,
+    SEAT_STATUSES,
+    STATUS_REASONS,
     ParticipantFeed,
     Registration,
     normalise_email,
@@ -88,6 +94,15 @@ __all__ = [
     "ServiceEntry",
     "ServiceTag",
     "ACTIVE_STATUSES",
+    "ATTENDANCE_MODES",
+    "OFFER_HOURS_DEFAULT",
+    "WAITLIST_MODES",
+    "SEAT_STATUSES",
+    "STATUS_REASONS",
+    "CHOICE_KINDS",
+    "QUESTION_KINDS",
+    "Answer",
+    "Question",
     "HOLD_MINUTES",
     "AGENDA_KINDS",
     "EVENT_FORMATS",

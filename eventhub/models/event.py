@@ -29,6 +29,13 @@ NOTIFY_MODES = ("each", "digest", "none")
 HOST_ROLES = ("host", "cohost", "partner", "funder")
 # Roles that manage the event (workspace, attendee lists, organiser API).
 MANAGING_ROLES = ("host", "cohost")
+# What happens when the event is full: no waiting list, seats freed go to the next in line
+# at once ("auto"), or the next in line gets an offer to accept within offer_hours ("offer").
+WAITLIST_MODES = ("off", "auto", "offer")
+# Where a person attends: every event has the on-site pool (`capacity`); a hybrid event
+# has a second pool for online seats (`online_capacity`).
+ATTENDANCE_MODES = ("onsite", "online")
+OFFER_HOURS_DEFAULT = 24
 AGENDA_KINDS = ("welcome", "talk", "panel", "discussion", "workshop", "break", "networking")
 
 
@@ -104,6 +111,22 @@ class Event(db.Model):
     # Registrations through the public forms hold a seat until the person confirms their
     # address by the link in a mail (against registrations in other people's names).
     confirm_email: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # The waiting list (WAITLIST_MODES): on by default; it only matters with a capacity.
+    waitlist: Mapped[str] = mapped_column(String(10), default="auto", server_default="auto")
+    # "Fill seats with whoever fits": a group at the head that does not fit lets the
+    # smaller entries behind it move up. Off: nobody skips the head of the list.
+    waitlist_fill: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # How long an offered seat waits for the person to accept (shorter near the event).
+    offer_hours: Mapped[int] = mapped_column(
+        default=OFFER_HOURS_DEFAULT, server_default=str(OFFER_HOURS_DEFAULT)
+    )
+    # Registrations through the public forms await the organisers' approval ("pending").
+    approval: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Hybrid: on-site seats (capacity, confirmed_count) and online seats (online_capacity,
+    # online_confirmed_count, null = unlimited); each person picks one.
+    hybrid: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    online_capacity: Mapped[int | None]
+    online_confirmed_count: Mapped[int] = mapped_column(default=0, server_default="0")
     digest_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attendee_list_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # iCalendar SEQUENCE: raised with every change attendees must see.
@@ -138,6 +161,27 @@ class Event(db.Model):
         return max(self.capacity - self.confirmed_count, 0)
 
     @property
+    def online_seats_left(self) -> int | None:
+        if self.online_capacity is None:
+            return None
+        return max(self.online_capacity - self.online_confirmed_count, 0)
+
+    @property
+    def attendance_modes(self) -> tuple[str, ...]:
+        """The seat pools a person can pick from."""
+        return ATTENDANCE_MODES if self.hybrid else ATTENDANCE_MODES[:1]
+
+    def pool_capacity(self, mode: str) -> int | None:
+        return self.online_capacity if mode == "online" else self.capacity
+
+    def pool_seats_left(self, mode: str) -> int | None:
+        return self.online_seats_left if mode == "online" else self.seats_left
+
+    @property
+    def has_waitlist(self) -> bool:
+        return self.waitlist != "off"
+
+    @property
     def registration_state(self) -> str:
         """One of open, full, closed, cancelled, running, past, draft."""
         now = utcnow()
@@ -151,7 +195,7 @@ class Event(db.Model):
             return "running"
         if self.registration_closes_at is not None and self.registration_closes_at <= now:
             return "closed"
-        if self.seats_left == 0:
+        if all(self.pool_seats_left(mode) == 0 for mode in self.attendance_modes):
             return "full"
         return "open"
 

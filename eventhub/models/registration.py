@@ -12,7 +12,15 @@ from eventhub.extensions import db
 from eventhub.models.base import UTCDateTime, utcnow
 from eventhub.models.event import Event, new_uid
 
-REGISTRATION_STATUSES = ("confirmed", "cancelled", "unverified")
+REGISTRATION_STATUSES = (
+    "confirmed",
+    "cancelled",
+    "unverified",
+    "waiting",
+    "offered",
+    "pending",
+    "declined",
+)
 REGISTRATION_SOURCES = ("web", "manual", "api")
 # A speaker is added by the organisers as a meeting partner: confirmed, listed for every
 # participant, and holding no seat (capacity is for the audience).
@@ -28,9 +36,16 @@ ORGANISATION_TYPES = (
     "counselling",
     "other",
 )
-# Statuses that hold a seat (and count as the person's one registration for the event):
-# "unverified" holds it briefly until the address is confirmed by the link in a mail.
-ACTIVE_STATUSES = ("confirmed", "unverified")
+# Statuses that hold a seat (counted in the event's confirmed_count or
+# online_confirmed_count): "unverified" holds it briefly until the address is confirmed by
+# the link in a mail, "offered" until the person accepts the waiting list's offer or it
+# expires.
+SEAT_STATUSES = ("confirmed", "unverified", "offered")
+# Statuses that count as the person's one registration for the event: the seat holders,
+# and people on the waiting list or awaiting approval (who hold no seat).
+ACTIVE_STATUSES = (*SEAT_STATUSES, "waiting", "pending")
+# Why a registration ended (status_reason), where the status alone does not tell.
+STATUS_REASONS = ("", "offer_expired", "left_waiting_list", "declined", "hold_expired")
 HOLD_MINUTES = 30  # how long an unverified registration holds its seat
 # What a registration says about the person (and an organiser may correct).
 PERSON_FIELDS = (
@@ -56,6 +71,9 @@ def normalise_email(email: str) -> str:
     return f"{valid.local_part.lower()}@{valid.ascii_domain.lower()}"
 
 
+_ACTIVE_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE_STATUSES))
+
+
 class Registration(db.Model):
     __tablename__ = "registrations"
     __table_args__ = (
@@ -66,10 +84,19 @@ class Registration(db.Model):
             "event_id",
             "email_normalised",
             unique=True,
-            sqlite_where=text("status IN ('confirmed', 'unverified')"),
-            postgresql_where=text("status IN ('confirmed', 'unverified')"),
+            sqlite_where=text(_ACTIVE_SQL),
+            postgresql_where=text(_ACTIVE_SQL),
         ),
         Index("ix_registrations_event_status", "event_id", "status"),
+        # The waiting list in its order: one range scan per event and pool.
+        Index(
+            "ix_registrations_waiting",
+            "event_id",
+            "attendance",
+            "waiting_rank",
+            sqlite_where=text("status = 'waiting'"),
+            postgresql_where=text("status = 'waiting'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,6 +137,18 @@ class Registration(db.Model):
     # While "unverified": the seat is held until then, and released after.
     hold_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Which seat pool: "onsite" (the event's capacity) or "online" (a hybrid event's
+    # online seats); the invitation carries the venue or the online link accordingly.
+    attendance: Mapped[str] = mapped_column(String(10), default="onsite", server_default="onsite")
+    # The people registered together by one group registration: they wait, and are
+    # promoted, as one entry of the waiting list.
+    group_uid: Mapped[str | None] = mapped_column(String(32), index=True)
+    # The order on the waiting list (lower is served first); a group's members share it.
+    waiting_rank: Mapped[int | None]
+    # While "offered": the seat is held for the person until then.
+    offer_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # STATUS_REASONS: why a registration was cancelled or declined, where it tells more.
+    status_reason: Mapped[str] = mapped_column(String(30), default="", server_default="")
 
     event: Mapped[Event] = relationship()
 
