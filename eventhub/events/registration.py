@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import case, func, or_, select, update
@@ -28,6 +28,7 @@ from eventhub.models import (
     HOLD_MINUTES,
     PERSON_FIELDS,
     SEAT_STATUSES,
+    Answer,
     Event,
     Registration,
     normalise_email,
@@ -72,6 +73,8 @@ class Attendee:
     source: str = "web"
     # "speaker": added by the organisers as a meeting partner; takes no seat.
     role: str = "participant"
+    # Answers to the event's questions, already validated: {question id: value}.
+    answers: dict[int, object] = field(default_factory=dict)
 
 
 def register(
@@ -173,6 +176,11 @@ def register_group(
             )
             session.add_all(p.registration for p in people)
             session.flush()
+            session.add_all(
+                Answer(registration_id=p.registration.id, question_id=question_id, value=value)
+                for p, a in zip(people, attendees, strict=True)
+                for question_id, value in a.answers.items()
+            )
             if event.sequence != composed_for:  # the event changed meanwhile: compose anew
                 mails = _compose(event, people, contact)
             for person, row in zip(people, mails, strict=False):
