@@ -218,3 +218,45 @@ def new_registrations_row(
         ),
     )
     return outbox_row(message, kind="organiser_new", event_id=event.id)
+
+
+# --- waiting list and approval ------------------------------------------------------
+
+# A registration's state mails: subject and template context per state. No calendar
+# invitation with any of them: people get one only once their seat is confirmed.
+_STATE_SUBJECTS = {
+    "waiting": lambda title: _("You are on the waiting list: %(title)s", title=title),
+    "position": lambda title: _("Your place on the waiting list: %(title)s", title=title),
+    "offered": lambda title: _("A seat is free for you: %(title)s", title=title),
+    "offer_expired": lambda title: _("Your seat offer has expired: %(title)s", title=title),
+    "left": lambda title: _("You have left the waiting list: %(title)s", title=title),
+    "pending": lambda title: _("Registration received, awaiting approval: %(title)s", title=title),
+    "withdrawn": lambda title: _("Registration withdrawn: %(title)s", title=title),
+    "declined": lambda title: _("Your registration was not accepted: %(title)s", title=title),
+}
+
+
+def state_row(
+    event: Event,
+    registration: Registration,
+    state: str,
+    *,
+    token: str | None = None,
+    position: int | None = None,
+    note: str = "",
+) -> OutboxMessage:
+    """The mail telling a person their registration's new state (waiting with their
+    position, a moved position, a seat offer, an expired offer, leaving the list, pending
+    approval, declined with the organisers' optional note), as an outbox row for the
+    caller's transaction. `token`: the private link to include, where there is one."""
+    message = _attendee_mail(
+        event,
+        registration,
+        subject=lambda: _STATE_SUBJECTS[state](event.title),
+        template="registration_state",
+        state=state,
+        position=position,
+        note=note,
+        manage_url=absolute_url("events.my_registration", token=token) if token else None,
+    )
+    return outbox_row(message, kind=state, event_id=event.id, registration_id=registration.id)

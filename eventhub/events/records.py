@@ -18,6 +18,7 @@ from eventhub import demo
 from eventhub.database import write_transaction
 from eventhub.events.notifications import queue_event_change
 from eventhub.events.schema import EventRecord, describe_errors
+from eventhub.events.seats import serve_waiting_list
 from eventhub.events.signals import event_cancelled
 from eventhub.extensions import db
 from eventhub.models import (
@@ -88,6 +89,12 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         "funding_note": event.funding_note,
         "notify_mode": event.notify_mode,
         "confirm_email": event.confirm_email,
+        "waitlist": event.waitlist,
+        "waitlist_fill": event.waitlist_fill,
+        "offer_hours": event.offer_hours,
+        "approval": event.approval,
+        "hybrid": event.hybrid,
+        "online_capacity": event.online_capacity,
     }
 
 
@@ -259,6 +266,12 @@ def upsert_event(record: EventRecord, *, member_of: frozenset[int] | None = None
     event.funding_note = record.funding_note
     event.notify_mode = record.notify_mode
     event.confirm_email = record.confirm_email
+    event.waitlist = record.waitlist
+    event.waitlist_fill = record.waitlist_fill
+    event.offer_hours = record.offer_hours
+    event.approval = record.approval
+    event.hybrid = record.hybrid
+    event.online_capacity = record.online_capacity
     event.venue_name = record.venue.name
     event.venue_street = record.venue.street
     event.venue_postcode = record.venue.postcode
@@ -284,6 +297,9 @@ def upsert_event(record: EventRecord, *, member_of: frozenset[int] | None = None
     ]
     refresh_event_search_text(event)
     db.session.flush()
+    if before is not None:
+        # More seats, or a waiting list switched on or told to fill: the list moves up.
+        serve_waiting_list(event.id)
     if before is not None and _calendar_changed(before, new):
         event.sequence += 1
         notify_attendees(event)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -19,6 +18,15 @@ from eventhub.events.notifications import (
     queue_already_registered,
     queue_cancellation,
     queue_my_links,
+    state_row,
+)
+from eventhub.events.seats import (
+    claim_seats,
+    expire_offers,
+    free_seats,
+    next_rank,
+    queue_ahead,
+    waiting_position,
 )
 from eventhub.events.signals import registrations_cancelled
 from eventhub.extensions import db
@@ -57,6 +65,7 @@ REFUSAL_REASONS = (
     "duplicate",
     "repeated",
     "mail_limit",
+    "attendance",
 )
 
 
@@ -73,6 +82,8 @@ class Attendee:
     source: str = "web"
     # "speaker": added by the organisers as a meeting partner; takes no seat.
     role: str = "participant"
+    # The seat pool: "onsite", or "online" at a hybrid event (one per group).
+    attendance: str = "onsite"
     # Answers to the event's questions, already validated: {question id: value}.
     answers: dict[int, object] = field(default_factory=dict)
 
@@ -114,15 +125,21 @@ def register_group(
     *,
     allow_closed: bool = False,
     contact: GroupContact | None = None,
+    if_full: str = "refuse",
 ) -> list[tuple[Registration, str]]:
     """Register everyone or no one.
 
-    The seats are claimed by one conditional UPDATE of the event's confirmed_count
-    (confirmed_count + n <= capacity) inside a writing transaction (BEGIN IMMEDIATE on
-    SQLite, the row lock on PostgreSQL), so no interleaving of requests can pass
+    The seats are claimed by one conditional UPDATE of the pool's counter
+    (count + n <= capacity, events.seats) inside a writing transaction (BEGIN IMMEDIATE
+    on SQLite, the row lock on PostgreSQL), so no interleaving of requests can pass
     capacity. The unique partial index on (event, email) settles concurrent double
-    submits. Each attendee's confirmation, and the contact's summary, is written in
-    the same transaction.
+    submits. Each attendee's mail, and the contact's summary, is written in the same
+    transaction.
+
+    Where the event awaits approval, people from the public forms become "pending" and
+    hold no seat. When the seats do not fit -- or people wait for them already, whom a
+    newcomer must not skip -- `if_full="wait"` puts the whole group on the event's waiting
+    list as one entry; otherwise the registration is refused as full.
     """
     keys = [normalise_email(a.email) for a in attendees]
     for index, key in enumerate(keys):
@@ -133,15 +150,39 @@ def register_group(
     )
     if event is None:
         raise RegistrationRefused("draft")
+    mode = attendees[0].attendance
+    if mode not in event.attendance_modes or any(a.attendance != mode for a in attendees):
+        raise RegistrationRefused("attendance")
+    pending = event.approval and attendees[0].source == "web"
+    may_wait = if_full == "wait" and event.has_waitlist and event.pool_capacity(mode) is not None
     people = [
-        _new_registration(event, a, key, unverified=event.confirm_email and a.source == "web")
+        _new_registration(
+            event,
+            a,
+            key,
+            status="pending"
+            if pending
+            else "unverified"
+            if event.confirm_email and a.source == "web"
+            else "confirmed",
+        )
         for a, key in zip(attendees, keys, strict=True)
     ]
+    if contact is not None and len(people) > 1:
+        group = new_uid()
+        for person in people:
+            person.registration.group_uid = group
     # An early answer; where seats may be held by holds that ran out, "full" is decided
     # under the lock, after releasing them.
     # Speakers take no seat: a full event still takes them.
-    seats = sum(1 for a in attendees if a.role != "speaker")
-    _check_state(event, allow_closed, allow_full=event.confirm_email or not seats, seats=seats)
+    seats = 0 if pending else sum(1 for a in attendees if a.role != "speaker")
+    _check_state(
+        event,
+        allow_closed,
+        allow_full=event.confirm_email or not seats or may_wait,
+        seats=seats,
+        mode=mode,
+    )
     _check_abuse(
         event_id, keys, [a.email for a in attendees] + ([contact.email] if contact else [])
     )
@@ -151,10 +192,12 @@ def register_group(
     composed_for = event.sequence
     try:
         with write_transaction() as session:
-            if event.confirm_email:  # seats nobody confirmed in time are free again
-                _release_expired_holds(event_id)
+            _locked_event(event_id)
+            # Seats nobody confirmed or accepted in time are free again (for the list first).
+            _release_expired_holds(event_id)
+            expire_offers(event_id)
             event = _locked_event(event_id)
-            _check_state(event, allow_closed, allow_full=True, seats=seats)
+            _check_state(event, allow_closed, allow_full=True, seats=seats, mode=mode)
             taken = set(
                 session.scalars(
                     select(Registration.email_normalised).where(
@@ -166,14 +209,18 @@ def register_group(
             )
             if taken:
                 raise _AlreadyRegistered(taken)
-            if seats:
-                _claim_seats(event, seats)
+            waiting = seats and (queue_ahead(event, mode) or not claim_seats(event_id, seats, mode))
+            if waiting and not may_wait:
+                raise RegistrationRefused("full")
+            if waiting:
+                rank = next_rank(event_id, mode)
+                for person in people:
+                    person.registration.status = "waiting"
+                    person.registration.waiting_rank = rank
+                    person.registration.hold_until = None
             # The counter as this claim left it (the UPDATE does not refresh `event`).
-            seats_left = (
-                None
-                if event.capacity is None
-                else max(event.capacity - event.confirmed_count - seats, 0)
-            )
+            left = event.pool_seats_left(mode)
+            seats_left = None if left is None else max(left - (0 if waiting else seats), 0)
             session.add_all(p.registration for p in people)
             session.flush()
             session.add_all(
@@ -181,7 +228,16 @@ def register_group(
                 for p, a in zip(people, attendees, strict=True)
                 for question_id, value in a.answers.items()
             )
-            if event.sequence != composed_for:  # the event changed meanwhile: compose anew
+            if waiting:  # cheap to compose under the lock: no QR code, no calendar
+                position = waiting_position(people[0].registration)
+                mails = [
+                    state_row(event, p.registration, "waiting", token=p.token, position=position)
+                    for p in people
+                ]
+                if contact is not None:
+                    registrations = [p.registration for p in people]
+                    mails.append(group_summary_row(event, registrations, contact))
+            elif event.sequence != composed_for:  # the event changed meanwhile: compose anew
                 mails = _compose(event, people, contact)
             for person, row in zip(people, mails, strict=False):
                 row.registration_id = person.registration.id
@@ -251,14 +307,14 @@ class _Pending:
     token: str
 
 
-def _new_registration(
-    event: Event, attendee: Attendee, email_key: str, *, unverified: bool
-) -> _Pending:
+def _new_registration(event: Event, attendee: Attendee, email_key: str, *, status: str) -> _Pending:
     token, token_hash = new_token()
+    unverified = status == "unverified"
     registration = Registration(
         uid=new_uid(),
         event_id=event.id,
-        status="unverified" if unverified else "confirmed",
+        status=status,
+        attendance=attendee.attendance,
         hold_until=utcnow() + dt.timedelta(minutes=HOLD_MINUTES) if unverified else None,
         first_name=attendee.first_name,
         last_name=attendee.last_name,
@@ -287,6 +343,8 @@ def _compose(event: Event, people: list[_Pending], contact: GroupContact | None)
     mails = [
         confirm_address_row(event, p.registration, p.token)
         if p.registration.status == "unverified"
+        else state_row(event, p.registration, "pending", token=p.token)
+        if p.registration.status == "pending"
         else confirmation_row(event, p.registration, p.token)
         for p in people
     ]
@@ -296,11 +354,16 @@ def _compose(event: Event, people: list[_Pending], contact: GroupContact | None)
     return mails
 
 
-def _check_state(event: Event, allow_closed: bool, *, allow_full: bool, seats: int = 1) -> None:
+def _check_state(
+    event: Event, allow_closed: bool, *, allow_full: bool, seats: int = 1, mode: str = "onsite"
+) -> None:
     state = event.registration_state
     if allow_closed and state == "closed":
         state = "open"
-    if state == "open" and event.seats_left is not None and event.seats_left < seats:
+    if state == "full" and not seats:
+        state = "open"  # speakers and people awaiting approval take no seat
+    left = event.pool_seats_left(mode)
+    if state == "open" and left is not None and left < seats:
         state = "full"
     if state == "open" or (state == "full" and allow_full):
         return
@@ -323,22 +386,6 @@ def _locked_event(event_id: int) -> Event:
     of it (PostgreSQL; SQLite already holds the database lock), so status and SEQUENCE
     are current."""
     return db.session.get(Event, event_id, populate_existing=True, with_for_update=True)
-
-
-def _claim_seats(event: Event, seats: int) -> None:
-    """Take seats with one conditional UPDATE: never past capacity, whatever runs at once."""
-    result = db.session.execute(
-        update(Event)
-        .where(
-            Event.id == event.id,
-            or_(Event.capacity.is_(None), Event.confirmed_count + seats <= Event.capacity),
-        )
-        # updated_at stays: a registration is no change to the event's calendar data.
-        .values(confirmed_count=Event.confirmed_count + seats, updated_at=Event.updated_at)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise RegistrationRefused("full")
 
 
 def registration_by_token(token: str) -> Registration | None:
@@ -368,16 +415,35 @@ def registrations_by_uids(event_id: int, uids: list[str]) -> list[Registration]:
 
 
 def cancel_registration(registration_id: int) -> Registration:
-    """Cancel a confirmed registration and free its seat (idempotent)."""
+    """The person (or an organiser for them) withdraws: a confirmed or held seat is freed
+    and goes to the waiting list; someone waiting, offered a seat or awaiting approval
+    leaves and is never served afterwards. Idempotent."""
     with write_transaction() as session:
-        cancelled = _cancel_confirmed([registration_id])
-        registration = session.get(Registration, registration_id, populate_existing=True)
-        if registration is None:
+        event_id = session.scalar(
+            select(Registration.event_id).where(Registration.id == registration_id)
+        )
+        if event_id is None:
             raise LookupError(registration_id)
+        _locked_event(event_id)  # the event first, then its registrations: one lock order
+        registration = session.get(Registration, registration_id, populate_existing=True)
+        was = registration.status
+        cancelled = _cancel_active([registration_id])
+        session.refresh(registration)
         # Not past the mail limit: register-and-cancel loops must not flood an inbox.
         if cancelled and not mailboxes_over_limit([registration.email]):
-            queue_cancellation(registration.event, registration)
+            _tell_cancelled(registration.event, registration, was)
     return registration
+
+
+def _tell_cancelled(event: Event, registration: Registration, was: str) -> None:
+    """The mail for a registration that ended: a calendar CANCEL only for people who got an
+    invitation (confirmed); the others are told they left the list or withdrew."""
+    if was == "confirmed":
+        queue_cancellation(event, registration)
+    elif was in ("waiting", "offered"):
+        db.session.add(state_row(event, registration, "left"))
+    elif was == "pending":
+        db.session.add(state_row(event, registration, "withdrawn"))
 
 
 def renew_manage_link(registration_id: int) -> str:
@@ -479,7 +545,13 @@ def confirm_address(registration_id: int, token: str) -> Registration:
     """The person opened the link in our mail and confirmed: the held seat becomes theirs,
     with the usual confirmation and calendar invitation. Refused once the hold expired."""
     with write_transaction() as session:
-        _release_expired_holds(None)
+        event_id = session.scalar(
+            select(Registration.event_id).where(Registration.id == registration_id)
+        )
+        if event_id is None:
+            raise LookupError(registration_id)
+        _locked_event(event_id)
+        _release_expired_holds(event_id)
         confirmed = session.execute(
             update(Registration)
             .where(Registration.id == registration_id, Registration.status == "unverified")
@@ -509,29 +581,51 @@ def confirm_address(registration_id: int, token: str) -> Registration:
 
 
 def release_expired_holds() -> int:
-    """Free the seats of unverified registrations whose hold ran out; returns how many.
-    Run by the scheduled job, and before every registration for the event concerned."""
-    with write_transaction():
-        return _release_expired_holds(None)
-
-
-def _release_expired_holds(event_id: int | None) -> int:
-    """In the caller's write transaction: expired holds become cancelled, seats freed once."""
-    condition = [Registration.status == "unverified", Registration.hold_until <= utcnow()]
-    if event_id is not None:
-        condition.append(Registration.event_id == event_id)
-    released = (
-        db.session.execute(
-            update(Registration)
-            .where(*condition)
-            .values(status="cancelled", cancelled_at=utcnow(), hold_until=None, updated_at=utcnow())
-            .returning(Registration.event_id)
-            .execution_options(synchronize_session=False)
+    """Free the seats of unverified registrations whose hold ran out, and end the offers
+    nobody accepted in time; returns how many. Run by the scheduled job, and before every
+    registration for the event concerned. One transaction per event, the event locked
+    first (the order every path takes), so this never deadlocks with a registration."""
+    now = utcnow()
+    event_ids = db.session.scalars(
+        select(Registration.event_id)
+        .where(
+            or_(
+                (Registration.status == "unverified") & (Registration.hold_until <= now),
+                (Registration.status == "offered") & (Registration.offer_expires_at <= now),
+            )
         )
-        .scalars()
-        .all()
-    )
-    _free_seats(released)
+        .distinct()
+    ).all()
+    db.session.rollback()  # the read above must not hold the transaction open
+    released = 0
+    for event_id in event_ids:
+        with write_transaction():
+            _locked_event(event_id)
+            released += _release_expired_holds(event_id) + expire_offers(event_id)
+    return released
+
+
+def _release_expired_holds(event_id: int) -> int:
+    """In the caller's write transaction (event locked): expired holds become cancelled,
+    seats freed once, and the waiting list served."""
+    released = db.session.execute(
+        update(Registration)
+        .where(
+            Registration.event_id == event_id,
+            Registration.status == "unverified",
+            Registration.hold_until <= utcnow(),
+        )
+        .values(
+            status="cancelled",
+            status_reason="hold_expired",
+            cancelled_at=utcnow(),
+            hold_until=None,
+            updated_at=utcnow(),
+        )
+        .returning(Registration.event_id, Registration.attendance)
+        .execution_options(synchronize_session=False)
+    ).all()
+    free_seats([tuple(row) for row in released])
     return len(released)
 
 
@@ -542,96 +636,111 @@ CANCEL_CHUNK = 500
 
 
 def cancel_registrations(event_id: int, registration_ids: list[int], *, notify: bool) -> int:
-    """Cancel those confirmed registrations of the event and free their seats, in one
-    transaction; returns how many were cancelled.
+    """Cancel those active registrations of the event (confirmed, held, offered, waiting,
+    pending), free their seats for the waiting list, in one transaction; returns how many
+    were cancelled.
 
-    Ids of other events, and registrations no longer confirmed, are skipped: the same
+    Ids of other events, and registrations no longer active, are skipped: the same
     conditional UPDATE as a single cancellation frees each seat once, however many
-    cancels run at once. With `notify`, each person cancelled gets the usual cancellation
-    (METHOD:CANCEL); without, no mail is written.
+    cancels run at once. With `notify`, each person cancelled gets the usual mail
+    (METHOD:CANCEL for the confirmed ones); without, no mail is written.
     """
     wanted = list(dict.fromkeys(registration_ids))
     with write_transaction() as session:
-        # People who never confirmed their address never got an invitation: no CANCEL.
-        never_invited = set(
-            session.scalars(
-                select(Registration.id).where(
-                    Registration.event_id == event_id, Registration.status == "unverified"
-                )
+        _locked_event(event_id)
+        before = (
+            dict(
+                session.execute(
+                    select(Registration.id, Registration.status).where(
+                        Registration.event_id == event_id,
+                        Registration.status.in_(ACTIVE_STATUSES),
+                        Registration.id.in_(wanted),
+                    )
+                ).all()
             )
+            if len(wanted) <= CANCEL_CHUNK
+            else _statuses(event_id)
         )
         cancelled: list[int] = []
         for start in range(0, len(wanted), CANCEL_CHUNK):
-            cancelled += _cancel_confirmed(
+            cancelled += _cancel_active(
                 wanted[start : start + CANCEL_CHUNK], event_id=event_id, notify=notify
             )
-        to_tell = [id_ for id_ in cancelled if id_ not in never_invited]
-        if notify and to_tell:
+        if notify and cancelled:
             event = session.get(Event, event_id)
-            for start in range(0, len(to_tell), CANCEL_CHUNK):
+            for start in range(0, len(cancelled), CANCEL_CHUNK):
                 for registration in session.scalars(
                     select(Registration)
-                    .where(Registration.id.in_(to_tell[start : start + CANCEL_CHUNK]))
+                    .where(Registration.id.in_(cancelled[start : start + CANCEL_CHUNK]))
                     .order_by(Registration.id)
                     .execution_options(populate_existing=True)
                 ):
-                    queue_cancellation(event, registration)
+                    # People who never confirmed their address never got an invitation.
+                    if before.get(registration.id) != "unverified":
+                        _tell_cancelled(event, registration, before.get(registration.id, ""))
     return len(cancelled)
 
 
-def _cancel_confirmed(
+def _statuses(event_id: int) -> dict[int, str]:
+    return dict(
+        db.session.execute(
+            select(Registration.id, Registration.status).where(
+                Registration.event_id == event_id, Registration.status.in_(ACTIVE_STATUSES)
+            )
+        ).all()
+    )
+
+
+def _cancel_active(
     registration_ids: list[int], *, event_id: int | None = None, notify: bool = True
 ) -> list[int]:
-    """Cancel those of the registrations still holding a seat (confirmed, or held unconfirmed)
-    and free their seats (speakers hold none, so theirs free nothing); returns the ids
-    cancelled. Call inside write_transaction().
+    """Cancel those of the registrations still active and free the seats of those that
+    held one (speakers hold none), serving the waiting list; returns the ids cancelled.
+    Call inside write_transaction(), the event locked.
 
-    Conditional on the status, so two cancels at once free each seat only once.
+    Conditional on the status, so two cancels at once free each seat only once, and a
+    person who left the waiting list is never served.
     """
     if not registration_ids:
         return []
-    condition = [
-        Registration.id.in_(registration_ids),
-        Registration.status.in_(SEAT_STATUSES),  # a held seat is freed like a confirmed one
-    ]
+    condition = [Registration.id.in_(registration_ids)]
     if event_id is not None:
         condition.append(Registration.event_id == event_id)
     now = utcnow()
-    rows = db.session.execute(
+    ended = {
+        "status": "cancelled",
+        "cancelled_at": now,
+        "hold_until": None,
+        "offer_expires_at": None,
+        "updated_at": now,
+    }
+    held = db.session.execute(
         update(Registration)
-        .where(*condition)
-        .values(
-            status="cancelled",
-            cancelled_at=now,
-            hold_until=None,
-            sequence=Registration.sequence + 1,
-            updated_at=now,
+        .where(*condition, Registration.status.in_(SEAT_STATUSES))
+        .values(sequence=Registration.sequence + 1, **ended)
+        .returning(
+            Registration.id, Registration.event_id, Registration.role, Registration.attendance
         )
-        .returning(Registration.id, Registration.event_id, Registration.role)
         .execution_options(synchronize_session=False)
     ).all()
-    _free_seats([event for _id, event, role in rows if role != "speaker"])
-    cancelled = sorted(id_ for id_, _event, _role in rows)
-    if cancelled:
+    queued = db.session.execute(
+        update(Registration)
+        .where(*condition, Registration.status.in_(("waiting", "pending")))
+        .values(
+            waiting_rank=None,
+            status_reason=case((Registration.status == "waiting", "left_waiting_list"), else_=""),
+            **ended,
+        )
+        .returning(Registration.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    cancelled = sorted([row.id for row in held] + [row.id for row in queued])
+    if held:
         # Their meetings at the venue are called off in this transaction (network area).
         registrations_cancelled.send(
-            current_app._get_current_object(), registration_ids=cancelled, notify=notify
+            current_app._get_current_object(),
+            registration_ids=sorted(row.id for row in held),
+            notify=notify,
         )
+        free_seats([(row.event_id, row.attendance) for row in held if row.role != "speaker"])
     return cancelled
-
-
-def _free_seats(event_ids: list[int]) -> None:
-    """Give back one seat per entry (an event id per registration that let go of its
-    seat), never below zero; the event's calendar data is untouched."""
-    for event, seats in Counter(event_ids).items():
-        db.session.execute(
-            update(Event)
-            .where(Event.id == event, Event.confirmed_count > 0)
-            .values(
-                confirmed_count=case(
-                    (Event.confirmed_count > seats, Event.confirmed_count - seats), else_=0
-                ),
-                updated_at=Event.updated_at,
-            )
-            .execution_options(synchronize_session=False)
-        )

@@ -18,7 +18,15 @@ from pydantic import (
     model_validator,
 )
 
-from eventhub.models import AGENDA_KINDS, EVENT_FORMATS, EVENT_STATUSES, HOST_ROLES, NOTIFY_MODES
+from eventhub.models import (
+    AGENDA_KINDS,
+    EVENT_FORMATS,
+    EVENT_STATUSES,
+    HOST_ROLES,
+    NOTIFY_MODES,
+    OFFER_HOURS_DEFAULT,
+    WAITLIST_MODES,
+)
 from eventhub.text import has_control_characters
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -148,6 +156,17 @@ class EventRecord(_Strict):
     notify_mode: Literal[NOTIFY_MODES] = "digest"  # type: ignore[valid-type]
     # Public registrations hold a seat until the address is confirmed by mail.
     confirm_email: bool = False
+    # The waiting list: "off", "auto" (freed seats confirm the next in line at once) or
+    # "offer" (the next in line may accept within offer_hours).
+    waitlist: Literal[WAITLIST_MODES] = "auto"  # type: ignore[valid-type]
+    # Let smaller entries behind a group that does not fit move up.
+    waitlist_fill: bool = False
+    offer_hours: Annotated[int, Field(ge=1, le=24 * 14)] = OFFER_HOURS_DEFAULT
+    # Public registrations await the organisers' approval.
+    approval: bool = False
+    # On-site and online seats, each person picks one; online_capacity null = unlimited.
+    hybrid: bool = False
+    online_capacity: Annotated[int, Field(ge=1, le=100_000)] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> EventRecord:
@@ -158,6 +177,10 @@ class EventRecord(_Strict):
         slugs = [h.slug for h in self.hosts]
         if len(slugs) != len(set(slugs)):
             raise ValueError("a host is listed twice")
+        if self.hybrid and not self.online_url:
+            raise ValueError("a hybrid event needs online_url")
+        if self.online_capacity is not None and not self.hybrid:
+            raise ValueError("online_capacity is only for hybrid events")
         return self
 
 

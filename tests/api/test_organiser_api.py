@@ -155,7 +155,7 @@ def test_list_registrations_paginated_filtered_and_isolated(
 @pytest.mark.parametrize(
     "query, message",
     [
-        ("status=waiting", "'status'"),
+        ("status=wartend", "'status'"),
         ("updated_since=yesterday", "'updated_since'"),
         ("updated_since=2026-11-23T09:00:00", "'updated_since'"),  # no offset
         ("updated_since=0001-01-01T00:00:00%2B01:00", "'updated_since'"),  # overflowed: 500

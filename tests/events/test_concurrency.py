@@ -107,15 +107,17 @@ def remove_the_guard(monkeypatch) -> None:
     """What registering would be without the guard: a deferred transaction, no row lock,
     and check-then-write on the seat count read earlier (Indico's race)."""
 
-    def claim_seats_unguarded(event: Event, seats: int) -> None:
+    def claim_seats_unguarded(event_id: int, seats: int, mode: str) -> bool:
+        event = db.session.get(Event, event_id)  # as read earlier in the request
         if event.capacity is not None and event.confirmed_count + seats > event.capacity:
-            raise RegistrationRefused("full")
+            return False
         db.session.execute(
             update(Event)
             .where(Event.id == event.id)
             .values(confirmed_count=event.confirmed_count + seats, updated_at=Event.updated_at)
             .execution_options(synchronize_session=False)
         )
+        return True
 
     monkeypatch.setattr(
         registration, "write_transaction", functools.partial(write_transaction, immediate=False)
@@ -125,7 +127,7 @@ def remove_the_guard(monkeypatch) -> None:
         "_locked_event",
         lambda event_id: db.session.get(Event, event_id, populate_existing=True),
     )
-    monkeypatch.setattr(registration, "_claim_seats", claim_seats_unguarded)
+    monkeypatch.setattr(registration, "claim_seats", claim_seats_unguarded)
 
 
 def test_control_without_the_guard_the_same_load_breaks_the_rule(

@@ -386,7 +386,7 @@ def test_control_without_the_guard_seats_are_freed_twice(app_factory, monkeypatc
     from eventhub.events.registration import Attendee, register
     from tests.events.test_concurrency import build_event
 
-    def cancel_unguarded(registration_ids, *, event_id=None):
+    def cancel_unguarded(registration_ids, *, event_id=None, notify=True):
         confirmed = db.session.scalars(
             select(Registration.id).where(
                 Registration.id.in_(registration_ids), Registration.status == "confirmed"
@@ -416,7 +416,7 @@ def test_control_without_the_guard_seats_are_freed_twice(app_factory, monkeypatc
             for n in range(30)
         ]
         register(event_id, Attendee("Anna", "Echt", "anna@example.org"))
-    monkeypatch.setattr(registration, "_cancel_confirmed", cancel_unguarded)
+    monkeypatch.setattr(registration, "_cancel_active", cancel_unguarded)
     monkeypatch.setattr(
         registration, "write_transaction", functools.partial(write_transaction, immediate=False)
     )
