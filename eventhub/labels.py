@@ -64,6 +64,19 @@ STATUS_LABELS = {
     "confirmed": _l("Confirmed"),
     "cancelled": _l("Registration cancelled"),
     "unverified": _l("Address not yet confirmed"),
+    "waiting": _l("On the waiting list"),
+    "offered": _l("Seat offered"),
+    "pending": _l("Awaiting approval"),
+    "declined": _l("Declined"),
+}
+ATTENDANCE_LABELS = {
+    "onsite": _l("On site"),
+    "online": _l("Online"),
+}
+WAITLIST_LABELS = {
+    "off": _l("No waiting list"),
+    "auto": _l("Automatic: the next person is registered at once"),
+    "offer": _l("Offer: the next person may accept within a deadline"),
 }
 
 
@@ -105,6 +118,7 @@ def refusal_message(reason: str) -> str:
             "We have sent a lot of messages to this email address in the last hour. "
             "Please try again later."
         ),
+        "attendance": _("Please choose whether you take part on site or online."),
     }[reason]
 
 
