@@ -89,15 +89,18 @@ class Attendee:
 
 
 def register(
-    event_id: int, attendee: Attendee, *, allow_closed: bool = False
+    event_id: int, attendee: Attendee, *, allow_closed: bool = False, if_full: str = "refuse"
 ) -> tuple[Registration, str]:
-    """Take a seat for the attendee or raise RegistrationRefused.
+    """Take a seat for the attendee (or a place on the waiting list, or in approval: see
+    register_group) or raise RegistrationRefused.
 
     Returns the registration and the raw manage-link token (only ever shown once).
     `allow_closed` lets organisers add people after the registration deadline
     (phone sign-ups); capacity still holds.
     """
-    [(registration, token)] = register_group(event_id, [attendee], allow_closed=allow_closed)
+    [(registration, token)] = register_group(
+        event_id, [attendee], allow_closed=allow_closed, if_full=if_full
+    )
     return registration, token
 
 

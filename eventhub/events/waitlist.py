@@ -49,6 +49,7 @@ def accept_offer(registration_id: int, token: str) -> Registration:
     """The person accepts the offered seat (it is theirs already, held): they are confirmed,
     with the usual confirmation and calendar invitation. Accepting twice confirms once;
     after the deadline the offer has gone to the next person (OfferExpired)."""
+    refusal: Exception | None = None
     with write_transaction() as session:
         event_id = session.scalar(
             select(Registration.event_id).where(Registration.id == registration_id)
@@ -56,7 +57,9 @@ def accept_offer(registration_id: int, token: str) -> Registration:
         if event_id is None:
             raise LookupError(registration_id)
         _lock(event_id)
-        expire_offers(event_id)  # an offer past its deadline ends here, even between runs
+        # An offer past its deadline ends here, even between the scheduled runs; that is
+        # committed (the seat goes on to the next person) before the refusal is raised.
+        expire_offers(event_id)
         accepted = session.execute(
             update(Registration)
             .where(Registration.id == registration_id, Registration.status == "offered")
@@ -66,21 +69,22 @@ def accept_offer(registration_id: int, token: str) -> Registration:
         ).scalar_one_or_none()
         registration = session.get(Registration, registration_id, populate_existing=True)
         if accepted is None:
-            if registration.status == "confirmed":
-                return registration  # accepted before (a second click, a second tab)
-            if registration.status_reason == "offer_expired":
-                raise OfferExpired(registration_id)
-            raise NotOffered(registration_id)
-        event = _event_with_hosts(event_id)
-        row = confirmation_row(event, registration, token)
-        row.registration_id = registration.id
-        session.add(row)
-        if event.notify_mode == "each" and event.contact_email:
-            session.add(
-                new_registrations_row(
-                    event, [registration], seats_left=event.pool_seats_left(registration.attendance)
+            if registration.status != "confirmed":  # else accepted before: nothing to do
+                refusal = (
+                    OfferExpired(registration_id)
+                    if registration.status_reason == "offer_expired"
+                    else NotOffered(registration_id)
                 )
-            )
+        else:
+            event = _event_with_hosts(event_id)
+            row = confirmation_row(event, registration, token)
+            row.registration_id = registration.id
+            session.add(row)
+            if event.notify_mode == "each" and event.contact_email:
+                left = event.pool_seats_left(registration.attendance)
+                session.add(new_registrations_row(event, [registration], seats_left=left))
+    if refusal is not None:
+        raise refusal
     return registration
 
 
