@@ -28,6 +28,9 @@ from eventhub.events.seats import (
     queue_ahead,
     waiting_position,
 )
+from eventhub.events.seats import (
+    locked_event as _locked_event,
+)
 from eventhub.events.signals import registrations_cancelled
 from eventhub.extensions import db
 from eventhub.mail.outbox import mailboxes_over_limit
@@ -382,13 +385,6 @@ def refresh_registration_search_text(registration: Registration) -> None:
             registration.organisation,
         )
     ).casefold()
-
-
-def _locked_event(event_id: int) -> Event:
-    """The event, re-read under its row lock: that orders us after any concurrent change
-    of it (PostgreSQL; SQLite already holds the database lock), so status and SEQUENCE
-    are current."""
-    return db.session.get(Event, event_id, populate_existing=True, with_for_update=True)
 
 
 def registration_by_token(token: str) -> Registration | None:

@@ -47,6 +47,13 @@ _NOT_SERVED = ("cancelled", "draft", "running", "past")
 MIN_OFFER = dt.timedelta(minutes=30)
 
 
+def locked_event(event_id: int) -> Event | None:
+    """The event, re-read under its row lock: that orders us after any concurrent change
+    of it (PostgreSQL; SQLite already holds the database lock), so counters, status and
+    SEQUENCE are current. Every path that changes seats or the list takes it first."""
+    return db.session.get(Event, event_id, populate_existing=True, with_for_update=True)
+
+
 def pool_columns(mode: str):
     """The counter and the capacity column of a seat pool."""
     if mode == "online":
@@ -153,7 +160,7 @@ def uses_offers(event: Event) -> bool:
 def serve_waiting_list(event_id: int) -> list[Registration]:
     """Give free seats to the waiting list in the documented order (module docstring);
     returns the registrations served, each with its mail in the outbox."""
-    event = db.session.get(Event, event_id, populate_existing=True, with_for_update=True)
+    event = locked_event(event_id)
     if event is None or not event.has_waitlist or event.registration_state in _NOT_SERVED:
         return []
     chosen: list[int] = []

@@ -20,6 +20,9 @@ from eventhub.events.seats import (
     serve_waiting_list,
     waiting_position,
 )
+from eventhub.events.seats import (
+    locked_event as _locked_event,
+)
 from eventhub.extensions import db
 from eventhub.models import Event, Registration
 from eventhub.models.base import utcnow
@@ -33,10 +36,6 @@ class OfferExpired(Exception):
 
 class NotOffered(Exception):
     """The registration holds no offer (never had one, or left the list)."""
-
-
-def _lock(event_id: int) -> Event:
-    return db.session.get(Event, event_id, populate_existing=True, with_for_update=True)
 
 
 def _event_with_hosts(event_id: int) -> Event:
@@ -56,7 +55,7 @@ def accept_offer(registration_id: int, token: str) -> Registration:
         )
         if event_id is None:
             raise LookupError(registration_id)
-        _lock(event_id)
+        _locked_event(event_id)
         # An offer past its deadline ends here, even between the scheduled runs; that is
         # committed (the seat goes on to the next person) before the refusal is raised.
         expire_offers(event_id)
@@ -106,7 +105,7 @@ def approve(event_id: int, registration_ids: list[int]) -> Decisions:
     already) it goes on the waiting list, or stays pending where the event has none."""
     decisions = Decisions()
     with write_transaction() as session:
-        _lock(event_id)
+        _locked_event(event_id)
         expire_offers(event_id)
         event = _event_with_hosts(event_id)
         rows = session.scalars(
@@ -160,7 +159,7 @@ def decline(
     """Decline pending registrations (they hold no seat); each is told politely, with the
     organisers' optional note, unless `notify` is off. Returns how many were declined."""
     with write_transaction() as session:
-        _lock(event_id)
+        _locked_event(event_id)
         declined = session.scalars(
             update(Registration)
             .where(
@@ -220,7 +219,7 @@ def move(event_id: int, registration_id: int, position: int, *, notify: bool = T
     and everyone whose position changed is told, unless `notify` is off. Returns the new
     position of the entry (clamped to the list)."""
     with write_transaction() as session:
-        _lock(event_id)
+        _locked_event(event_id)
         registration = session.get(Registration, registration_id, populate_existing=True)
         if (
             registration is None
