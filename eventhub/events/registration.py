@@ -575,7 +575,8 @@ def confirm_address(registration_id: int, token: str) -> Registration:
         session.add(row)
         if event.notify_mode == "each" and event.contact_email:
             # The seat was claimed (held) at registration: the counter already has it.
-            session.add(new_registrations_row(event, [registration], seats_left=event.seats_left))
+            left = event.pool_seats_left(registration.attendance)
+            session.add(new_registrations_row(event, [registration], seats_left=left))
     return registration
 
 
