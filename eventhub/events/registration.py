@@ -89,15 +89,18 @@ class Attendee:
 
 
 def register(
-    event_id: int, attendee: Attendee, *, allow_closed: bool = False
+    event_id: int, attendee: Attendee, *, allow_closed: bool = False, if_full: str = "refuse"
 ) -> tuple[Registration, str]:
     """Take a seat for the attendee or raise RegistrationRefused.
 
     Returns the registration and the raw manage-link token (only ever shown once).
     `allow_closed` lets organisers add people after the registration deadline
-    (phone sign-ups); capacity still holds.
+    (phone sign-ups); capacity still holds. `if_full="wait"`: when no seat is free, the
+    attendee joins the waiting list instead (see register_group).
     """
-    [(registration, token)] = register_group(event_id, [attendee], allow_closed=allow_closed)
+    [(registration, token)] = register_group(
+        event_id, [attendee], allow_closed=allow_closed, if_full=if_full
+    )
     return registration, token
 
 
@@ -717,7 +720,15 @@ def _cancel_active(
     held = db.session.execute(
         update(Registration)
         .where(*condition, Registration.status.in_(SEAT_STATUSES))
-        .values(sequence=Registration.sequence + 1, **ended)
+        .values(
+            sequence=Registration.sequence + 1,
+            # Declining an offered seat is leaving the waiting list (never offered again).
+            status_reason=case(
+                (Registration.status == "offered", "left_waiting_list"),
+                else_=Registration.status_reason,
+            ),
+            **ended,
+        )
         .returning(
             Registration.id, Registration.event_id, Registration.role, Registration.attendance
         )
