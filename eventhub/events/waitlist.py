@@ -49,6 +49,7 @@ def accept_offer(registration_id: int, token: str) -> Registration:
     """The person accepts the offered seat (it is theirs already, held): they are confirmed,
     with the usual confirmation and calendar invitation. Accepting twice confirms once;
     after the deadline the offer has gone to the next person (OfferExpired)."""
+    refusal: type[Exception] | None = None
     with write_transaction() as session:
         event_id = session.scalar(
             select(Registration.event_id).where(Registration.id == registration_id)
@@ -68,19 +69,19 @@ def accept_offer(registration_id: int, token: str) -> Registration:
         if accepted is None:
             if registration.status == "confirmed":
                 return registration  # accepted before (a second click, a second tab)
-            if registration.status_reason == "offer_expired":
-                raise OfferExpired(registration_id)
-            raise NotOffered(registration_id)
-        event = _event_with_hosts(event_id)
-        row = confirmation_row(event, registration, token)
-        row.registration_id = registration.id
-        session.add(row)
-        if event.notify_mode == "each" and event.contact_email:
-            session.add(
-                new_registrations_row(
-                    event, [registration], seats_left=event.pool_seats_left(registration.attendance)
-                )
-            )
+            # Raised after the commit: the expiry above (the seat going to the next person,
+            # the mail) must not be rolled back with the refusal.
+            refusal = OfferExpired if registration.status_reason == "offer_expired" else NotOffered
+        else:
+            event = _event_with_hosts(event_id)
+            row = confirmation_row(event, registration, token)
+            row.registration_id = registration.id
+            session.add(row)
+            if event.notify_mode == "each" and event.contact_email:
+                seats_left = event.pool_seats_left(registration.attendance)
+                session.add(new_registrations_row(event, [registration], seats_left=seats_left))
+    if refusal is not None:
+        raise refusal(registration_id)
     return registration
 
 
