@@ -11,7 +11,7 @@ from sqlalchemy import select
 from eventhub.extensions import db
 from eventhub.models import Registration
 from tests.conftest import REGISTRATION_FORM
-from tests.ical import parse_ics, vevents
+from tests.ical import parse_ics
 
 WAIT = {"if_full": "wait"}
 LINK = re.compile(r"http://eventhub\.test(/r/[A-Za-z0-9_-]+)")
