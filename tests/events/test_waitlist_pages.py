@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -182,15 +183,28 @@ def offer_event(make_event, **overrides):
     return make_event(capacity=1, waitlist="offer", **overrides)
 
 
+@pytest.fixture
+def offered_seat(client, make_registration, register_by_form, outbox):
+    """offered_seat(event, *waiting): the event's one seat taken, `waiting` people on its
+    list, then the seat freed: the first of them is offered it; returns the private link
+    in the offer mail."""
+
+    def offer(event, *waiting: str) -> str:
+        _registration, token = make_registration(event, email="platz@example.org")
+        for email in waiting:
+            private_path(register_by_form(event, email=email, **WAIT))
+        client.post(f"/r/{token}/cancel")
+        return link_in(outbox, "offered", waiting[0])
+
+    return offer
+
+
 def test_offer_mode_mail_accept_on_the_private_page_confirms_once(
-    client, make_event, make_registration, register_by_form, outbox
+    client, make_event, offered_seat, outbox
 ):
     event = offer_event(make_event)
-    _registration, token = make_registration(event, email="platz@example.org")
-    private_path(register_by_form(event, email="warte@example.org", **WAIT))
-    client.post(f"/r/{token}/cancel")
+    link = offered_seat(event, "warte@example.org")
     assert statuses(event.id)["warte@example.org"] == "offered"
-    link = link_in(outbox, "offered", "warte@example.org")
     offer_mail = outbox.last(kind="offered", recipient="warte@example.org")
     assert not has_invite(outbox, offer_mail)
     page = html(client.get(link))
@@ -212,15 +226,9 @@ def test_offer_mode_mail_accept_on_the_private_page_confirms_once(
     assert "Bestätigt" in page and "Platz annehmen" not in page
 
 
-def test_a_late_accept_is_refused_with_a_clear_message(
-    client, make_event, make_registration, register_by_form, outbox
-):
+def test_a_late_accept_is_refused_with_a_clear_message(client, make_event, offered_seat, outbox):
     event = offer_event(make_event)
-    _registration, token = make_registration(event, email="platz@example.org")
-    private_path(register_by_form(event, email="warte@example.org", **WAIT))
-    private_path(register_by_form(event, email="danach@example.org", **WAIT))
-    client.post(f"/r/{token}/cancel")
-    link = link_in(outbox, "offered", "warte@example.org")
+    link = offered_seat(event, "warte@example.org", "danach@example.org")
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=25), tick=False):
         late = client.post(link + "/accept")
         assert late.status_code == 409
@@ -257,15 +265,9 @@ def test_leaving_the_list_means_never_being_promoted(
     assert people["geht@example.org"] == "cancelled" and people["bleibt@example.org"] == "confirmed"
 
 
-def test_declining_an_offer_passes_the_seat_on(
-    client, make_event, make_registration, register_by_form, outbox
-):
+def test_declining_an_offer_passes_the_seat_on(client, make_event, offered_seat, outbox):
     event = offer_event(make_event)
-    _registration, token = make_registration(event, email="platz@example.org")
-    private_path(register_by_form(event, email="erste@example.org", **WAIT))
-    private_path(register_by_form(event, email="zweite@example.org", **WAIT))
-    client.post(f"/r/{token}/cancel")
-    link = link_in(outbox, "offered", "erste@example.org")
+    link = offered_seat(event, "erste@example.org", "zweite@example.org")
     assert client.post(link + "/leave").status_code == 303
     page = html(client.get(link))
     assert "Sie haben die Warteliste verlassen" in page  # not "delete it from your calendar"

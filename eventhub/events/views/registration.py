@@ -351,17 +351,16 @@ def accept_my_offer(token: str):
         abort(400)
     try:
         accept_offer(registration.id, token)
-    except OfferExpired:
-        registration = registration_by_token(token)
-        problem = _(
-            "Sorry, the time to accept this seat has run out: it has gone to the next person "
-            "on the waiting list. You can register again if seats are free."
+    except (OfferExpired, NotOffered) as exc:
+        problem = (
+            _(
+                "Sorry, the time to accept this seat has run out: it has gone to the next "
+                "person on the waiting list. You can register again if seats are free."
+            )
+            if isinstance(exc, OfferExpired)
+            else _("There is no seat offer to accept for this registration.")
         )
-        return _my_page(registration, token, status=409, problem=problem)
-    except NotOffered:
-        registration = registration_by_token(token)
-        problem = _("There is no seat offer to accept for this registration.")
-        return _my_page(registration, token, status=409, problem=problem)
+        return _my_page(registration_by_token(token), token, status=409, problem=problem)
     flash(_("You have accepted the seat. The confirmation is on its way."), "success")
     return redirect(url_for("events.my_registration", token=token), 303)
 
