@@ -372,3 +372,33 @@ def test_registration_form_fields_unchanged_for_plain_events(client, make_event)
     page = html(client.get(f"/events/{event.slug}/register"))
     assert 'type="radio"' not in page
     assert all(f'name="{name}"' in page for name in REGISTRATION_FORM)
+
+
+def test_where_addresses_are_checked_only_the_mailed_link_accepts(
+    client, make_event, make_registration, register_by_form, outbox
+):
+    """Joining the list shows the private link in the browser; the offer is accepted only
+    by the link in the offer mail, which proves the address (as confirming it does)."""
+    event = make_event(capacity=1, confirm_email=True)
+    _first, token = make_registration(event, email="platz@example.org", source="api")
+    browser_link = private_path(register_by_form(event, email="fremd@example.org", **WAIT))
+    client.post(f"/r/{token}/cancel")
+    assert statuses(event.id)["fremd@example.org"] == "offered"
+    page = html(client.get(browser_link))
+    assert "Platz annehmen" not in page and "mit dem Link in der E-Mail" in page
+    assert client.post(browser_link + "/accept").status_code == 403
+    assert statuses(event.id)["fremd@example.org"] == "offered"
+    mailed = link_in(outbox, "offered", "fremd@example.org")
+    assert mailed != browser_link and "Platz annehmen" in html(client.get(mailed))
+    assert client.post(mailed + "/accept").status_code == 303
+    assert statuses(event.id)["fremd@example.org"] == "confirmed"
+
+
+def test_a_group_awaiting_approval_is_told_so(client, make_event, outbox):
+    event = make_event(approval=True)
+    response = client.post(f"/events/{event.slug}/register/group", data=group_form(PEOPLE))
+    assert response.status_code == 303
+    assert "Anmeldung eingegangen" in html(client.get(response.headers["Location"]))
+    [summary] = outbox(kind="group_summary")
+    assert "Gruppenanmeldung eingegangen" in outbox.parse(summary)["Subject"]
+    assert "prüfen die Anmeldungen" in outbox.text(summary)

@@ -53,6 +53,7 @@ from eventhub.i18n import current_language
 from eventhub.labels import refusal_message
 from eventhub.models import ACTIVE_STATUSES, HOLD_MINUTES
 from eventhub.public_events import public_event
+from eventhub.tokens import lookup_hash
 
 
 def _registration_limit() -> str:
@@ -330,6 +331,7 @@ def _my_page(registration, token: str, form=None, status: int = 200, problem: st
             token=token,
             position=waiting_position(registration),
             problem=problem,
+            accept_here=_may_accept_with(registration, token),
             **feed_links(registration.email_normalised),
             # After cancelling, the feed block only makes sense for the address's other
             # events (this one has left the feed).
@@ -349,6 +351,9 @@ def accept_my_offer(token: str):
     registration = registration_by_token(token) or abort(404)
     if not CancelForm().validate_on_submit():
         abort(400)
+    if not _may_accept_with(registration, token):
+        problem = _("Please accept the seat with the link in the mail that offered it to you.")
+        return _my_page(registration, token, status=403, problem=problem)
     try:
         accept_offer(registration.id, token)
     except (OfferExpired, NotOffered) as exc:
@@ -363,6 +368,15 @@ def accept_my_offer(token: str):
         return _my_page(registration_by_token(token), token, status=409, problem=problem)
     flash(_("You have accepted the seat. The confirmation is on its way."), "success")
     return redirect(url_for("events.my_registration", token=token), 303)
+
+
+def _may_accept_with(registration, token: str) -> bool:
+    """Where the event checks addresses, registering put the private link in the browser
+    too; only a link from a mail (the offer's, or one resent) proves the mailbox, so only
+    that one accepts a seat."""
+    return not registration.event.confirm_email or (
+        lookup_hash(token) == registration.resent_token_hash
+    )
 
 
 @bp.post("/r/<token:token>/leave")
