@@ -44,7 +44,8 @@ def pools(event: Event) -> list[Pool]:
     result = []
     for mode in event.attendance_modes:
         left = event.pool_seats_left(mode)
-        full = signing_up and (left == 0 or queue_ahead(event, mode))
+        # Nobody waits for an unlimited pool: no query for it.
+        full = signing_up and left is not None and (left == 0 or queue_ahead(event, mode))
         result.append(Pool(mode, left, full, may_join_waitlist(event, mode)))
     return result
 

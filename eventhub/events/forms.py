@@ -331,15 +331,10 @@ class GroupRegistrationForm(BotCheckedForm):
         found = []
         for field in (self.contact_name, self.contact_email, self.organisation):
             found += [(field.id, f"{field.label.text}: {e}") for e in field.errors]
+        # The attendance choice's id is its fieldset's (events/_attendance.html).
         for field in (self.organisation_type, self.attendance):
             if field is not None:
-                found += [
-                    (
-                        f"{field.id}-0" if field is self.attendance else field.id,
-                        f"{field.label.text}: {e}",
-                    )
-                    for e in field.errors
-                ]
+                found += [(field.id, f"{field.label.text}: {e}") for e in field.errors]
         for number, entry in enumerate(self.colleagues, start=1):
             person = _l("Person %(number)d", number=number)
             for field in entry.form:

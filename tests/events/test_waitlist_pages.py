@@ -402,3 +402,19 @@ def test_a_group_awaiting_approval_is_told_so(client, make_event, outbox):
     [summary] = outbox(kind="group_summary")
     assert "Gruppenanmeldung eingegangen" in outbox.parse(summary)["Subject"]
     assert "prüfen die Anmeldungen" in outbox.text(summary)
+
+
+def test_a_hybrid_group_chooses_one_mode_for_everyone(client, make_event):
+    event = hybrid_event(make_event)
+    path = f"/events/{event.slug}/register/group"
+    missing = client.post(path, data=group_form(PEOPLE))
+    assert missing.status_code == 422
+    assert 'href="#attendance"' in html(missing)
+    response = client.post(path, data=group_form(PEOPLE[:1], attendance="online"))
+    assert response.status_code == 303
+    assert statuses(event.id) == {"ayse@stadtwerke.example": "confirmed"}
+    db.session.rollback()
+    assert db.session.scalar(select(Registration.attendance)) == "online"
+    # The online pool (one seat) is full now: the group of two may wait for it.
+    refused = client.post(path, data=group_form(PEOPLE[1:], attendance="online"))
+    assert refused.status_code == 409 and "Gruppe auf die Warteliste setzen" in html(refused)

@@ -98,7 +98,7 @@ _limit_seats = limiter.limit(
 def register_page(slug: str):
     event = public_event(slug) or abort(404)
     form = RegistrationForm()
-    offer_attendance(form, pools(event))
+    _offer_attendance(form, event)
     refusal = None
     status = 200
     if request.method == "POST":
@@ -115,7 +115,7 @@ def register_page(slug: str):
                 event = public_event(slug) or abort(404)
                 refusal = _refusal(exc.reason, event, attendee.attendance)
                 form.keep_stamp()
-                offer_attendance(form, pools(event))
+                _offer_attendance(form, event)
                 status = 409
             else:
                 if registration.status == "unverified":
@@ -128,6 +128,11 @@ def register_page(slug: str):
     elif not event.registrations_open and not _waitlist_offered(event):
         refusal = refusal_message(event.registration_state)
     return _form_page("events/register.html", event, form, refusal, status)
+
+
+def _offer_attendance(form, event) -> None:
+    # Only hybrid events ask; the others' forms cost no query for it.
+    offer_attendance(form, pools(event) if event.hybrid else [])
 
 
 def _if_full() -> str:
@@ -179,7 +184,7 @@ def register_group_page(slug: str):
     """An employer registers several colleagues; each gets their own confirmation."""
     event = public_event(slug) or abort(404)
     form = GroupRegistrationForm()
-    offer_attendance(form, pools(event))
+    _offer_attendance(form, event)
     refusal = None
     status = 200
     wait_offered = False
@@ -223,7 +228,7 @@ def register_group_page(slug: str):
                     refusal = _group_full_message(event, chosen_attendance(form))
                     wait_offered = may_join_waitlist(event, chosen_attendance(form))
                     form.keep_stamp()
-                    offer_attendance(form, pools(event))
+                    _offer_attendance(form, event)
                 status = 409
             else:
                 # Only the public ids, and only in this browser's session: the summary
