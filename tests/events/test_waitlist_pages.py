@@ -418,3 +418,14 @@ def test_a_hybrid_group_chooses_one_mode_for_everyone(client, make_event):
     # The online pool (one seat) is full now: the group of two may wait for it.
     refused = client.post(path, data=group_form(PEOPLE[1:], attendance="online"))
     assert refused.status_code == 409 and "Gruppe auf die Warteliste setzen" in html(refused)
+
+
+def test_the_calendar_link_is_for_confirmed_people_only(
+    client, make_event, register_by_form, outbox
+):
+    event = make_event(capacity=5, confirm_email=True)
+    register_by_form(event)
+    link = LINK.search(outbox.text(outbox.last(kind="confirm_address"))).group(1)
+    assert "In den Kalender eintragen (.ics)" not in html(client.get(link))  # only held
+    client.post(f"{link}/confirm")
+    assert "In den Kalender eintragen (.ics)" in html(client.get(link))
