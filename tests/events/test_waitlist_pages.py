@@ -214,8 +214,12 @@ def test_offer_mode_mail_accept_on_the_private_page_confirms_once(
     expires = db.session.scalar(
         select(Registration.offer_expires_at).where(Registration.email == "warte@example.org")
     )
+    # The deadline with its day, in the event's time zone, on the page and in the mail.
     local = expires.astimezone(event.tz)
-    assert f"{local:%H:%M} MEZ" in page  # the deadline in the event's time zone
+    zone = "MESZ" if local.dst() else "MEZ"
+    deadline = f"{local.day}. {local:%Y}, {local:%H:%M} {zone}"
+    assert deadline.split(". ", 1)[1] in page and f" {local.day}. " in page
+    assert deadline.split(". ", 1)[1] in outbox.text(offer_mail)
 
     assert client.post(link + "/accept").status_code == 303
     assert client.post(link + "/accept").status_code == 303  # a second click: no harm
