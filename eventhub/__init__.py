@@ -151,13 +151,15 @@ def register_template_helpers(app: Flask) -> None:
     from eventhub.calendar.links import register_template_globals
 
     register_template_globals(app)
-    from eventhub.labels import format_name, role_name, status_name
+    from eventhub.labels import attendance_name, format_name, role_name, status_name
 
     app.jinja_env.globals.update(
         format_name=format_name,
         role_name=role_name,
         status_name=status_name,
+        attendance_name=attendance_name,
         event_date=i18n.event_date,
+        event_moment=i18n.event_moment,
         event_time=i18n.event_time,
         event_period=i18n.event_period,
         current_language=i18n.current_language,

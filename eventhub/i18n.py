@@ -60,9 +60,7 @@ def event_period(starts_at: dt.datetime, ends_at: dt.datetime, timezone: str) ->
     """'Mittwoch, 9. Dezember 2026, 10:00–16:00 MEZ' or a range over several days."""
     start, end = _local(starts_at, timezone), _local(ends_at, timezone)
     locale = get_locale()
-    zone = format_datetime(start, "zzz", tzinfo=start.tzinfo, locale=locale)
-    if zone[:1] in "+-":  # no localised abbreviation (English): use the zone's own, e.g. CET
-        zone = start.tzname() or zone
+    zone = _zone_name(start)
     if start.date() == end.date():
         return "{}, {}–{} {}".format(
             format_date(start.date(), "full", locale=locale),
@@ -73,4 +71,23 @@ def event_period(starts_at: dt.datetime, ends_at: dt.datetime, timezone: str) ->
     return "{} – {}".format(
         format_datetime(start, "medium", tzinfo=start.tzinfo, locale=locale),
         format_datetime(end, "medium", tzinfo=end.tzinfo, locale=locale),
+    )
+
+
+def _zone_name(local: dt.datetime) -> str:
+    """'MEZ' / 'CET': the localised abbreviation, else the zone's own."""
+    zone = format_datetime(local, "zzz", tzinfo=local.tzinfo, locale=get_locale())
+    if zone[:1] in "+-":  # no localised abbreviation (English): use the zone's own, e.g. CET
+        zone = local.tzname() or zone
+    return zone
+
+
+def event_moment(moment: dt.datetime, timezone: str) -> str:
+    """A deadline with its day: 'Mittwoch, 2. Dezember 2026, 14:30 MEZ'."""
+    local = _local(moment, timezone)
+    locale = get_locale()
+    return "{}, {} {}".format(
+        format_date(local.date(), "full", locale=locale),
+        format_time(local, "short", tzinfo=local.tzinfo, locale=locale),
+        _zone_name(local),
     )

@@ -95,6 +95,11 @@ def status_name(status: str) -> str:
     return str(label) if label is not None else status
 
 
+def attendance_name(mode: str) -> str:
+    label = ATTENDANCE_LABELS.get(mode)
+    return str(label) if label is not None else mode
+
+
 def refusal_message(reason: str) -> str:
     """Why a registration was refused (reasons: events.registration.REFUSAL_REASONS)."""
     return {

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from eventhub.api import bp
 from eventhub.api.openapi import openapi_document
 from eventhub.errors import abort_with
+from eventhub.events.availability import waitlist_open
 from eventhub.events.catalogue import catalogue_page
 from eventhub.events.records import event_to_dict
 from eventhub.extensions import db
@@ -35,6 +36,8 @@ def event_json(event: Event) -> dict:
     data["hosts"] = [h for h in data["hosts"] if not h.get("pending")]
     data.update(
         seats_left=event.seats_left,
+        online_seats_left=event.online_seats_left if event.hybrid else None,
+        waitlist_open=waitlist_open(event),
         registrations_open=event.registrations_open,
         registration_state=event.registration_state,
         url=url_for("events.event_page", slug=event.slug, _external=True),

@@ -24,10 +24,7 @@ def event_uid(event: Event) -> str:
 
 
 def _location(event: Event) -> str:
-    city = " ".join(p for p in (event.venue_postcode, event.venue_city) if p)
-    parts = [event.venue_name, event.venue_street, city]
-    text = ", ".join(single_line(p) for p in parts if p)
-    return text or (event.online_url or "")
+    return _venue(event) or (event.online_url or "")
 
 
 def registration_uid(event: Event, registration) -> str:
@@ -173,6 +170,7 @@ def invite_bytes(
         uid=registration_uid(event, registration),
         sequence=event.sequence + registration.sequence,
     )
+    _place_for(vevent, event, getattr(registration, "attendance", "onsite"), event_url)
     _add_attendee(
         vevent,
         f"{registration.first_name} {registration.last_name}",
@@ -182,6 +180,32 @@ def invite_bytes(
     if cancelled:
         vevent["status"] = "CANCELLED"
     return _itip_bytes(vevent, method)
+
+
+def _place_for(vevent: VEvent, event: Event, attendance: str, event_url: str) -> None:
+    """At a hybrid event the invitation shows the person's place: the venue for people on
+    site (LOCATION, no online link), the online link for people online (LOCATION, URL and
+    DESCRIPTION). Other events keep what build_vevent gives."""
+    if not event.hybrid:
+        return
+    online = attendance == "online" and bool(event.online_url)
+    location = event.online_url if online else _venue(event)
+    vevent.pop("location", None)
+    if location:
+        vevent.add("location", single_line(location))
+    if online:
+        vevent.pop("url", None)
+        vevent.add("url", event.online_url)
+    link = f"Online: {event.online_url}" if online else ""
+    parts = (event.summary.strip(), link, event_url)
+    vevent.pop("description", None)
+    vevent.add("description", "\n\n".join(p for p in parts if p))
+
+
+def _venue(event: Event) -> str:
+    city = " ".join(p for p in (event.venue_postcode, event.venue_city) if p)
+    parts = [event.venue_name, event.venue_street, city]
+    return ", ".join(single_line(p) for p in parts if p)
 
 
 def meeting_uid(uid: str) -> str:

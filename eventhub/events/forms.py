@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import (
@@ -15,6 +16,7 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
@@ -28,7 +30,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from eventhub.labels import NOT_SPECIFIED, ORGANISATION_TYPE_LABELS
+from eventhub.labels import ATTENDANCE_LABELS, NOT_SPECIFIED, ORGANISATION_TYPE_LABELS
 from eventhub.models import ORGANISATION_TYPES, PERSON_FIELDS
 from eventhub.text import has_control_characters
 
@@ -135,6 +137,13 @@ class BotCheckedForm(FlaskForm):
         self.posted_stamp = self.issued.data
         self.issued.data = form_stamp()  # every rendering hands out a fresh stamp
 
+    def keep_stamp(self) -> None:
+        """Hand out the time stamp of the form as first shown again (the same form shown
+        once more, e.g. with a button to join the waiting list, must not count as a new
+        form filled in within seconds)."""
+        if self.posted_stamp:
+            self.issued.data = self.posted_stamp
+
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if not current_app.config["BOT_PROTECTION"]:
@@ -146,6 +155,42 @@ class BotCheckedForm(FlaskForm):
         return ok
 
 
+def attendance_field() -> RadioField:
+    """On site or online, at hybrid events (offer_attendance sets the options)."""
+    return RadioField(
+        _l("How do you take part?"),
+        choices=[],
+        validators=[InputRequired(_l("Please choose whether you take part on site or online."))],
+    )
+
+
+def attendance_option(pool) -> str:
+    """ "On site – 3 seats left", "Online – fully booked, waiting list open"."""
+    label = ATTENDANCE_LABELS[pool.mode]
+    if pool.full and pool.can_wait:
+        return str(_l("%(mode)s – fully booked, waiting list open", mode=label))
+    if pool.full:
+        return str(_l("%(mode)s – fully booked", mode=label))
+    if pool.seats_left is None:
+        return str(label)
+    return ngettext(
+        "%(mode)s – %(num)d seat left", "%(mode)s – %(num)d seats left", pool.seats_left, mode=label
+    )
+
+
+def offer_attendance(form, pools) -> None:
+    """The on-site/online choice with each pool's seats, where there is a choice (hybrid
+    events); elsewhere the form has no such field."""
+    if len(pools) < 2:
+        del form.attendance
+        return
+    form.attendance.choices = options([(pool.mode, attendance_option(pool)) for pool in pools])
+
+
+def chosen_attendance(form) -> str:
+    return form.attendance.data if form.attendance else "onsite"
+
+
 class RegistrationForm(BotCheckedForm):
     first_name = name_field(_l("First name"), _l("Please enter your first name."), "given-name")
     last_name = name_field(_l("Last name"), _l("Please enter your last name."), "family-name")
@@ -155,6 +200,7 @@ class RegistrationForm(BotCheckedForm):
     organisation_type = SelectField(
         _l("Type of organisation (optional)"), choices=organisation_type_choices, default=""
     )
+    attendance = attendance_field()
     consent_privacy = BooleanField(
         _l("I agree that my details are stored and passed to the organisers for this event."),
         validators=[DataRequired(_l("Please agree to the privacy notice to register."))],
@@ -255,6 +301,7 @@ class GroupRegistrationForm(BotCheckedForm):
     organisation_type = SelectField(
         _l("Type of organisation (optional)"), choices=organisation_type_choices, default=""
     )
+    attendance = attendance_field()
     colleagues = FieldList(FormField(ColleagueForm), min_entries=GROUP_ROWS, max_entries=GROUP_MAX)
     consent_privacy = BooleanField(
         _l(
@@ -276,8 +323,7 @@ class GroupRegistrationForm(BotCheckedForm):
         form as first shown, so adding rows neither restarts nor skips the fill-time check."""
         if self.can_add_row:
             self.colleagues.append_entry()
-        if self.posted_stamp:
-            self.issued.data = self.posted_stamp
+        self.keep_stamp()
 
     def error_summary(self) -> list[tuple[str, str]]:
         """(field id, message) for each marked field, in the order of the page, for the
@@ -285,10 +331,10 @@ class GroupRegistrationForm(BotCheckedForm):
         found = []
         for field in (self.contact_name, self.contact_email, self.organisation):
             found += [(field.id, f"{field.label.text}: {e}") for e in field.errors]
-        found += [
-            (self.organisation_type.id, f"{self.organisation_type.label.text}: {e}")
-            for e in self.organisation_type.errors
-        ]
+        # The attendance choice's id is its fieldset's (events/_attendance.html).
+        for field in (self.organisation_type, self.attendance):
+            if field is not None:
+                found += [(field.id, f"{field.label.text}: {e}") for e in field.errors]
         for number, entry in enumerate(self.colleagues, start=1):
             person = _l("Person %(number)d", number=number)
             for field in entry.form:

@@ -147,15 +147,24 @@ def queue_event_change(event: Event, registration: Registration) -> None:
 
 
 def group_summary_row(event: Event, registrations: list[Registration], contact) -> OutboxMessage:
-    """To whoever registered a group: who is registered (each got their own invitation)."""
+    """To whoever registered a group: who is registered (each got their own invitation),
+    or that the group waits on the waiting list, or awaits approval."""
+    state = registrations[0].status if registrations else "confirmed"
+    subjects = {
+        "waiting": lambda: _("Group on the waiting list: %(title)s", title=event.title),
+        "pending": lambda: _("Group registration received: %(title)s", title=event.title),
+    }
     message = compose(
         to=contact.email,
         to_name=contact.name,
-        subject=lambda: _("Group registration confirmed: %(title)s", title=event.title),
+        subject=subjects.get(
+            state, lambda: _("Group registration confirmed: %(title)s", title=event.title)
+        ),
         template="group_summary",
         language=contact.language,
         context={
             "event": event,
+            "state": state,
             "registrations": registrations,
             "contact": contact,
             "event_url": absolute_event_url(event),

@@ -99,7 +99,8 @@ def register(
 
     Returns the registration and the raw manage-link token (only ever shown once).
     `allow_closed` lets organisers add people after the registration deadline
-    (phone sign-ups); capacity still holds.
+    (phone sign-ups); capacity still holds. `if_full="wait"`: when no seat is free, the
+    attendee joins the waiting list instead (see register_group).
     """
     [(registration, token)] = register_group(
         event_id, [attendee], allow_closed=allow_closed, if_full=if_full
@@ -717,7 +718,15 @@ def _cancel_active(
     held = db.session.execute(
         update(Registration)
         .where(*condition, Registration.status.in_(SEAT_STATUSES))
-        .values(sequence=Registration.sequence + 1, **ended)
+        .values(
+            sequence=Registration.sequence + 1,
+            # Declining an offered seat is leaving the waiting list (never offered again).
+            status_reason=case(
+                (Registration.status == "offered", "left_waiting_list"),
+                else_=Registration.status_reason,
+            ),
+            **ended,
+        )
         .returning(
             Registration.id, Registration.event_id, Registration.role, Registration.attendance
         )

@@ -121,7 +121,7 @@ def test_get_is_the_only_other_method(client, make_event):
 
 
 def test_full_event_refuses(client, make_event, make_registration, register_by_form):
-    event = make_event(capacity=1)
+    event = make_event(capacity=1, waitlist="off")
     make_registration(event)
     page = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
     assert "ausgebucht" in page

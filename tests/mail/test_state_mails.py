@@ -40,8 +40,8 @@ def text_of(message) -> str:
 
 WORDS = {
     "de": {
-        "waiting": ("Sie stehen auf der Warteliste", "Position 1"),
-        "position": ("Ihr Platz auf der Warteliste", "Position 1"),
+        "waiting": ("Sie stehen auf der Warteliste", "Platz 1"),
+        "position": ("Ihr Platz auf der Warteliste", "Platz 1"),
         "offered": ("Ein Platz ist für Sie frei", "annehmen"),
         "offer_expired": ("Ihr Platzangebot ist abgelaufen", "nächste Person"),
         "left": ("Sie haben die Warteliste verlassen", "Warteliste verlassen"),

@@ -142,7 +142,21 @@ def _event_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
     nested = event.pop("$defs", {})
     event["properties"].update(
         {
-            "seats_left": {"type": ["integer", "null"], "minimum": 0},
+            "seats_left": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "On-site seats left; null: unlimited",
+            },
+            "online_seats_left": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "Hybrid events: online seats left; null: unlimited or not hybrid",
+            },
+            "waitlist_open": {
+                "type": "boolean",
+                "description": "A seat pool is fully booked and people can join its waiting "
+                "list now (`waitlist` is the event's waiting-list mode)",
+            },
             "registrations_open": {"type": "boolean"},
             "registration_state": {
                 "type": "string",
@@ -153,7 +167,8 @@ def _event_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
         }
     )
     event["required"] = sorted(
-        set(event.get("required", [])) | {"seats_left", "registrations_open", "status"}
+        set(event.get("required", []))
+        | {"seats_left", "online_seats_left", "waitlist_open", "registrations_open", "status"}
     )
     return event, nested
 

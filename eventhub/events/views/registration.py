@@ -20,12 +20,15 @@ from flask_limiter.util import get_remote_address
 from eventhub.calendar.private import feed_links, registered_events, rotate_feed
 from eventhub.errors import abort_with
 from eventhub.events import bp
+from eventhub.events.availability import may_join_waitlist, pools
 from eventhub.events.forms import (
     GROUP_MAX,
     CancelForm,
     CorrectionForm,
     GroupRegistrationForm,
     RegistrationForm,
+    chosen_attendance,
+    offer_attendance,
     person_data,
 )
 from eventhub.events.registration import (
@@ -43,11 +46,14 @@ from eventhub.events.registration import (
     registrations_by_uids,
     update_registration,
 )
+from eventhub.events.seats import waiting_position
+from eventhub.events.waitlist import NotOffered, OfferExpired, accept_offer
 from eventhub.extensions import limiter
 from eventhub.i18n import current_language
 from eventhub.labels import refusal_message
 from eventhub.models import ACTIVE_STATUSES, HOLD_MINUTES
 from eventhub.public_events import public_event
+from eventhub.tokens import lookup_hash
 
 
 def _registration_limit() -> str:
@@ -92,6 +98,7 @@ _limit_seats = limiter.limit(
 def register_page(slug: str):
     event = public_event(slug) or abort(404)
     form = RegistrationForm()
+    _offer_attendance(form, event)
     refusal = None
     status = 200
     if request.method == "POST":
@@ -100,13 +107,16 @@ def register_page(slug: str):
                 **person_data(form),
                 show_in_directory=form.show_in_directory.data,
                 language=current_language(),
+                attendance=chosen_attendance(form),
             )
             try:
-                registration, token = register(event.id, attendee)
+                registration, token = register(event.id, attendee, if_full=_if_full())
             except RegistrationRefused as exc:
-                refusal = refusal_message(exc.reason)
-                status = 409
                 event = public_event(slug) or abort(404)
+                refusal = _refusal(exc.reason, event, attendee.attendance)
+                form.keep_stamp()
+                _offer_attendance(form, event)
+                status = 409
             else:
                 if registration.status == "unverified":
                     # The private link goes only to the mailbox: opening it is the proof.
@@ -115,9 +125,56 @@ def register_page(slug: str):
                 return redirect(url_for("events.my_registration", token=token, new=1), 303)
         else:
             status = 422
-    elif not event.registrations_open:
+    elif not event.registrations_open and not _waitlist_offered(event):
         refusal = refusal_message(event.registration_state)
-    return render_template("events/register.html", event=event, form=form, refusal=refusal), status
+    return _form_page("events/register.html", event, form, refusal, status)
+
+
+def _offer_attendance(form, event) -> None:
+    # Only hybrid events ask; the others' forms cost no query for it.
+    offer_attendance(form, pools(event) if event.hybrid else [])
+
+
+def _if_full() -> str:
+    """The waiting-list button posts if_full=wait; the plain register button does not."""
+    return "wait" if request.form.get("if_full") == "wait" else "refuse"
+
+
+def _waitlist_offered(event) -> bool:
+    return any(pool.waitlist_only for pool in pools(event))
+
+
+def _refusal(reason: str, event, mode: str) -> str:
+    """Why the registration was refused; when the last seat went meanwhile and the pool
+    has a waiting list, saying that the list is open (its button is on the form)."""
+    if reason == "full" and may_join_waitlist(event, mode):
+        return _(
+            "This event is fully booked: the last seat has just been taken. You can put "
+            "yourself on the waiting list: when a seat becomes free, it goes to the next "
+            "person on the list."
+        )
+    return refusal_message(reason)
+
+
+def _form_page(
+    template: str, event, form, refusal, status: int, *, wait_offered: bool = False, **context
+):
+    """A registration form (alone or as a group) with what each seat pool offers;
+    `wait_offered`: offer the waiting list although seats are left (a group too large for
+    them)."""
+    event_pools = pools(event)
+    return render_template(
+        template,
+        event=event,
+        form=form,
+        refusal=refusal,
+        pools=event_pools,
+        # Some pool is full but takes people on its list: the form offers that button.
+        wait_button=wait_offered or any(pool.waitlist_only for pool in event_pools),
+        # ... and no pool has a seat: the waiting list is all the form can do.
+        wait_only=all(pool.waitlist_only for pool in event_pools),
+        **context,
+    ), status
 
 
 @bp.route("/events/<slug:slug>/register/group", methods=["GET", "POST"])
@@ -127,14 +184,14 @@ def register_group_page(slug: str):
     """An employer registers several colleagues; each gets their own confirmation."""
     event = public_event(slug) or abort(404)
     form = GroupRegistrationForm()
+    _offer_attendance(form, event)
     refusal = None
     status = 200
+    wait_offered = False
     if request.method == "POST" and "add_row" in request.form:
         # "Add a person": the same form again with one more row, nothing validated yet.
         form.add_row()
-        return render_template(
-            "events/register_group.html", event=event, form=form, refusal=None, added_row=True
-        )
+        return _form_page("events/register_group.html", event, form, None, 200, added_row=True)
     if request.method == "POST":
         if form.validate_on_submit():
             language = current_language()
@@ -147,6 +204,7 @@ def register_group_page(slug: str):
                     organisation=form.organisation.data or "",
                     organisation_type=form.organisation_type.data or "",
                     language=language,
+                    attendance=chosen_attendance(form),
                 )
                 for row in form.filled_rows()
             ]
@@ -157,14 +215,20 @@ def register_group_page(slug: str):
                 language=language,
             )
             try:
-                registered = register_group(event.id, attendees, contact=contact)
+                registered = register_group(
+                    event.id, attendees, contact=contact, if_full=_if_full()
+                )
             except GroupRefused as exc:
                 refusal = group_refusal_message(exc, event)
                 status = 409
             except RegistrationRefused as exc:
                 refusal = refusal_message(exc.reason)
                 if exc.reason == "full":
-                    refusal = _group_full_message(event)
+                    event = public_event(slug) or abort(404)
+                    refusal = _group_full_message(event, chosen_attendance(form))
+                    wait_offered = may_join_waitlist(event, chosen_attendance(form))
+                    form.keep_stamp()
+                    _offer_attendance(form, event)
                 status = 409
             else:
                 # Only the public ids, and only in this browser's session: the summary
@@ -176,11 +240,11 @@ def register_group_page(slug: str):
                 return redirect(url_for("events.group_registered", slug=slug), 303)
         else:
             status = 422
-    elif not event.registrations_open:
+    elif not event.registrations_open and not _waitlist_offered(event):
         refusal = refusal_message(event.registration_state)
-    return render_template(
-        "events/register_group.html", event=event, form=form, refusal=refusal
-    ), status
+    return _form_page(
+        "events/register_group.html", event, form, refusal, status, wait_offered=wait_offered
+    )
 
 
 GROUP_SUMMARY = "group_registered"
@@ -201,15 +265,28 @@ def group_registered(slug: str):
             event=event,
             people=people,
             hold_minutes=HOLD_MINUTES,
+            position=waiting_position(people[0]) if people else None,
         )
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
-def _group_full_message(event) -> str:
-    fresh = public_event(event.slug)
-    left = fresh.seats_left if fresh else 0
+def _group_full_message(event, mode: str) -> str:
+    left = event.pool_seats_left(mode)
+    if may_join_waitlist(event, mode):
+        if not left:
+            return _(
+                "There are no seats left. You can put the whole group on the waiting list: "
+                "it gets seats together, as one entry."
+            )
+        return ngettext(
+            "There is only %(num)d seat left. You can register fewer people, or put the "
+            "whole group on the waiting list: it gets seats together, as one entry.",
+            "There are only %(num)d seats left. You can register fewer people, or put the "
+            "whole group on the waiting list: it gets seats together, as one entry.",
+            left or 0,
+        )
     return ngettext(
         "There is only %(num)d seat left: please register fewer people.",
         "There are only %(num)d seats left: please register fewer people.",
@@ -244,18 +321,26 @@ def my_registration(token: str):
             flash(_("Your details have been updated."), "success")
             return redirect(url_for("events.my_registration", token=token), 303)
         status = 422
+    return _my_page(registration, token, form, status)
+
+
+def _my_page(registration, token: str, form=None, status: int = 200, problem: str | None = None):
+    """The private page; `problem`: why the last action failed (shown at the top)."""
     response = make_response(
         render_template(
             "events/my_registration.html",
             registration=registration,
             event=registration.event,
-            form=form,
+            form=form or CorrectionForm(obj=registration),
             cancel_form=CancelForm(),
             token=token,
+            position=waiting_position(registration),
+            problem=problem,
+            accept_here=_may_accept_with(registration, token),
             **feed_links(registration.email_normalised),
             # After cancelling, the feed block only makes sense for the address's other
             # events (this one has left the feed).
-            other_events=registration.status not in ACTIVE_STATUSES
+            other_events=registration.status not in ("confirmed", "unverified")
             and bool(registered_events(registration.email_normalised)),
             just_registered=request.args.get("new") == "1",
         ),
@@ -263,6 +348,63 @@ def my_registration(token: str):
     )
     response.headers["Cache-Control"] = "private, no-store"  # a personal page
     return response
+
+
+@bp.post("/r/<token:token>/accept")
+def accept_my_offer(token: str):
+    """The person accepts the seat offered to them from the waiting list."""
+    registration = registration_by_token(token) or abort(404)
+    if not CancelForm().validate_on_submit():
+        abort(400)
+    if not _may_accept_with(registration, token):
+        problem = _("Please accept the seat with the link in the mail that offered it to you.")
+        return _my_page(registration, token, status=403, problem=problem)
+    try:
+        accept_offer(registration.id, token)
+    except (OfferExpired, NotOffered) as exc:
+        problem = (
+            _(
+                "Sorry, the time to accept this seat has run out: it has gone to the next "
+                "person on the waiting list. You can register again if seats are free."
+            )
+            if isinstance(exc, OfferExpired)
+            else _("There is no seat offer to accept for this registration.")
+        )
+        return _my_page(registration_by_token(token), token, status=409, problem=problem)
+    flash(_("You have accepted the seat. The confirmation is on its way."), "success")
+    return redirect(url_for("events.my_registration", token=token), 303)
+
+
+def _may_accept_with(registration, token: str) -> bool:
+    """Where the event checks addresses, registering put the private link in the browser
+    too; only a link from a mail (the offer's, or one resent) proves the mailbox, so only
+    that one accepts a seat."""
+    return not registration.event.confirm_email or (
+        lookup_hash(token) == registration.resent_token_hash
+    )
+
+
+@bp.post("/r/<token:token>/leave")
+def leave_waiting_list(token: str):
+    """Leave the waiting list, decline an offered seat, or withdraw a registration that
+    awaits approval: the person is never served afterwards."""
+    registration = registration_by_token(token) or abort(404)
+    if not CancelForm().validate_on_submit():
+        abort(400)
+    was = registration.status
+    if was in ("waiting", "offered", "pending"):
+        cancel_registration(registration.id)
+        flash(
+            {
+                "waiting": _("You have left the waiting list."),
+                "offered": _(
+                    "You have declined the seat. It goes to the next person on the waiting list."
+                ),
+                "pending": _("You have withdrawn your registration."),
+            }[was],
+            "success",
+        )
+    return redirect(url_for("events.my_registration", token=token), 303)
 
 
 @bp.post("/r/<token:token>/feed/rotate")
