@@ -299,7 +299,8 @@ def _remind_registered(event_id: int, keys: set[str]) -> None:
             select(Registration).where(
                 Registration.event_id == event_id,
                 Registration.email_normalised.in_(keys),
-                Registration.status == "confirmed",
+                # Waiting, offered or pending people are told too: the page says so.
+                Registration.status.in_(ACTIVE_STATUSES),
             )
         ).all()
         over_limit = set(mailboxes_over_limit([r.email for r in registered]))

@@ -157,6 +157,16 @@ class Registration(db.Model):
         return f"{self.first_name} {self.last_name}"
 
     @property
+    def offer_lapsed(self) -> bool:
+        """Offered, but past the deadline: the scheduled job has not ended it yet. Pages
+        show it as expired; accepting is refused (events.waitlist.accept_offer)."""
+        return (
+            self.status == "offered"
+            and self.offer_expires_at is not None
+            and self.offer_expires_at <= utcnow()
+        )
+
+    @property
     def show_in_directory(self) -> bool:
         """The registration form's opt-in: listed in the directory at all."""
         return self.directory_visibility != "hidden"

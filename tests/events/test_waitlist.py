@@ -401,3 +401,23 @@ def test_an_attendance_the_event_does_not_offer_is_refused(make_event):
     with pytest.raises(RegistrationRefused) as refused:
         register(event.id, person(1, attendance="online"))
     assert refused.value.reason == "attendance"
+
+
+def test_someone_waiting_who_registers_again_is_told_by_mail(full_event, outbox):
+    event, _taken = full_event()
+    waiting, _ = wait(event, 1)
+    with pytest.raises(RegistrationRefused):
+        wait(event, 1)
+    assert outbox.last(kind="already_registered").registration_id == waiting.id
+
+
+def test_a_lapsed_offer_shows_as_expired_before_the_job_ran(client, full_event):
+    event, taken = full_event(waitlist="offer")
+    waiting, token = wait(event, 1)
+    cancel_registration(taken[0].id)
+    db.session.expire_all()
+    deadline = db.session.get(Registration, waiting.id).offer_expires_at
+    with time_machine.travel(deadline + dt.timedelta(minutes=1), tick=False):
+        page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "Ihr Platzangebot ist abgelaufen" in page
+    assert "Platz annehmen" not in page
