@@ -28,6 +28,8 @@ from eventhub.events.forms import (
     RegistrationForm,
     person_data,
 )
+from eventhub.events.question_fields import QuestionFields
+from eventhub.events.questions import active_questions
 from eventhub.events.registration import (
     Attendee,
     GroupContact,
@@ -92,14 +94,17 @@ _limit_seats = limiter.limit(
 def register_page(slug: str):
     event = public_event(slug) or abort(404)
     form = RegistrationForm()
+    questions = QuestionFields(active_questions(event.id), current_language())
     refusal = None
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
+        answered = questions.validate(request.form)
+        if form.validate_on_submit() and answered:
             attendee = Attendee(
                 **person_data(form),
                 show_in_directory=form.show_in_directory.data,
                 language=current_language(),
+                answers=questions.values,
             )
             try:
                 registration, token = register(event.id, attendee)
@@ -117,7 +122,9 @@ def register_page(slug: str):
             status = 422
     elif not event.registrations_open:
         refusal = refusal_message(event.registration_state)
-    return render_template("events/register.html", event=event, form=form, refusal=refusal), status
+    return render_template(
+        "events/register.html", event=event, form=form, questions=questions, refusal=refusal
+    ), status
 
 
 @bp.route("/events/<slug:slug>/register/group", methods=["GET", "POST"])
