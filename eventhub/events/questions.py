@@ -8,7 +8,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -245,15 +245,11 @@ def _number(value: object) -> int | float:
     if isinstance(value, int | float):
         number = Decimal(str(value)) if math.isfinite(value) else None
     elif isinstance(value, str) and len(value) <= 40:
-        # "1.234,5" (German) and "1,234.5" are ambiguous: accept one decimal mark only.
+        # Digits with one decimal mark, "," or "." ("1.234,5" is ambiguous, "1e9" no
+        # way to write a number on a form).
         text = value.strip().replace(" ", "").replace("\u202f", "")
-        if text.count(",") + text.count(".") > 1:
-            number = None
-        else:
-            try:
-                number = Decimal(text.replace(",", "."))
-            except InvalidOperation:
-                number = None
+        match = re.fullmatch(r"[+-]?[0-9]+(?:[.,][0-9]+)?", text)
+        number = Decimal(text.replace(",", ".")) if match else None
     else:
         number = None
     if number is None or not number.is_finite():

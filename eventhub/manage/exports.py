@@ -40,6 +40,8 @@ class AttendeeRow:
     status: str  # confirmed / cancelled, already translated for display
     registered_at: dt.datetime  # aware, in the event's time zone
     checked_in: bool
+    # Answers to the event's questions as text, one per extra header (statistical last).
+    answers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ class SheetInfo:
     language: str  # "de" or "en": headings of the sheet
 
 
-COLUMN_COUNT = 9  # the fields of AttendeeRow, in order
+COLUMN_COUNT = 9  # the fields of AttendeeRow before the answers, in order
+ANSWER_COLUMN_WIDTH = 24
 
 # A cell starting with one of these is read as a formula by Excel or LibreOffice (OWASP
 # "CSV injection"); the fullwidth forms because some imports fold them to ASCII.
@@ -75,8 +78,9 @@ def formula_safe(value: str) -> str:
 
 
 def _check_headers(headers: list[str]) -> None:
-    if len(headers) != COLUMN_COUNT:
-        raise ValueError(f"expected {COLUMN_COUNT} headers, got {len(headers)}")
+    """The fixed columns, then one header per answer column."""
+    if len(headers) < COLUMN_COUNT:
+        raise ValueError(f"expected at least {COLUMN_COUNT} headers, got {len(headers)}")
 
 
 # --- CSV --------------------------------------------------------------------
@@ -106,6 +110,7 @@ def _csv_chunks(rows: Iterable[AttendeeRow], headers: list[str]) -> Iterator[byt
                 formula_safe(row.status),
                 row.registered_at.strftime(TIMESTAMP_FORMAT),
                 CHECKED_IN_MARK if row.checked_in else "",
+                *(formula_safe(answer) for answer in row.answers),
             ]
         )
         pending += 1
@@ -188,8 +193,9 @@ def _write_workbook(
         stamp = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         mark = workbook.add_format({"align": "center"})
 
-        for col, width in enumerate(XLSX_COLUMN_WIDTHS):
-            sheet.set_column(col, col, max(width, len(headers[col]) + 2))
+        widths = (*XLSX_COLUMN_WIDTHS, *[ANSWER_COLUMN_WIDTH] * (len(headers) - COLUMN_COUNT))
+        for col, width in enumerate(widths):
+            sheet.set_column(col, col, max(width, min(len(headers[col]), 40) + 2))
         sheet.freeze_panes(1, 0)
         for col, label in enumerate(headers):
             sheet.write_string(0, col, label, heading)
@@ -211,7 +217,9 @@ def _write_workbook(
             text(last, 6, row.status)
             sheet.write_datetime(last, 7, row.registered_at.replace(tzinfo=None), stamp)
             sheet.write_string(last, 8, CHECKED_IN_MARK if row.checked_in else "", mark)
-        sheet.autofilter(0, 0, last, COLUMN_COUNT - 1)
+            for col, answer in enumerate(row.answers, start=COLUMN_COUNT):
+                text(last, col, answer)
+        sheet.autofilter(0, 0, last, len(headers) - 1)
     finally:
         workbook.close()
 

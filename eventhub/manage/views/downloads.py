@@ -35,16 +35,16 @@ def _download(body, mimetype: str, filename: str) -> Response:
 @bp.get("/events/<slug:slug>/attendees.csv")
 def attendees_csv(slug: str):
     event = event_or_404(slug)
-    rows = attendee_rows(event)
-    body = stream_with_context(attendee_csv(rows, export_headers()))
+    rows = attendee_rows(event, answers=True)
+    body = stream_with_context(attendee_csv(rows, export_headers(event)))
     return _download(body, "text/csv", attendee_list_filename(event, "csv"))
 
 
 @bp.get("/events/<slug:slug>/attendees.xlsx")
 def attendees_xlsx(slug: str):
     event = event_or_404(slug)
-    rows = attendee_rows(event)
-    body = stream_with_context(attendee_xlsx(rows, export_headers(), _("Attendees")))
+    rows = attendee_rows(event, answers=True)
+    body = stream_with_context(attendee_xlsx(rows, export_headers(event), _("Attendees")))
     return _download(
         body,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

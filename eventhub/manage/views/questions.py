@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from eventhub.access import event_or_404
-from eventhub.events.questions import event_questions
+from eventhub.events.questions import ShownAnswer, answers_of, event_questions, shown_answers
+from eventhub.i18n import current_language
 from eventhub.manage import bp
 from eventhub.manage.forms import ActionForm
 from eventhub.manage.question_form import KIND_LABELS, QuestionForm
@@ -21,8 +22,29 @@ from eventhub.manage.questions import (
     question_of,
     remove_question,
     restore_question,
+    statistic_counts,
     update_question,
 )
+from eventhub.models import Event, Registration
+
+
+def registration_answers(registration: Registration) -> list[ShownAnswer]:
+    """The person's answers for the workspace's registration page (a template global, so
+    that page's view needs no change): every question asked, and archived ones answered."""
+    values = answers_of([registration.id])[registration.id]
+    questions = [
+        q for q in event_questions(registration.event_id) if q.archived_at is None or q.id in values
+    ]
+    return shown_answers(questions, values, current_language())
+
+
+def event_statistics(event: Event):
+    """Counts per option of the statistical questions, for the report page."""
+    return statistic_counts(event.id, current_language())
+
+
+bp.add_app_template_global(registration_answers, "registration_answers")
+bp.add_app_template_global(event_statistics, "event_statistics")
 
 
 def _to_list(slug: str):
