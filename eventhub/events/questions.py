@@ -160,10 +160,7 @@ def _answer(question: Question, value: object, before: object) -> object:
     if question.kind == "multiple":
         return _multiple(question, value, before)
     if isinstance(value, list | tuple):
-        # A form sends a list only when the field was repeated; take what a browser would.
-        value = value[0] if len(value) == 1 else value
-        if isinstance(value, list | tuple):
-            raise ValueError(_("Please give one answer only."))
+        raise ValueError(_("Please give one answer only."))
     if _blank(value):
         return None
     kind = question.kind

@@ -21,9 +21,7 @@ from eventhub.models import Event, Registration, User
 from eventhub.querying import event_load_options
 
 
-def export_headers(event: Event | None = None) -> list[str]:
-    """The columns of the CSV and XLSX lists; with the event, one more per question."""
-    questions = answer_columns(event.id, current_language()).headers if event else []
+def export_headers() -> list[str]:
     return [
         _("No."),
         _("Last name"),
@@ -34,15 +32,19 @@ def export_headers(event: Event | None = None) -> list[str]:
         _("Status"),
         _("Registered at"),
         _("Checked in"),
-        *questions,
     ]
+
+
+def answer_headers(event: Event) -> list[str]:
+    """One column per question of the event (attendee_rows(..., answers=True))."""
+    return answer_columns(event.id, current_language()).headers
 
 
 def attendee_rows(
     event: Event, *, confirmed_only: bool = False, answers: bool = False
 ) -> Iterator[AttendeeRow]:
     """Rows for the exports, streamed from the database in batches; with `answers`, the
-    answers to the event's questions (export_headers(event)), one query per batch."""
+    answers to the event's questions (answer_headers(event)), one query per batch."""
     stmt = (
         select(
             Registration.id,
@@ -114,10 +116,10 @@ def sheet_info(event: Event, language: str) -> SheetInfo:
 def queue_list(event: Event, *, to: str, to_name: str, language: str) -> None:
     """The attendee list with CSV and XLSX attached, in the caller's transaction."""
     with force_locale(language):
-        headers = export_headers(event)
-        csv_bytes = b"".join(attendee_csv(attendee_rows(event, answers=True), headers))
+        headers, answers = export_headers(), answer_headers(event)
+        csv_bytes = b"".join(attendee_csv(attendee_rows(event, answers=True), headers, answers))
         xlsx_bytes = b"".join(
-            attendee_xlsx(attendee_rows(event, answers=True), headers, _("Attendees"))
+            attendee_xlsx(attendee_rows(event, answers=True), headers, _("Attendees"), answers)
         )
         stats = event_stats(event)
     queue_attendee_list(

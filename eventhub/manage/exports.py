@@ -78,27 +78,37 @@ def formula_safe(value: str) -> str:
 
 
 def _check_headers(headers: list[str]) -> None:
-    """The fixed columns, then one header per answer column."""
-    if len(headers) < COLUMN_COUNT:
-        raise ValueError(f"expected at least {COLUMN_COUNT} headers, got {len(headers)}")
+    if len(headers) != COLUMN_COUNT:
+        raise ValueError(f"expected {COLUMN_COUNT} headers, got {len(headers)}")
+
+
+def _check_answers(row: AttendeeRow, answer_headers: list[str]) -> None:
+    if len(row.answers) != len(answer_headers):
+        raise ValueError(f"expected {len(answer_headers)} answers, got {len(row.answers)}")
 
 
 # --- CSV --------------------------------------------------------------------
 
 
-def attendee_csv(rows: Iterable[AttendeeRow], headers: list[str]) -> Iterator[bytes]:
-    """Stream the list as a CSV that German Excel opens as it is: BOM, ';' and CRLF."""
+def attendee_csv(
+    rows: Iterable[AttendeeRow], headers: list[str], answer_headers: list[str] | None = None
+) -> Iterator[bytes]:
+    """Stream the list as a CSV that German Excel opens as it is: BOM, ';' and CRLF.
+    `answer_headers` name the columns of the rows' answers, after the fixed ones."""
     _check_headers(headers)
-    return _csv_chunks(rows, headers)
+    return _csv_chunks(rows, headers, answer_headers or [])
 
 
-def _csv_chunks(rows: Iterable[AttendeeRow], headers: list[str]) -> Iterator[bytes]:
+def _csv_chunks(
+    rows: Iterable[AttendeeRow], headers: list[str], answer_headers: list[str]
+) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     buffer.write("\ufeff")  # Excel guesses the ANSI code page without it
-    writer.writerow([formula_safe(h) for h in headers])
+    writer.writerow([formula_safe(h) for h in [*headers, *answer_headers]])
     pending = 0
     for row in rows:
+        _check_answers(row, answer_headers)
         writer.writerow(
             [
                 row.number,
@@ -148,11 +158,15 @@ def excel_sheet_name(name: str) -> str:
 
 
 def attendee_xlsx(
-    rows: Iterable[AttendeeRow], headers: list[str], sheet_name: str
+    rows: Iterable[AttendeeRow],
+    headers: list[str],
+    sheet_name: str,
+    answer_headers: list[str] | None = None,
 ) -> Iterator[bytes]:
-    """Stream the list as an .xlsx with typed cells, built in a temporary file."""
+    """Stream the list as an .xlsx with typed cells, built in a temporary file.
+    `answer_headers` name the columns of the rows' answers, after the fixed ones."""
     _check_headers(headers)
-    return _xlsx_chunks(rows, headers, excel_sheet_name(sheet_name))
+    return _xlsx_chunks(rows, [*headers, *(answer_headers or [])], excel_sheet_name(sheet_name))
 
 
 def _xlsx_chunks(
@@ -207,7 +221,9 @@ def _write_workbook(
                 sheet.write_string(r, c, value)
 
         last = 0
+        answer_headers = headers[COLUMN_COUNT:]
         for last, row in enumerate(rows, start=1):
+            _check_answers(row, answer_headers)
             sheet.write_number(last, 0, row.number)
             text(last, 1, row.last_name)
             text(last, 2, row.first_name)
