@@ -138,28 +138,36 @@ def _merged_options(question: Question, offered: list[dict]) -> list[dict]:
     return [{**o, "retired": False} for o in offered] + kept
 
 
+def _last_position(event_id: int) -> int:
+    return (
+        db.session.scalar(select(func.max(Question.position)).where(Question.event_id == event_id))
+        or 0
+    )
+
+
+def _new_question(event_id: int, position: int, data: QuestionData) -> Question:
+    return Question(
+        event_id=event_id,
+        position=position,
+        kind=data.kind,
+        label_de=data.label_de,
+        label_en=data.label_en,
+        help_de=data.help_de,
+        help_en=data.help_en,
+        required=data.required,
+        options=[{**o, "retired": False} for o in data.options]
+        if data.kind in CHOICE_KINDS
+        else [],
+        statistical=data.statistical,
+        sensitive=data.sensitive,
+        purpose=data.purpose,
+    )
+
+
 def add_question(event_id: int, data: QuestionData) -> Question:
     _check(data)
     with write_transaction() as session:
-        last = session.scalar(
-            select(func.max(Question.position)).where(Question.event_id == event_id)
-        )
-        question = Question(
-            event_id=event_id,
-            position=(last or 0) + 1,
-            kind=data.kind,
-            label_de=data.label_de,
-            label_en=data.label_en,
-            help_de=data.help_de,
-            help_en=data.help_en,
-            required=data.required,
-            options=[{**o, "retired": False} for o in data.options]
-            if data.kind in CHOICE_KINDS
-            else [],
-            statistical=data.statistical,
-            sensitive=data.sensitive,
-            purpose=data.purpose,
-        )
+        question = _new_question(event_id, _last_position(event_id) + 1, data)
         session.add(question)
     return question
 
@@ -242,11 +250,8 @@ def restore_question(event_id: int, question_id: int) -> None:
         if question is None:
             raise LookupError(question_id)
         if question.archived_at is not None:
-            last = session.scalar(
-                select(func.max(Question.position)).where(Question.event_id == event_id)
-            )
+            question.position = _last_position(event_id) + 1
             question.archived_at = None
-            question.position = (last or 0) + 1
 
 
 def move_question(event_id: int, question_id: int, step: int) -> None:
@@ -274,93 +279,96 @@ def move_question(event_id: int, question_id: int, step: int) -> None:
 
 NO_ANSWER = {"key": "no_answer", "de": "keine Angabe", "en": "prefer not to say"}
 
+
 # The participant data ESF Plus projects report (common output indicators, Annex I of
 # Regulation (EU) 2021/1057): gender, labour market status, age, educational attainment
 # (ISCED 2011 levels).
+def _esf(purpose: str, label_de: str, label_en: str, options: list[dict], **help) -> QuestionData:
+    """One question of the ESF set: a required single choice with "keine Angabe"."""
+    return QuestionData(
+        kind="choice",
+        label_de=label_de,
+        label_en=label_en,
+        required=True,
+        statistical=True,
+        purpose=purpose,
+        options=[*options, NO_ANSWER],
+        **help,
+    )
+
+
+def _option(key: str, german: str, english: str) -> dict:
+    return {"key": key, "de": german, "en": english}
+
+
 ESF_QUESTIONS = (
-    QuestionData(
-        kind="choice",
-        label_de="Geschlecht",
-        label_en="Gender",
-        required=True,
-        statistical=True,
-        purpose="gender",
-        options=[
-            {"key": "female", "de": "weiblich", "en": "female"},
-            {"key": "male", "de": "männlich", "en": "male"},
-            {"key": "diverse", "de": "divers", "en": "diverse / non-binary"},
-            NO_ANSWER,
+    _esf(
+        "gender",
+        "Geschlecht",
+        "Gender",
+        [
+            _option("female", "weiblich", "female"),
+            _option("male", "männlich", "male"),
+            _option("diverse", "divers", "diverse / non-binary"),
         ],
     ),
-    QuestionData(
-        kind="choice",
-        label_de="Erwerbsstatus",
-        label_en="Employment status",
-        required=True,
-        statistical=True,
-        purpose="employment",
-        options=[
-            {
-                "key": "employed",
-                "de": "erwerbstätig (einschließlich selbstständig)",
-                "en": "employed (including self-employed)",
-            },
-            {"key": "unemployed", "de": "arbeitslos", "en": "unemployed"},
-            {
-                "key": "long_term_unemployed",
-                "de": "langzeitarbeitslos (länger als 12 Monate)",
-                "en": "long-term unemployed (more than 12 months)",
-            },
-            {
-                "key": "inactive",
-                "de": "nicht erwerbstätig (z. B. in Ausbildung, Schule, Elternzeit)",
-                "en": "inactive (e.g. in education or training, parental leave)",
-            },
-            NO_ANSWER,
+    _esf(
+        "employment",
+        "Erwerbsstatus",
+        "Employment status",
+        [
+            _option(
+                "employed",
+                "erwerbstätig (einschließlich selbstständig)",
+                "employed (including self-employed)",
+            ),
+            _option("unemployed", "arbeitslos", "unemployed"),
+            _option(
+                "long_term_unemployed",
+                "langzeitarbeitslos (länger als 12 Monate)",
+                "long-term unemployed (more than 12 months)",
+            ),
+            _option(
+                "inactive",
+                "nicht erwerbstätig (z. B. in Ausbildung, Schule, Elternzeit)",
+                "inactive (e.g. in education or training, parental leave)",
+            ),
         ],
     ),
-    QuestionData(
-        kind="choice",
-        label_de="Alter",
-        label_en="Age",
-        required=True,
-        statistical=True,
-        purpose="age_band",
-        options=[
-            {"key": "under_18", "de": "unter 18 Jahre", "en": "under 18"},
-            {"key": "18_29", "de": "18 bis 29 Jahre", "en": "18 to 29"},
-            {"key": "30_54", "de": "30 bis 54 Jahre", "en": "30 to 54"},
-            {"key": "55_plus", "de": "55 Jahre und älter", "en": "55 and older"},
-            NO_ANSWER,
+    _esf(
+        "age_band",
+        "Alter",
+        "Age",
+        [
+            _option("under_18", "unter 18 Jahre", "under 18"),
+            _option("18_29", "18 bis 29 Jahre", "18 to 29"),
+            _option("30_54", "30 bis 54 Jahre", "30 to 54"),
+            _option("55_plus", "55 Jahre und älter", "55 and older"),
         ],
     ),
-    QuestionData(
-        kind="choice",
-        label_de="Höchster Bildungsabschluss",
-        label_en="Highest level of education",
+    _esf(
+        "education",
+        "Höchster Bildungsabschluss",
+        "Highest level of education",
+        [
+            _option(
+                "isced_0_2",
+                "ohne Abschluss, Hauptschul- oder Realschulabschluss (ISCED 0–2)",
+                "no qualification or lower secondary education (ISCED 0–2)",
+            ),
+            _option(
+                "isced_3_4",
+                "Abitur, Fachhochschulreife oder Berufsausbildung (ISCED 3–4)",
+                "upper secondary or vocational training (ISCED 3–4)",
+            ),
+            _option(
+                "isced_5_8",
+                "Meister/Techniker, Bachelor, Master, Diplom, Promotion (ISCED 5–8)",
+                "master craftsperson, technician, university degree (ISCED 5–8)",
+            ),
+        ],
         help_de="Nach der internationalen Einteilung ISCED 2011.",
         help_en="By the international classification ISCED 2011.",
-        required=True,
-        statistical=True,
-        purpose="education",
-        options=[
-            {
-                "key": "isced_0_2",
-                "de": "ohne Abschluss, Hauptschul- oder Realschulabschluss (ISCED 0–2)",
-                "en": "no qualification or lower secondary education (ISCED 0–2)",
-            },
-            {
-                "key": "isced_3_4",
-                "de": "Abitur, Fachhochschulreife oder Berufsausbildung (ISCED 3–4)",
-                "en": "upper secondary or vocational training (ISCED 3–4)",
-            },
-            {
-                "key": "isced_5_8",
-                "de": "Meister/Techniker, Bachelor, Master, Diplom, Promotion (ISCED 5–8)",
-                "en": "master craftsperson, technician, university degree (ISCED 5–8)",
-            },
-            NO_ANSWER,
-        ],
     ),
 )
 
@@ -376,10 +384,7 @@ def add_esf_questions(event_id: int) -> int:
                 select(Question).where(Question.event_id == event_id, Question.purpose != "")
             )
         }
-        last = (
-            session.scalar(select(func.max(Question.position)).where(Question.event_id == event_id))
-            or 0
-        )
+        last = _last_position(event_id)
         for data in ESF_QUESTIONS:
             question = existing.get(data.purpose)
             if question is not None and question.archived_at is None:
@@ -390,21 +395,7 @@ def add_esf_questions(event_id: int) -> int:
                 question.archived_at = None
                 question.position = last
                 continue
-            session.add(
-                Question(
-                    event_id=event_id,
-                    position=last,
-                    kind=data.kind,
-                    label_de=data.label_de,
-                    label_en=data.label_en,
-                    help_de=data.help_de,
-                    help_en=data.help_en,
-                    required=data.required,
-                    options=[{**o, "retired": False} for o in data.options],
-                    statistical=True,
-                    purpose=data.purpose,
-                )
-            )
+            session.add(_new_question(event_id, last, data))
     return added
 
 
