@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from eventhub.database import write_transaction
@@ -176,11 +176,13 @@ def register_group(
             )
             session.add_all(p.registration for p in people)
             session.flush()
-            session.add_all(
-                Answer(registration_id=p.registration.id, question_id=question_id, value=value)
+            answers = [
+                {"registration_id": p.registration.id, "question_id": q, "value": value}
                 for p, a in zip(people, attendees, strict=True)
-                for question_id, value in a.answers.items()
-            )
+                for q, value in a.answers.items()
+            ]
+            if answers:  # one executemany, not an INSERT ... RETURNING per answer
+                session.execute(insert(Answer), answers)
             if event.sequence != composed_for:  # the event changed meanwhile: compose anew
                 mails = _compose(event, people, contact)
             for person, row in zip(people, mails, strict=False):
