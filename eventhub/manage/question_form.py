@@ -16,7 +16,7 @@ from eventhub.manage.questions import (
     option_lines,
     parse_option_lines,
 )
-from eventhub.models import QUESTION_KINDS, Question
+from eventhub.models import CHOICE_KINDS, QUESTION_KINDS, Question
 
 KIND_LABELS = {
     "text": _l("Short text (one line)"),
@@ -84,8 +84,9 @@ class QuestionForm(FlaskForm):
 
     def question_data(self, purpose: str = "") -> QuestionData | None:
         """The values for the service, or None with the problem marked on the field."""
+        lines = (self.options.data or "") if self.kind.data in CHOICE_KINDS else ""
         try:
-            choices = parse_option_lines(self.options.data or "")
+            choices = parse_option_lines(lines)
         except QuestionError as exc:
             self.options.errors = [*self.options.errors, exc.message]
             return None

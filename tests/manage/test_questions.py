@@ -97,6 +97,12 @@ def test_invalid_questions_are_refused(organiser_client, event, fields, message)
     assert questions_of(event) == []
 
 
+def test_option_lines_of_other_kinds_are_ignored(organiser_client, event):
+    response = add_by_form(organiser_client, event, kind="text", options="a | b | c | d")
+    assert response.status_code == 303
+    assert questions_of(event)[0].options == []
+
+
 def test_options_without_key_get_one_from_the_german_label(organiser_client, event):
     add_by_form(organiser_client, event, kind="multiple", options="Große Firma | big firm\nKlein")
     [question] = questions_of(event)
