@@ -290,16 +290,19 @@ def answers_of(registration_ids: Iterable[int]) -> dict[int, dict[int, object]]:
     return found
 
 
-def change_answers(registration_id: int, raw: Mapping[int, object]) -> dict[int, object]:
-    """The participant changes their answers to the asked questions, in one write
-    transaction; answers to archived questions stay as they are. Raises AnswersClosed
-    after the deadline (or once cancelled) and AnswersInvalid for bad input."""
+def change_answers(
+    registration_id: int, raw: Mapping[int, object], *, by_organiser: bool = False
+) -> dict[int, object]:
+    """The participant (or, `by_organiser`, the event's organisers) changes the answers to
+    the asked questions, in one write transaction; answers to archived questions stay as
+    they are. Raises AnswersClosed after the deadline or once cancelled (organisers: never)
+    and AnswersInvalid for bad input."""
     with write_transaction() as session:
         registration = session.get(Registration, registration_id, populate_existing=True)
         if registration is None:
             raise LookupError(registration_id)
         event = session.get(Event, registration.event_id)
-        if not answers_editable(event, registration):
+        if not by_organiser and not answers_editable(event, registration):
             raise AnswersClosed(registration_id)
         questions = active_questions(event.id)
         stored = {

@@ -336,3 +336,33 @@ def test_sensitive_answers_can_be_purged_first(client, event, register_by_form):
     left = set(db.session.scalars(select(Answer.question_id)))
     assert questions["Barrierefreiheit"].id not in left
     assert questions["gender"].id in left
+
+
+def test_organisers_correct_answers_also_after_the_deadline(
+    organiser_client, client, event, register_by_form
+):
+    import datetime as dt
+
+    import time_machine
+
+    questions = _answered_event(event, register_by_form, client, people=1)
+    person = db.session.scalar(select(Answer.registration_id))
+    path = f"/manage/events/{event.slug}/registrations/{person}/answers"
+    detail = organiser_client.get(f"/manage/events/{event.slug}/registrations/{person}")
+    assert path in detail.get_data(as_text=True)
+    data = {form_name(q): "no_answer" for q in questions.values() if q.statistical}
+    with time_machine.travel(event.starts_at + dt.timedelta(hours=1)):
+        bad = organiser_client.post(path, data={**data, form_name(questions["gender"]): "x"})
+        assert bad.status_code == 422
+        assert "Bitte wählen Sie eine der angebotenen Antworten." in bad.get_data(as_text=True)
+        fine = organiser_client.post(path, data={**data, form_name(questions["Parkplatz"]): "no"})
+        assert fine.status_code == 303
+    db.session.rollback()
+    values = dict(
+        db.session.execute(
+            select(Answer.question_id, Answer.value).where(Answer.registration_id == person)
+        ).all()
+    )
+    assert values[questions["gender"].id] == "no_answer"
+    assert values[questions["Parkplatz"].id] is False
+    assert questions["Barrierefreiheit"].id not in values  # left empty: removed

@@ -7,8 +7,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from eventhub.access import event_or_404
-from eventhub.events.questions import ShownAnswer, answers_of, event_questions, shown_answers
+from eventhub.access import event_or_404, registration_or_404
+from eventhub.events.question_fields import QuestionFields
+from eventhub.events.questions import (
+    AnswersInvalid,
+    ShownAnswer,
+    active_questions,
+    answers_of,
+    change_answers,
+    event_questions,
+    shown_answers,
+)
 from eventhub.i18n import current_language
 from eventhub.manage import bp
 from eventhub.manage.forms import ActionForm
@@ -176,3 +185,41 @@ def add_esf_questions_view(slug: str):
     else:
         flash(_("The form already asks the ESF statistics questions."), "success")
     return _to_list(slug)
+
+
+@bp.route("/events/<slug:slug>/registrations/<id:registration_id>/answers", methods=["GET", "POST"])
+def edit_registration_answers(slug: str, registration_id: int):
+    """Organisers correct a person's answers (told on the phone, say), also after the
+    deadline; the same checks as on the form."""
+    event = event_or_404(slug)
+    registration = registration_or_404(event, registration_id)
+    back = url_for("manage.edit_registration", slug=slug, registration_id=registration.id)
+    questions = active_questions(event.id)
+    if not questions:
+        return redirect(back, 303)
+    stored = answers_of([registration.id])[registration.id]
+    fields = QuestionFields(questions, current_language(), stored=stored)
+    status = 200
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        fields.validate(request.form)  # the posted values stay on the form either way
+        try:
+            change_answers(
+                registration.id, {f.question.id: f.value for f in fields.fields}, by_organiser=True
+            )
+        except AnswersInvalid as exc:
+            for shown in fields.fields:
+                shown.error = exc.errors.get(shown.question.id)
+            fields.errors = exc.errors
+            status = 422
+        else:
+            flash(_("The answers have been saved."), "success")
+            return redirect(back, 303)
+    return render_template(
+        "manage/registration_answers.html",
+        event=event,
+        registration=registration,
+        fields=fields,
+        action_form=ActionForm(),
+    ), status
