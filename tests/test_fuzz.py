@@ -84,6 +84,7 @@ def world(app, make_event, make_registration):
         "request_id": 1,  # a contact request (there is none: the route must answer 4xx)
         "meeting_id": 1,  # a meeting (there is none: the route must answer 4xx)
         "entry_id": 1,  # a service entry (there is none: the route must answer 4xx)
+        "question_id": 1,  # a question (there is none: the route must answer 4xx)
         "action": "hide",
         "uid": registration.uid,
         "api_key": raw_key,

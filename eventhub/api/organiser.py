@@ -23,6 +23,13 @@ from eventhub.api.auth import ApiClient, bearer_token, client_from_header
 from eventhub.api.schema import RegistrationIn, field_errors
 from eventhub.api.views import event_json, paged_json
 from eventhub.errors import abort_with, error_response
+from eventhub.events.questions import (
+    AnswersInvalid,
+    active_questions,
+    answers_of,
+    event_questions,
+    validate_answers,
+)
 from eventhub.events.records import host_to_dict
 from eventhub.events.registration import (
     Attendee,
@@ -32,7 +39,7 @@ from eventhub.events.registration import (
 )
 from eventhub.extensions import db, limiter
 from eventhub.labels import refusal_message
-from eventhub.models import REGISTRATION_STATUSES, Event, Registration
+from eventhub.models import REGISTRATION_STATUSES, Event, Question, Registration
 from eventhub.querying import event_load_options
 
 REALM = 'Bearer realm="eventhub"'
@@ -116,7 +123,12 @@ def iso_or_none(moment: dt.datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def registration_json(registration: Registration, event_slug: str) -> dict:
+def registration_json(
+    registration: Registration, event_slug: str, answers: dict[int, object] | None = None
+) -> dict:
+    """The registration; `answers` ({question id: value}) when loaded for a whole page."""
+    if answers is None:
+        answers = answers_of([registration.id])[registration.id]
     return {
         "id": registration.id,
         "uid": registration.uid,
@@ -135,6 +147,7 @@ def registration_json(registration: Registration, event_slug: str) -> dict:
         "updated_at": iso_or_none(registration.updated_at),
         "cancelled_at": iso_or_none(registration.cancelled_at),
         "checked_in_at": iso_or_none(registration.checked_in_at),
+        "answers": {str(question_id): value for question_id, value in sorted(answers.items())},
         "url": url_for(
             "api.organiser_registration",
             slug=event_slug,
@@ -201,7 +214,11 @@ def organiser_registrations(slug: str):
     since = _parse_since(request.args.get("updated_since"))
     if since is not None:
         stmt = stmt.where(Registration.updated_at >= since)
-    return paged_json(stmt.order_by(Registration.id), lambda r: registration_json(r, slug))
+    return paged_json(
+        stmt.order_by(Registration.id),
+        lambda r, answers: registration_json(r, slug, answers[r.id]),
+        prepare=lambda page: answers_of([r.id for r in page]),  # one query per page
+    )
 
 
 @bp.post("/organiser/events/<slug:slug>/registrations")
@@ -219,14 +236,68 @@ def organiser_register(slug: str):
         if any(p["type"] == "json_invalid" for p in exc.errors()):
             return api_error(400, _("The request body is not valid JSON."))
         return api_error(422, _("Some fields are missing or not valid."), fields=field_errors(exc))
-    person = data.model_dump(include=ATTENDEE_FIELDS)
-    attendee = Attendee(**person, source="api")
+    answers, problems = _answers(event, data.answers)
+    if problems:
+        return api_error(422, _("Some fields are missing or not valid."), fields=problems)
+    person = data.model_dump(include=ATTENDEE_FIELDS - {"answers"})
+    attendee = Attendee(**person, source="api", answers=answers)
     try:
         registration, _token = register(event.id, attendee, allow_closed=data.allow_after_deadline)
     except RegistrationRefused as exc:
         return api_error(409, refusal_message(exc.reason), reason=exc.reason)
     body = registration_json(registration, slug)
     return body, 201, {"Location": body["url"]}
+
+
+def _answers(event: Event, raw: dict[str, object]) -> tuple[dict[int, object], dict[str, str]]:
+    """The validated answers, or the problems as {"answers.<id>": message}."""
+    questions = active_questions(event.id)
+    asked = {str(q.id) for q in questions}
+    problems = {
+        f"answers.{key}": _("This question is not asked at this event.")
+        for key in raw
+        if key not in asked
+    }
+    try:
+        answers = validate_answers(questions, {int(k): v for k, v in raw.items() if k in asked})
+    except AnswersInvalid as exc:
+        problems.update({f"answers.{k}": message for k, message in exc.errors.items()})
+        answers = {}
+    return answers, problems
+
+
+@bp.get("/organiser/events/<slug:slug>/questions")
+@organiser_api()
+def organiser_questions(slug: str):
+    """The event's questions in order, archived ones (no longer asked) last."""
+    event = managed_event(slug)
+    return {"items": [question_json(q) for q in event_questions(event.id)]}
+
+
+def question_json(question: Question) -> dict:
+    return {
+        "id": question.id,
+        "position": question.position,
+        "kind": question.kind,
+        "label_de": question.label_de,
+        "label_en": question.label_en,
+        "help_de": question.help_de,
+        "help_en": question.help_en,
+        "required": question.required,
+        "options": [
+            {
+                "key": o["key"],
+                "de": o.get("de", ""),
+                "en": o.get("en", ""),
+                "retired": bool(o.get("retired")),
+            }
+            for o in question.options or []
+        ],
+        "statistical": question.statistical,
+        "purpose": question.purpose,
+        "sensitive": question.sensitive,
+        "archived": question.archived_at is not None,
+    }
 
 
 @bp.get("/organiser/events/<slug:slug>/registrations/<id:registration_id>")

@@ -6,7 +6,7 @@ Validation errors are turned into one message per field in the caller's language
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -111,6 +111,17 @@ class RegistrationIn(BaseModel):
             "in the workspace. Capacity always holds."
         ),
     )
+    answers: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "Answers to the event's questions (GET .../questions), keyed by question id: "
+            "text for text, long text, single choice (the option's key) and date "
+            "(YYYY-MM-DD), a list of option keys for multiple choice, true or false for "
+            "yes/no, a number for numbers. Checked like the registration form: a missing "
+            "required answer or an invalid one is refused (422, one message per "
+            "'answers.<id>')."
+        ),
+    )
 
 
 def field_errors(error: ValidationError) -> dict[str, str]:
@@ -133,6 +144,8 @@ def _message(problem: dict) -> str:
         return _("Please use at most %(max)d characters.", max=context.get("max_length", 0))
     if kind == "string_type":
         return _("Please send text here.")
+    if kind == "dict_type":
+        return _("Please send an object here.")
     if kind == "bool_type":
         return _("Please send true or false here.")
     if kind == "literal_error":

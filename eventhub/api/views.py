@@ -83,12 +83,20 @@ def _page_args() -> tuple[int, int]:
     return page, limit
 
 
-def paged_json(stmt, to_json) -> dict:
-    """One page of `stmt` as {items, page, per_page, total, pages} (?page=, ?limit=)."""
+def paged_json(stmt, to_json, prepare=None) -> dict:
+    """One page of `stmt` as {items, page, per_page, total, pages} (?page=, ?limit=).
+
+    With `prepare`, what it returns for the page's items (loaded once, e.g. in one query)
+    is passed to `to_json` with each item."""
     page_number, limit = _page_args()
     page = existing_page(db.paginate(stmt, page=page_number, per_page=limit, error_out=False))
+    if prepare is not None:
+        loaded = prepare(page.items)
+        items = [to_json(item, loaded) for item in page.items]
+    else:
+        items = [to_json(item) for item in page.items]
     return {
-        "items": [to_json(item) for item in page.items],
+        "items": items,
         "page": page.page,
         "per_page": page.per_page,
         "total": page.total,

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from eventhub.database import write_transaction
@@ -230,11 +230,13 @@ def register_group(
             seats_left = None if left is None else max(left - (0 if waiting else seats), 0)
             session.add_all(p.registration for p in people)
             session.flush()
-            session.add_all(
-                Answer(registration_id=p.registration.id, question_id=question_id, value=value)
+            answers = [
+                {"registration_id": p.registration.id, "question_id": q, "value": value}
                 for p, a in zip(people, attendees, strict=True)
-                for question_id, value in a.answers.items()
-            )
+                for q, value in a.answers.items()
+            ]
+            if answers:  # one executemany, not an INSERT ... RETURNING per answer
+                session.execute(insert(Answer), answers)
             if waiting:  # cheap to compose under the lock: no QR code, no calendar
                 position = waiting_position(people[0].registration)
                 mails = [

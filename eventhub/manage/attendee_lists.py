@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from eventhub.database import write_transaction
+from eventhub.events.questions import answer_columns, answers_of
 from eventhub.extensions import db
-from eventhub.i18n import event_period
+from eventhub.i18n import current_language, event_period
 from eventhub.labels import STATUS_LABELS
 from eventhub.manage.exports import AttendeeRow, SheetInfo, attendee_csv, attendee_xlsx
 from eventhub.manage.notifications import queue_attendee_list
@@ -34,10 +35,19 @@ def export_headers() -> list[str]:
     ]
 
 
-def attendee_rows(event: Event, *, confirmed_only: bool = False) -> Iterator[AttendeeRow]:
-    """Rows for the exports, streamed from the database in batches."""
+def answer_headers(event: Event) -> list[str]:
+    """One column per question of the event (attendee_rows(..., answers=True))."""
+    return answer_columns(event.id, current_language()).headers
+
+
+def attendee_rows(
+    event: Event, *, confirmed_only: bool = False, answers: bool = False
+) -> Iterator[AttendeeRow]:
+    """Rows for the exports, streamed from the database in batches; with `answers`, the
+    answers to the event's questions (answer_headers(event)), one query per batch."""
     stmt = (
         select(
+            Registration.id,
             Registration.last_name,
             Registration.first_name,
             Registration.email,
@@ -55,18 +65,29 @@ def attendee_rows(event: Event, *, confirmed_only: bool = False) -> Iterator[Att
         stmt = stmt.where(Registration.status == "confirmed")
     labels = {status: str(label) for status, label in STATUS_LABELS.items()}
     tz = event.tz
-    for number, row in enumerate(db.session.execute(stmt), start=1):
-        yield AttendeeRow(
-            number=number,
-            last_name=row.last_name,
-            first_name=row.first_name,
-            email=row.email,
-            organisation=row.organisation,
-            job_title=row.job_title,
-            status=labels.get(row.status, row.status),
-            registered_at=row.created_at.astimezone(tz),
-            checked_in=row.checked_in_at is not None,
-        )
+    language = current_language()
+    columns = answer_columns(event.id, language) if answers else None
+    number = 0
+    for batch in db.session.execute(stmt).partitions():
+        given = answers_of([row.id for row in batch]) if columns and columns.questions else {}
+        for row in batch:
+            number += 1
+            yield _attendee_row(number, row, labels, tz, columns, given.get(row.id, {}), language)
+
+
+def _attendee_row(number, row, labels, tz, columns, given, language) -> AttendeeRow:
+    return AttendeeRow(
+        number=number,
+        last_name=row.last_name,
+        first_name=row.first_name,
+        email=row.email,
+        organisation=row.organisation,
+        job_title=row.job_title,
+        status=labels.get(row.status, row.status),
+        registered_at=row.created_at.astimezone(tz),
+        checked_in=row.checked_in_at is not None,
+        answers=columns.cells(given, language) if columns else (),
+    )
 
 
 def sheet_info(event: Event, language: str) -> SheetInfo:
@@ -95,9 +116,11 @@ def sheet_info(event: Event, language: str) -> SheetInfo:
 def queue_list(event: Event, *, to: str, to_name: str, language: str) -> None:
     """The attendee list with CSV and XLSX attached, in the caller's transaction."""
     with force_locale(language):
-        headers = export_headers()
-        csv_bytes = b"".join(attendee_csv(attendee_rows(event), headers))
-        xlsx_bytes = b"".join(attendee_xlsx(attendee_rows(event), headers, _("Attendees")))
+        headers, answers = export_headers(), answer_headers(event)
+        csv_bytes = b"".join(attendee_csv(attendee_rows(event, answers=True), headers, answers))
+        xlsx_bytes = b"".join(
+            attendee_xlsx(attendee_rows(event, answers=True), headers, _("Attendees"), answers)
+        )
         stats = event_stats(event)
     queue_attendee_list(
         event,

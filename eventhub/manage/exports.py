@@ -40,6 +40,8 @@ class AttendeeRow:
     status: str  # confirmed / cancelled, already translated for display
     registered_at: dt.datetime  # aware, in the event's time zone
     checked_in: bool
+    # Answers to the event's questions as text, one per extra header (statistical last).
+    answers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ class SheetInfo:
     language: str  # "de" or "en": headings of the sheet
 
 
-COLUMN_COUNT = 9  # the fields of AttendeeRow, in order
+COLUMN_COUNT = 9  # the fields of AttendeeRow before the answers, in order
+ANSWER_COLUMN_WIDTH = 24
 
 # A cell starting with one of these is read as a formula by Excel or LibreOffice (OWASP
 # "CSV injection"); the fullwidth forms because some imports fold them to ASCII.
@@ -79,22 +82,33 @@ def _check_headers(headers: list[str]) -> None:
         raise ValueError(f"expected {COLUMN_COUNT} headers, got {len(headers)}")
 
 
+def _check_answers(row: AttendeeRow, answer_headers: list[str]) -> None:
+    if len(row.answers) != len(answer_headers):
+        raise ValueError(f"expected {len(answer_headers)} answers, got {len(row.answers)}")
+
+
 # --- CSV --------------------------------------------------------------------
 
 
-def attendee_csv(rows: Iterable[AttendeeRow], headers: list[str]) -> Iterator[bytes]:
-    """Stream the list as a CSV that German Excel opens as it is: BOM, ';' and CRLF."""
+def attendee_csv(
+    rows: Iterable[AttendeeRow], headers: list[str], answer_headers: list[str] | None = None
+) -> Iterator[bytes]:
+    """Stream the list as a CSV that German Excel opens as it is: BOM, ';' and CRLF.
+    `answer_headers` name the columns of the rows' answers, after the fixed ones."""
     _check_headers(headers)
-    return _csv_chunks(rows, headers)
+    return _csv_chunks(rows, headers, answer_headers or [])
 
 
-def _csv_chunks(rows: Iterable[AttendeeRow], headers: list[str]) -> Iterator[bytes]:
+def _csv_chunks(
+    rows: Iterable[AttendeeRow], headers: list[str], answer_headers: list[str]
+) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     buffer.write("\ufeff")  # Excel guesses the ANSI code page without it
-    writer.writerow([formula_safe(h) for h in headers])
+    writer.writerow([formula_safe(h) for h in [*headers, *answer_headers]])
     pending = 0
     for row in rows:
+        _check_answers(row, answer_headers)
         writer.writerow(
             [
                 row.number,
@@ -106,6 +120,7 @@ def _csv_chunks(rows: Iterable[AttendeeRow], headers: list[str]) -> Iterator[byt
                 formula_safe(row.status),
                 row.registered_at.strftime(TIMESTAMP_FORMAT),
                 CHECKED_IN_MARK if row.checked_in else "",
+                *(formula_safe(answer) for answer in row.answers),
             ]
         )
         pending += 1
@@ -143,11 +158,15 @@ def excel_sheet_name(name: str) -> str:
 
 
 def attendee_xlsx(
-    rows: Iterable[AttendeeRow], headers: list[str], sheet_name: str
+    rows: Iterable[AttendeeRow],
+    headers: list[str],
+    sheet_name: str,
+    answer_headers: list[str] | None = None,
 ) -> Iterator[bytes]:
-    """Stream the list as an .xlsx with typed cells, built in a temporary file."""
+    """Stream the list as an .xlsx with typed cells, built in a temporary file.
+    `answer_headers` name the columns of the rows' answers, after the fixed ones."""
     _check_headers(headers)
-    return _xlsx_chunks(rows, headers, excel_sheet_name(sheet_name))
+    return _xlsx_chunks(rows, [*headers, *(answer_headers or [])], excel_sheet_name(sheet_name))
 
 
 def _xlsx_chunks(
@@ -188,8 +207,9 @@ def _write_workbook(
         stamp = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         mark = workbook.add_format({"align": "center"})
 
-        for col, width in enumerate(XLSX_COLUMN_WIDTHS):
-            sheet.set_column(col, col, max(width, len(headers[col]) + 2))
+        widths = (*XLSX_COLUMN_WIDTHS, *[ANSWER_COLUMN_WIDTH] * (len(headers) - COLUMN_COUNT))
+        for col, width in enumerate(widths):
+            sheet.set_column(col, col, max(width, min(len(headers[col]), 40) + 2))
         sheet.freeze_panes(1, 0)
         for col, label in enumerate(headers):
             sheet.write_string(0, col, label, heading)
@@ -201,7 +221,9 @@ def _write_workbook(
                 sheet.write_string(r, c, value)
 
         last = 0
+        answer_headers = headers[COLUMN_COUNT:]
         for last, row in enumerate(rows, start=1):
+            _check_answers(row, answer_headers)
             sheet.write_number(last, 0, row.number)
             text(last, 1, row.last_name)
             text(last, 2, row.first_name)
@@ -211,7 +233,9 @@ def _write_workbook(
             text(last, 6, row.status)
             sheet.write_datetime(last, 7, row.registered_at.replace(tzinfo=None), stamp)
             sheet.write_string(last, 8, CHECKED_IN_MARK if row.checked_in else "", mark)
-        sheet.autofilter(0, 0, last, COLUMN_COUNT - 1)
+            for col, answer in enumerate(row.answers, start=COLUMN_COUNT):
+                text(last, col, answer)
+        sheet.autofilter(0, 0, last, len(headers) - 1)
     finally:
         workbook.close()
 

@@ -22,6 +22,7 @@ from eventhub.events.schema import EventRecord
 from eventhub.extensions import db
 from eventhub.manage.accounts import create_user
 from eventhub.manage.organisations import invite
+from eventhub.manage.questions import QuestionData, add_esf_questions, add_question
 from eventhub.models import Event, Organisation, OutboxMessage, PasswordReset
 from eventhub.network.contacts import send_contact_request
 from eventhub.network.meeting_admin import arrange_meeting
@@ -123,6 +124,35 @@ def site(app):
     upsert_event(EventRecord.model_validate(past))
     db.session.commit()
     event = db.session.scalar(select(Event).where(Event.slug == "anerkennung-im-handwerk"))
+    # Questions of every kind on the form (the ESF set too), answered by Jürgen.
+    add_esf_questions(event.id)
+    needs = add_question(
+        event.id,
+        QuestionData(
+            "textarea",
+            "Besondere Bedürfnisse (Barrierefreiheit, Ernährungsunverträglichkeiten)",
+            help_de="Damit wir die Veranstaltungsräumlichkeiten entsprechend vorbereiten können.",
+            sensitive=True,
+        ),
+    )
+    topics = add_question(
+        event.id,
+        QuestionData(
+            "multiple",
+            "Themenschwerpunkte",
+            options=[
+                {"key": "bqfg", "de": "Berufsqualifikationsfeststellungsgesetz", "en": ""},
+                {"key": "visa", "de": "Visa", "en": ""},
+            ],
+        ),
+    )
+    for kind, label in (
+        ("text", "Firma"),
+        ("boolean", "Parkplatz?"),
+        ("number", "Anzahl"),
+        ("date", "Anreisetag"),
+    ):
+        add_question(event.id, QuestionData(kind, label, required=kind == "boolean"))
     registration, token = register(
         event.id,
         Attendee(
@@ -130,6 +160,7 @@ def site(app):
             "Müller-Lüdenscheidt",
             "juergen.mueller-luedenscheidt@baeckerei-und-konditorei-mueller.example",
             organisation="Bäckerei und Konditorei Müller-Lüdenscheidt GmbH & Co. KG",
+            answers={needs.id: "Rollstuhlgerechter Zugang\n" * 5, topics.id: ["bqfg"]},
         ),
     )
     others = [
@@ -199,6 +230,7 @@ def site(app):
         "token": token,  # other pages behind the private link (cancel, confirm)
         "person": others[0].id,  # a listed participant Jürgen can write to
         "meeting_id": meeting.id,
+        "question_id": needs.id,
         "network.answer_request:token": answer_token,
         "network.answer_meeting:token": meeting_answer_token,
         "auth.accept_invitation:token": invitation_token,

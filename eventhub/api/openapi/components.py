@@ -7,7 +7,7 @@ from typing import Any
 from eventhub.api.schema import RegistrationIn
 from eventhub.events.registration import REFUSAL_REASONS
 from eventhub.events.schema import EventRecord
-from eventhub.models import ORGANISATION_TYPES, REGISTRATION_STATUSES
+from eventhub.models import ORGANISATION_TYPES, QUESTION_KINDS, REGISTRATION_STATUSES
 from eventhub.network.schema import ServiceRecord
 from eventhub.paging import MAX_PAGE
 
@@ -133,6 +133,69 @@ def schemas() -> dict[str, Any]:
         "Registration": _registration_schema(),
         "RegistrationPage": page_of("Registration"),
         "NewRegistration": _new_registration_schema(),
+        "Question": _question_schema(),
+        "QuestionList": {
+            "type": "object",
+            "required": ["items"],
+            "properties": {"items": {"type": "array", "items": ref("Question")}},
+        },
+    }
+
+
+def _question_schema() -> dict[str, Any]:
+    text = {"type": "string"}
+    return {
+        "type": "object",
+        "required": [
+            "id",
+            "position",
+            "kind",
+            "label_de",
+            "label_en",
+            "required",
+            "options",
+            "statistical",
+            "sensitive",
+            "archived",
+        ],
+        "properties": {
+            "id": {"type": "integer", "description": "The key of its answers"},
+            "position": {"type": "integer"},
+            "kind": {"type": "string", "enum": list(QUESTION_KINDS)},
+            "label_de": text,
+            "label_en": text,
+            "help_de": text,
+            "help_en": text,
+            "required": {"type": "boolean"},
+            "options": {
+                "type": "array",
+                "description": "For single and multiple choice; answers hold the keys. A "
+                "retired option is no longer offered but stays on existing answers.",
+                "items": {
+                    "type": "object",
+                    "required": ["key", "de", "en", "retired"],
+                    "properties": {
+                        "key": text,
+                        "de": text,
+                        "en": text,
+                        "retired": {"type": "boolean"},
+                    },
+                },
+            },
+            "statistical": {
+                "type": "boolean",
+                "description": "Statistical data for a funder (the ESF set)",
+            },
+            "purpose": {
+                "type": "string",
+                "description": "Which statistic: gender, employment, age_band, education",
+            },
+            "sensitive": {
+                "type": "boolean",
+                "description": "Shown only to the event's organisers; purged first",
+            },
+            "archived": {"type": "boolean", "description": "No longer asked; answers kept"},
+        },
     }
 
 
@@ -292,6 +355,7 @@ def _registration_schema() -> dict[str, Any]:
             "source",
             "created_at",
             "updated_at",
+            "answers",
             "url",
         ],
         "properties": {
@@ -312,6 +376,16 @@ def _registration_schema() -> dict[str, Any]:
             "updated_at": {"type": "string", "format": "date-time"},
             "cancelled_at": moment,
             "checked_in_at": moment,
+            "answers": {
+                "type": "object",
+                "description": "Answers to the event's questions, keyed by question id "
+                "(see listQuestions): text, an option key, a list of option keys, a "
+                "boolean, a number, or a date (YYYY-MM-DD)",
+                "additionalProperties": {
+                    "type": ["string", "number", "boolean", "array"],
+                    "items": {"type": "string"},
+                },
+            },
             "url": {"type": "string", "format": "uri"},
         },
     }

@@ -22,6 +22,7 @@ from eventhub.routing import MAX_ID
 EVENTS = "/organiser/events"
 REGISTRATIONS = f"{EVENTS}/{{slug}}/registrations"
 ONE_REGISTRATION = f"{REGISTRATIONS}/{{registration_id}}"
+QUESTIONS = f"{EVENTS}/{{slug}}/questions"
 
 
 def organiser_paths() -> dict[str, Any]:
@@ -88,7 +89,9 @@ def organiser_paths() -> dict[str, Any]:
                     "409": error_response("Refused: full, closed, duplicate, ..."),
                     "413": error_response("The body is larger than 256 KiB"),
                     "415": error_response("The body is not JSON"),
-                    "422": error_response("Fields missing or not valid"),
+                    "422": error_response(
+                        "Fields missing or not valid; answers are named 'answers.<id>'"
+                    ),
                 },
                 description=(
                     "Same rules as the registration form: never over capacity, one active "
@@ -98,6 +101,22 @@ def organiser_paths() -> dict[str, Any]:
                 security=BEARER,
                 request_body=json_body(ref("NewRegistration")),
             ),
+        },
+        QUESTIONS: {
+            "get": operation(
+                "The questions of one of your events' registration form",
+                "listQuestions",
+                [slug_parameter()],
+                {
+                    "200": json_response(
+                        "The questions in order; archived ones (no longer asked, answers "
+                        "kept) last",
+                        ref("QuestionList"),
+                    ),
+                    **guarded,
+                },
+                security=BEARER,
+            )
         },
         ONE_REGISTRATION: {
             "get": operation(

@@ -31,6 +31,8 @@ from eventhub.events.forms import (
     offer_attendance,
     person_data,
 )
+from eventhub.events.question_fields import QuestionFields
+from eventhub.events.questions import active_questions
 from eventhub.events.registration import (
     Attendee,
     GroupContact,
@@ -99,15 +101,18 @@ def register_page(slug: str):
     event = public_event(slug) or abort(404)
     form = RegistrationForm()
     _offer_attendance(form, event)
+    questions = QuestionFields(active_questions(event.id), current_language())
     refusal = None
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
+        answered = questions.validate(request.form)
+        if form.validate_on_submit() and answered:
             attendee = Attendee(
                 **person_data(form),
                 show_in_directory=form.show_in_directory.data,
                 language=current_language(),
                 attendance=chosen_attendance(form),
+                answers=questions.values,
             )
             try:
                 registration, token = register(event.id, attendee, if_full=_if_full())
@@ -127,7 +132,7 @@ def register_page(slug: str):
             status = 422
     elif not event.registrations_open and not _waitlist_offered(event):
         refusal = refusal_message(event.registration_state)
-    return _form_page("events/register.html", event, form, refusal, status)
+    return _form_page("events/register.html", event, form, refusal, status, questions=questions)
 
 
 def _offer_attendance(form, event) -> None:

@@ -10,6 +10,7 @@ from eventhub.access import event_or_404
 from eventhub.i18n import current_language
 from eventhub.manage import bp
 from eventhub.manage.attendee_lists import (
+    answer_headers,
     attendee_rows,
     export_headers,
     mail_attendee_list,
@@ -35,16 +36,18 @@ def _download(body, mimetype: str, filename: str) -> Response:
 @bp.get("/events/<slug:slug>/attendees.csv")
 def attendees_csv(slug: str):
     event = event_or_404(slug)
-    rows = attendee_rows(event)
-    body = stream_with_context(attendee_csv(rows, export_headers()))
+    rows = attendee_rows(event, answers=True)
+    body = stream_with_context(attendee_csv(rows, export_headers(), answer_headers(event)))
     return _download(body, "text/csv", attendee_list_filename(event, "csv"))
 
 
 @bp.get("/events/<slug:slug>/attendees.xlsx")
 def attendees_xlsx(slug: str):
     event = event_or_404(slug)
-    rows = attendee_rows(event)
-    body = stream_with_context(attendee_xlsx(rows, export_headers(), _("Attendees")))
+    rows = attendee_rows(event, answers=True)
+    body = stream_with_context(
+        attendee_xlsx(rows, export_headers(), _("Attendees"), answer_headers(event))
+    )
     return _download(
         body,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
