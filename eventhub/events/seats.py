@@ -100,8 +100,8 @@ def queue_ahead(event: Event, mode: str) -> bool:
     """Whether a new registration must queue behind the waiting list even with seats free:
     someone waits in that pool (after serving, that is an entry that does not fit) and the
     event does not let others fill the seats."""
-    if not event.has_waitlist or event.waitlist_fill:
-        return False
+    if not event.has_waitlist or event.waitlist_fill or event.pool_capacity(mode) is None:
+        return False  # nobody waits for an unlimited pool
     return (
         db.session.scalar(
             select(Registration.id)
