@@ -13,6 +13,7 @@ from eventhub.manage.views import (
     registrations,
     scanner,
     services,
+    waitlist,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "registrations",
     "scanner",
     "services",
+    "waitlist",
 ]
