@@ -12,7 +12,7 @@ from sqlalchemy import select
 from eventhub.database import write_transaction
 from eventhub.extensions import db
 from eventhub.i18n import event_period
-from eventhub.labels import STATUS_LABELS
+from eventhub.labels import ATTENDANCE_LABELS, STATUS_LABELS
 from eventhub.manage.exports import AttendeeRow, SheetInfo, attendee_csv, attendee_xlsx
 from eventhub.manage.notifications import queue_attendee_list
 from eventhub.manage.reports import event_stats
@@ -20,7 +20,8 @@ from eventhub.models import Event, Registration, User
 from eventhub.querying import event_load_options
 
 
-def export_headers() -> list[str]:
+def export_headers(event: Event) -> list[str]:
+    """The columns' headings; a hybrid event's lists say who attends on site or online."""
     return [
         _("No."),
         _("Last name"),
@@ -31,11 +32,17 @@ def export_headers() -> list[str]:
         _("Status"),
         _("Registered at"),
         _("Checked in"),
+        *([_("Attendance")] if event.hybrid else []),
     ]
 
 
-def attendee_rows(event: Event, *, confirmed_only: bool = False) -> Iterator[AttendeeRow]:
-    """Rows for the exports, streamed from the database in batches."""
+def attendee_rows(
+    event: Event, *, confirmed_only: bool = False, status: str = "", onsite_only: bool = False
+) -> Iterator[AttendeeRow]:
+    """Rows for the exports, streamed from the database in batches: everyone, or the people
+    of one `status`. The waiting list comes in the order it is served (per pool), numbered
+    by position (1 + the people ahead, a group sharing its number); the others by name.
+    `onsite_only` leaves out who attends online (the sign-in sheet)."""
     stmt = (
         select(
             Registration.last_name,
@@ -46,16 +53,34 @@ def attendee_rows(event: Event, *, confirmed_only: bool = False) -> Iterator[Att
             Registration.status,
             Registration.created_at,
             Registration.checked_in_at,
+            Registration.attendance,
+            Registration.waiting_rank,
         )
         .where(Registration.event_id == event.id)
-        .order_by(Registration.last_name, Registration.first_name, Registration.id)
         .execution_options(yield_per=1000)
     )
     if confirmed_only:
-        stmt = stmt.where(Registration.status == "confirmed")
+        status = "confirmed"
+    if status:
+        stmt = stmt.where(Registration.status == status)
+    if onsite_only:
+        stmt = stmt.where(Registration.attendance == "onsite")
+    if status == "waiting":
+        stmt = stmt.order_by(Registration.attendance, Registration.waiting_rank, Registration.id)
+    else:
+        stmt = stmt.order_by(Registration.last_name, Registration.first_name, Registration.id)
     labels = {status: str(label) for status, label in STATUS_LABELS.items()}
+    modes = {mode: str(label) for mode, label in ATTENDANCE_LABELS.items()} if event.hybrid else {}
     tz = event.tz
-    for number, row in enumerate(db.session.execute(stmt), start=1):
+    pool, rank, seen, number = None, None, 0, 0
+    for row in db.session.execute(stmt):
+        if status != "waiting":
+            number += 1
+        elif (row.attendance, row.waiting_rank) != (pool, rank):
+            if row.attendance != pool:
+                seen = 0
+            pool, rank, number = row.attendance, row.waiting_rank, seen + 1
+        seen += 1
         yield AttendeeRow(
             number=number,
             last_name=row.last_name,
@@ -66,6 +91,7 @@ def attendee_rows(event: Event, *, confirmed_only: bool = False) -> Iterator[Att
             status=labels.get(row.status, row.status),
             registered_at=row.created_at.astimezone(tz),
             checked_in=row.checked_in_at is not None,
+            attendance=modes.get(row.attendance, row.attendance) if modes else "",
         )
 
 
@@ -95,7 +121,7 @@ def sheet_info(event: Event, language: str) -> SheetInfo:
 def queue_list(event: Event, *, to: str, to_name: str, language: str) -> None:
     """The attendee list with CSV and XLSX attached, in the caller's transaction."""
     with force_locale(language):
-        headers = export_headers()
+        headers = export_headers(event)
         csv_bytes = b"".join(attendee_csv(attendee_rows(event), headers))
         xlsx_bytes = b"".join(attendee_xlsx(attendee_rows(event), headers, _("Attendees")))
         stats = event_stats(event)

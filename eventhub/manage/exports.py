@@ -18,9 +18,11 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 
-def attendee_list_filename(event, extension: str) -> str:
-    """The attendee list's file name, the same for downloads and mail attachments."""
-    return f"{event.slug}-teilnehmende.{extension}"
+def attendee_list_filename(event, extension: str, status: str = "") -> str:
+    """The attendee list's file name, the same for downloads and mail attachments; a list
+    of one state (the waiting list, say) is named after it."""
+    names = {"": "teilnehmende", "waiting": "warteliste", "pending": "freigabe"}
+    return f"{event.slug}-{names.get(status, status)}.{extension}"
 
 
 def sign_in_sheet_filename(event) -> str:
@@ -40,6 +42,8 @@ class AttendeeRow:
     status: str  # confirmed / cancelled, already translated for display
     registered_at: dt.datetime  # aware, in the event's time zone
     checked_in: bool
+    # On site or online, translated; only in the lists of hybrid events (ATTENDANCE_COLUMN).
+    attendance: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,9 @@ class SheetInfo:
     language: str  # "de" or "en": headings of the sheet
 
 
-COLUMN_COUNT = 9  # the fields of AttendeeRow, in order
+COLUMN_COUNT = 9  # the fields of AttendeeRow, in order, without `attendance`
+# A hybrid event's lists have one column more, the last: on site or online.
+ATTENDANCE_COLUMN = COLUMN_COUNT
 
 # A cell starting with one of these is read as a formula by Excel or LibreOffice (OWASP
 # "CSV injection"); the fullwidth forms because some imports fold them to ASCII.
@@ -75,8 +81,8 @@ def formula_safe(value: str) -> str:
 
 
 def _check_headers(headers: list[str]) -> None:
-    if len(headers) != COLUMN_COUNT:
-        raise ValueError(f"expected {COLUMN_COUNT} headers, got {len(headers)}")
+    if len(headers) not in (COLUMN_COUNT, COLUMN_COUNT + 1):
+        raise ValueError(f"expected {COLUMN_COUNT} headers (+1: attendance), got {len(headers)}")
 
 
 # --- CSV --------------------------------------------------------------------
@@ -93,6 +99,7 @@ def _csv_chunks(rows: Iterable[AttendeeRow], headers: list[str]) -> Iterator[byt
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     buffer.write("\ufeff")  # Excel guesses the ANSI code page without it
     writer.writerow([formula_safe(h) for h in headers])
+    with_attendance = len(headers) > ATTENDANCE_COLUMN
     pending = 0
     for row in rows:
         writer.writerow(
@@ -106,6 +113,7 @@ def _csv_chunks(rows: Iterable[AttendeeRow], headers: list[str]) -> Iterator[byt
                 formula_safe(row.status),
                 row.registered_at.strftime(TIMESTAMP_FORMAT),
                 CHECKED_IN_MARK if row.checked_in else "",
+                *([formula_safe(row.attendance)] if with_attendance else []),
             ]
         )
         pending += 1
@@ -121,7 +129,7 @@ def _csv_chunks(rows: Iterable[AttendeeRow], headers: list[str]) -> Iterator[byt
 # --- XLSX -------------------------------------------------------------------
 
 # Column widths in characters; constant_memory writes row by row, so they are set up front.
-XLSX_COLUMN_WIDTHS = (6, 22, 18, 32, 32, 24, 16, 17, 10)
+XLSX_COLUMN_WIDTHS = (6, 22, 18, 32, 32, 24, 16, 17, 10, 12)
 XLSX_DEFAULT_SHEET_NAME = "Sheet1"
 _SHEET_NAME_SLASHES = re.compile(r"[/\\]")
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?]")
@@ -188,7 +196,8 @@ def _write_workbook(
         stamp = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         mark = workbook.add_format({"align": "center"})
 
-        for col, width in enumerate(XLSX_COLUMN_WIDTHS):
+        with_attendance = len(headers) > ATTENDANCE_COLUMN
+        for col, width in enumerate(XLSX_COLUMN_WIDTHS[: len(headers)]):
             sheet.set_column(col, col, max(width, len(headers[col]) + 2))
         sheet.freeze_panes(1, 0)
         for col, label in enumerate(headers):
@@ -211,7 +220,9 @@ def _write_workbook(
             text(last, 6, row.status)
             sheet.write_datetime(last, 7, row.registered_at.replace(tzinfo=None), stamp)
             sheet.write_string(last, 8, CHECKED_IN_MARK if row.checked_in else "", mark)
-        sheet.autofilter(0, 0, last, COLUMN_COUNT - 1)
+            if with_attendance:
+                text(last, ATTENDANCE_COLUMN, row.attendance)
+        sheet.autofilter(0, 0, last, len(headers) - 1)
     finally:
         workbook.close()
 

@@ -4,9 +4,13 @@ remove, approve and decline one or many, the dashboard's counts, and the exports
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
+import openpyxl
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from eventhub.events.registration import Attendee, GroupContact, register_group
@@ -560,3 +564,98 @@ def test_the_page_runs_the_same_queries_however_many_wait(
     few = measure()
     grow(10)
     assert measure() == few
+
+
+# --- lists and exports ------------------------------------------------------------------
+
+
+def csv_rows(response) -> list[list[str]]:
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_the_waiting_list_downloads_in_serving_order(organiser_client, full_event):
+    event = full_event
+    join(event, "Anna")
+    join(event, "Gruppe-A", "Gruppe-B")
+    join(event, "Carla")
+    response = organiser_client.get(f"/manage/events/{event.slug}/attendees.csv?status=waiting")
+    assert f"{event.slug}-warteliste.csv" in response.headers["Content-Disposition"]
+    rows = csv_rows(response)
+    assert rows[0] == [
+        "Nr.",
+        "Nachname",
+        "Vorname",
+        "E-Mail-Adresse",
+        "Organisation",
+        "Funktion",
+        "Status",
+        "Angemeldet am",
+        "Eingecheckt",
+    ]
+    assert [(r[0], r[2], r[6]) for r in rows[1:]] == [
+        ("1", "Anna", "Auf der Warteliste"),
+        ("2", "Gruppe-A", "Auf der Warteliste"),
+        ("2", "Gruppe-B", "Auf der Warteliste"),
+        ("4", "Carla", "Auf der Warteliste"),
+    ]
+    # Everyone, with each state named.
+    everyone = csv_rows(organiser_client.get(f"/manage/events/{event.slug}/attendees.csv"))
+    assert sorted(r[6] for r in everyone[1:]) == ["Auf der Warteliste"] * 4 + ["Bestätigt"]
+    assert (
+        organiser_client.get(f"/manage/events/{event.slug}/attendees.csv?status=x").status_code
+        == 404
+    )
+
+
+def test_hybrid_lists_say_who_attends_online_and_the_sheet_is_for_the_room(
+    organiser_client, make_event, make_registration
+):
+    event = make_event(
+        hosts=hosted_by("ihk-nrw"),
+        capacity=1,
+        hybrid=True,
+        online_url="https://meet.example.org/x",
+        online_capacity=5,
+        approval=True,
+    )
+    register_group(event.id, [attendee("Saal", last_name="Saalgast", source="manual")])
+    register_group(
+        event.id,
+        [attendee("Netz", last_name="Netzgast", attendance="online", source="manual")],
+    )
+    register_group(
+        event.id, [attendee("Warte", last_name="Wartegast", source="manual")], if_full="wait"
+    )
+    make_registration(event, last_name="Freigabegast")  # from the website: pending
+    rows = csv_rows(organiser_client.get(f"/manage/events/{event.slug}/attendees.csv?lang=en"))
+    assert rows[0][-1] == "Attendance"
+    by_name = {r[1]: (r[6], r[9]) for r in rows[1:]}
+    assert by_name == {
+        "Saalgast": ("Confirmed", "On site"),
+        "Netzgast": ("Confirmed", "Online"),
+        "Wartegast": ("On the waiting list", "On site"),
+        "Freigabegast": ("Awaiting approval", "On site"),
+    }
+    xlsx = organiser_client.get(f"/manage/events/{event.slug}/attendees.xlsx?lang=de")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet.cell(1, 10).value == "Teilnahme"
+    assert {sheet.cell(r, 10).value for r in range(2, 6)} == {"Vor Ort", "Online"}
+    pdf = organiser_client.get(f"/manage/events/{event.slug}/attendees.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Saalgast" in text
+    assert "Netzgast" not in text and "Wartegast" not in text and "Freigabegast" not in text
+
+
+def test_the_report_counts_the_new_states(organiser_client, full_event):
+    from eventhub.events.registration import cancel_registration
+
+    event = full_event
+    anna, bernd, carla = (join(event, n)[0] for n in ("Anna", "Bernd", "Carla"))
+    cancel_registration(carla.id)  # leaves the list: no cancelled registration
+    report = f"/manage/events/{event.slug}/report?lang=en"
+    page = organiser_client.get(report).get_data(as_text=True)
+    stats = dict(re.findall(r"<dt>([^<]+)</dt><dd>(\d+)</dd>", page))
+    assert stats["Registered"] == "1" and stats["Cancelled"] == "0"
+    assert stats["On the waiting list"] == "2"
+    assert stats["Left the waiting list"] == "1"
