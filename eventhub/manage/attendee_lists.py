@@ -122,8 +122,11 @@ def queue_list(event: Event, *, to: str, to_name: str, language: str) -> None:
     """The attendee list with CSV and XLSX attached, in the caller's transaction."""
     with force_locale(language):
         headers = export_headers(event)
-        csv_bytes = b"".join(attendee_csv(attendee_rows(event), headers))
-        xlsx_bytes = b"".join(attendee_xlsx(attendee_rows(event), headers, _("Attendees")))
+        hybrid = event.hybrid
+        csv_bytes = b"".join(attendee_csv(attendee_rows(event), headers, attendance=hybrid))
+        xlsx_bytes = b"".join(
+            attendee_xlsx(attendee_rows(event), headers, _("Attendees"), attendance=hybrid)
+        )
         stats = event_stats(event)
     queue_attendee_list(
         event,

@@ -80,26 +80,31 @@ def formula_safe(value: str) -> str:
     return value
 
 
-def _check_headers(headers: list[str]) -> None:
-    if len(headers) not in (COLUMN_COUNT, COLUMN_COUNT + 1):
-        raise ValueError(f"expected {COLUMN_COUNT} headers (+1: attendance), got {len(headers)}")
+def _check_headers(headers: list[str], attendance: bool = False) -> None:
+    expected = COLUMN_COUNT + (1 if attendance else 0)
+    if len(headers) != expected:
+        raise ValueError(f"expected {expected} headers, got {len(headers)}")
 
 
 # --- CSV --------------------------------------------------------------------
 
 
-def attendee_csv(rows: Iterable[AttendeeRow], headers: list[str]) -> Iterator[bytes]:
-    """Stream the list as a CSV that German Excel opens as it is: BOM, ';' and CRLF."""
-    _check_headers(headers)
-    return _csv_chunks(rows, headers)
+def attendee_csv(
+    rows: Iterable[AttendeeRow], headers: list[str], *, attendance: bool = False
+) -> Iterator[bytes]:
+    """Stream the list as a CSV that German Excel opens as it is: BOM, ';' and CRLF.
+    `attendance`: with the last column, on site or online (hybrid events)."""
+    _check_headers(headers, attendance)
+    return _csv_chunks(rows, headers, attendance)
 
 
-def _csv_chunks(rows: Iterable[AttendeeRow], headers: list[str]) -> Iterator[bytes]:
+def _csv_chunks(
+    rows: Iterable[AttendeeRow], headers: list[str], with_attendance: bool
+) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     buffer.write("\ufeff")  # Excel guesses the ANSI code page without it
     writer.writerow([formula_safe(h) for h in headers])
-    with_attendance = len(headers) > ATTENDANCE_COLUMN
     pending = 0
     for row in rows:
         writer.writerow(
@@ -151,10 +156,11 @@ def excel_sheet_name(name: str) -> str:
 
 
 def attendee_xlsx(
-    rows: Iterable[AttendeeRow], headers: list[str], sheet_name: str
+    rows: Iterable[AttendeeRow], headers: list[str], sheet_name: str, *, attendance: bool = False
 ) -> Iterator[bytes]:
-    """Stream the list as an .xlsx with typed cells, built in a temporary file."""
-    _check_headers(headers)
+    """Stream the list as an .xlsx with typed cells, built in a temporary file.
+    `attendance`: with the last column, on site or online (hybrid events)."""
+    _check_headers(headers, attendance)
     return _xlsx_chunks(rows, headers, excel_sheet_name(sheet_name))
 
 

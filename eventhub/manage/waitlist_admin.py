@@ -150,26 +150,8 @@ def overview(event: Event) -> Overview:
     return Overview(pools(event), waiting, shown_pending, pending_total, event.hybrid, groups)
 
 
-def target_place(registration: Registration, direction: str, position: int | None) -> int:
-    """The place `move` is given for "up", "down" or "to position N".
-
-    Positions count people (what the list's people are told); places count entries. The
-    entry goes to the first place whose position is at least N, so without groups the
-    two are the same.
-    """
+def target_place(registration: Registration, direction: str) -> int:
+    """The place `move` is given for one step "up" or "down" (a group is one entry)."""
     found = entries(waiting_list(registration.event_id, registration.attendance))
     mine = next(e for e in found if any(p.id == registration.id for p in e.people))
-    if direction == "up":
-        return max(mine.place - 1, 1)
-    if direction == "down":
-        return mine.place + 1
-    ahead = 0
-    place = 1
-    for entry in found:
-        if entry is mine:
-            continue
-        if ahead + 1 >= (position or 1):
-            break
-        ahead += len(entry.people)
-        place += 1
-    return place
+    return max(mine.place - 1, 1) if direction == "up" else mine.place + 1

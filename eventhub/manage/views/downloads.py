@@ -46,7 +46,7 @@ def attendees_csv(slug: str):
     event = event_or_404(slug)
     status = _status()
     rows = attendee_rows(event, status=status)
-    body = stream_with_context(attendee_csv(rows, export_headers(event)))
+    body = stream_with_context(attendee_csv(rows, export_headers(event), attendance=event.hybrid))
     return _download(body, "text/csv", attendee_list_filename(event, "csv", status))
 
 
@@ -55,7 +55,10 @@ def attendees_xlsx(slug: str):
     event = event_or_404(slug)
     status = _status()
     rows = attendee_rows(event, status=status)
-    body = stream_with_context(attendee_xlsx(rows, export_headers(event), _("Attendees")))
+    headers = export_headers(event)
+    body = stream_with_context(
+        attendee_xlsx(rows, headers, _("Attendees"), attendance=event.hybrid)
+    )
     return _download(
         body,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -67,9 +67,11 @@ def waitlist_move(slug: str, registration_id: int):
     registration = _waiting_or_flash(event, registration_id)
     if registration is None:
         return _back(event, "waiting-list")
-    place = target_place(registration, direction, form.position.data)
     try:
-        waitlist.move(event.id, registration.id, place)
+        if direction == "to":
+            waitlist.move_to_position(event.id, registration.id, form.position.data)
+        else:
+            waitlist.move(event.id, registration.id, target_place(registration, direction))
     except LookupError:  # left the list or got a seat meanwhile
         flash(_("%(name)s is no longer on the waiting list.", name=registration.full_name), "error")
         return _back(event, "waiting-list")
