@@ -111,6 +111,60 @@ class RegistrationIn(BaseModel):
             "in the workspace. Capacity always holds."
         ),
     )
+    attendance: Literal["onsite", "online"] = Field(
+        "onsite",
+        description=(
+            "Where the person takes part: on site, or online at a hybrid event (its own "
+            "seats, the online link in the invitation). 'online' at an event that is not "
+            "hybrid is refused (409, reason 'attendance')."
+        ),
+    )
+    waitlist: bool = Field(
+        False,
+        description=(
+            "When the seats are taken (or people wait for them already): put the person on "
+            "the event's waiting list (201, status 'waiting' with its position) instead of "
+            "refusing (409, reason 'full'). Ignored where the event has no waiting list."
+        ),
+    )
+
+
+def _note(value: str) -> str:
+    if has_control_characters(value):
+        raise PydanticCustomError("control_characters", "contains control characters")
+    return value.strip()
+
+
+class DeclineIn(BaseModel):
+    """Declining a registration that awaits approval."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, title="DeclineRegistration")
+
+    note: Annotated[
+        str,
+        Field(
+            max_length=2000,
+            description="Added to the polite mail; several lines allowed. " + _REFUSED_TOO,
+            json_schema_extra={"pattern": _PLAIN},
+        ),
+        AfterValidator(_note),
+    ] = ""
+    notify: bool = Field(True, description="Tell the person by mail")
+
+
+class MoveIn(BaseModel):
+    """Moving a waiting person (their whole group) to a position of the waiting list."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, title="MoveRegistration")
+
+    position: int = Field(
+        ge=1,
+        le=100_000,
+        description=(
+            "1 = first. Counted as the people are told it: 1 + the people ahead (a group "
+            "is one entry, its people share a position). Past the end: the end."
+        ),
+    )
 
 
 def field_errors(error: ValidationError) -> dict[str, str]:
@@ -135,6 +189,12 @@ def _message(problem: dict) -> str:
         return _("Please send text here.")
     if kind == "bool_type":
         return _("Please send true or false here.")
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return _("Please send a whole number here.")
+    if kind == "greater_than_equal":
+        return _("Please send a number of at least %(min)s.", min=context.get("ge", ""))
+    if kind == "less_than_equal":
+        return _("Please send a number of at most %(max)s.", max=context.get("le", ""))
     if kind == "literal_error":
         return _("Please use one of: %(values)s.", values=context.get("expected", ""))
     if kind == "extra_forbidden":
