@@ -659,3 +659,27 @@ def test_the_report_counts_the_new_states(organiser_client, full_event):
     assert stats["Registered"] == "1" and stats["Cancelled"] == "0"
     assert stats["On the waiting list"] == "2"
     assert stats["Left the waiting list"] == "1"
+
+
+# --- command line -----------------------------------------------------------------------
+
+
+def test_the_command_line_shows_and_serves_the_list(runner, full_event):
+    event = full_event
+    join(event, "Anna")
+    join(event, "Gruppe-A", "Gruppe-B")
+    shown = runner.invoke(args=["waitlist", "show", event.slug])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert lines[0] == "onsite: 3 waiting"
+    assert [line.split()[0] for line in lines[1:]] == ["1", "2", "2"]
+    assert "Anna" in lines[1] and "(group of 2)" in lines[2]
+
+    # Seats added by hand in the database: "serve" gives them to the list.
+    db.session.execute(Event.__table__.update().where(Event.id == event.id).values(capacity=4))
+    db.session.commit()
+    served = runner.invoke(args=["waitlist", "serve", event.slug])
+    assert served.exit_code == 0, served.output
+    assert "3 confirmed" in served.output
+    assert runner.invoke(args=["waitlist", "show", event.slug]).output == "Nobody is waiting.\n"
+    assert runner.invoke(args=["waitlist", "show", "gibt-es-nicht"]).exit_code != 0
