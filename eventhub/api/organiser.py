@@ -301,6 +301,11 @@ def _not_in_state(state: str):
     )
 
 
+def _managed_registration(slug: str, registration_id: int) -> tuple[Event, Registration]:
+    event = managed_event(slug)
+    return event, registration_or_404(event, registration_id, not_yours())
+
+
 def _fresh(registration_id: int) -> Registration:
     db.session.rollback()  # what the service committed
     return db.session.get(Registration, registration_id)
@@ -312,8 +317,7 @@ def _fresh(registration_id: int) -> Registration:
 def organiser_approve(slug: str, registration_id: int):
     """Approve a registration awaiting approval: confirmed with the mail and invitation
     when a seat is free, else on the waiting list (or still pending without one)."""
-    event = managed_event(slug)
-    registration = registration_or_404(event, registration_id, not_yours())
+    event, registration = _managed_registration(slug, registration_id)
     decisions = waitlist.approve(event.id, [registration.id])
     if decisions.skipped:
         return _not_in_state("pending")
@@ -325,8 +329,7 @@ def organiser_approve(slug: str, registration_id: int):
 @organiser_api(write=True)
 def organiser_decline(slug: str, registration_id: int):
     """Decline a registration awaiting approval, with a polite mail and an optional note."""
-    event = managed_event(slug)
-    registration = registration_or_404(event, registration_id, not_yours())
+    event, registration = _managed_registration(slug, registration_id)
     body, error = _json_body(DeclineIn, optional=True)
     if error is not None:
         return error
@@ -341,8 +344,7 @@ def organiser_decline(slug: str, registration_id: int):
 def organiser_promote(slug: str, registration_id: int):
     """Put a waiting person (their group) first on the list and serve it: a free seat is
     theirs (confirmed, or offered), else they are next."""
-    event = managed_event(slug)
-    registration = registration_or_404(event, registration_id, not_yours())
+    event, registration = _managed_registration(slug, registration_id)
     if registration.status != "waiting":
         return _not_in_state("waiting")
     try:
@@ -358,8 +360,7 @@ def organiser_promote(slug: str, registration_id: int):
 def organiser_move(slug: str, registration_id: int):
     """Move a waiting person (their group) to a position; everyone whose position changed
     is told by mail."""
-    event = managed_event(slug)
-    registration = registration_or_404(event, registration_id, not_yours())
+    event, registration = _managed_registration(slug, registration_id)
     body, error = _json_body(MoveIn)
     if error is not None:
         return error

@@ -3,6 +3,9 @@ remove; approve and decline, one or many. The rules are in eventhub.events.waitl
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -26,9 +29,23 @@ def _back(event: Event, section: str) -> Response:
 def _waiting_or_flash(event: Event, registration_id: int) -> Registration | None:
     registration = registration_or_404(event, registration_id)
     if registration.status != "waiting":
-        flash(_("%(name)s is no longer on the waiting list.", name=registration.full_name), "error")
+        _no_longer_waiting(event, registration)
         return None
     return registration
+
+
+def _pressed_for_waiting(slug: str, registration_id: int) -> tuple[Event, Registration | None]:
+    """The event and the waiting person a button was pressed for (CSRF checked); None for
+    the person, with a message, when they no longer wait."""
+    event = event_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return event, _waiting_or_flash(event, registration_id)
+
+
+def _no_longer_waiting(event: Event, registration: Registration) -> Response:
+    flash(_("%(name)s is no longer on the waiting list.", name=registration.full_name), "error")
+    return _back(event, "waiting-list")
 
 
 def _seat_message(registration: Registration, event: Event) -> str:
@@ -67,53 +84,56 @@ def waitlist_move(slug: str, registration_id: int):
     registration = _waiting_or_flash(event, registration_id)
     if registration is None:
         return _back(event, "waiting-list")
-    try:
-        if direction == "to":
-            waitlist.move_to_position(event.id, registration.id, form.position.data)
-        else:
-            waitlist.move(event.id, registration.id, target_place(registration, direction))
-    except LookupError:  # left the list or got a seat meanwhile
-        flash(_("%(name)s is no longer on the waiting list.", name=registration.full_name), "error")
-        return _back(event, "waiting-list")
-    db.session.refresh(registration)
-    if registration.status == "waiting":
-        flash(
-            _(
-                "%(name)s is now at position %(position)d of the waiting list. Everyone "
-                "whose position changed has been told by mail.",
-                name=registration.full_name,
-                position=waiting_position(registration),
-            ),
-            "success",
-        )
+    if direction == "to":
+        change = partial(waitlist.move_to_position, event.id, registration.id, form.position.data)
     else:
-        flash(_seat_message(registration, event), "success")
-    return _back(event, "waiting-list")
+        place = target_place(registration, direction)
+        change = partial(waitlist.move, event.id, registration.id, place)
+    return _reorder(
+        event,
+        registration,
+        change,
+        lambda r: _(
+            "%(name)s is now at position %(position)d of the waiting list. Everyone "
+            "whose position changed has been told by mail.",
+            name=r.full_name,
+            position=waiting_position(r),
+        ),
+    )
 
 
 @bp.post("/events/<slug:slug>/waitlist/<id:registration_id>/promote")
 def waitlist_promote(slug: str, registration_id: int):
-    event = event_or_404(slug)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    registration = _waiting_or_flash(event, registration_id)
+    event, registration = _pressed_for_waiting(slug, registration_id)
     if registration is None:
         return _back(event, "waiting-list")
+    return _reorder(
+        event,
+        registration,
+        partial(waitlist.promote, event.id, registration.id),
+        lambda r: _(
+            "No seat is free at the moment: %(name)s is now first on the waiting list "
+            "and gets the next seat that becomes free.",
+            name=r.full_name,
+        ),
+    )
+
+
+def _reorder(
+    event: Event,
+    registration: Registration,
+    change: Callable[[], object],
+    still_waiting: Callable[[Registration], str],
+) -> Response:
+    """Run a change of the list's order (the rules are waitlist's) and say what it did for
+    the person: a seat, or where they wait now."""
     try:
-        result = waitlist.promote(event.id, registration.id)
-    except LookupError:
-        flash(_("%(name)s is no longer on the waiting list.", name=registration.full_name), "error")
-        return _back(event, "waiting-list")
+        change()
+    except LookupError:  # left the list or got a seat meanwhile
+        return _no_longer_waiting(event, registration)
     db.session.refresh(registration)
-    if result == "head":
-        flash(
-            _(
-                "No seat is free at the moment: %(name)s is now first on the waiting list "
-                "and gets the next seat that becomes free.",
-                name=registration.full_name,
-            ),
-            "success",
-        )
+    if registration.status == "waiting":
+        flash(still_waiting(registration), "success")
     else:
         flash(_seat_message(registration, event), "success")
     return _back(event, "waiting-list")
@@ -121,10 +141,7 @@ def waitlist_promote(slug: str, registration_id: int):
 
 @bp.post("/events/<slug:slug>/waitlist/<id:registration_id>/remove")
 def waitlist_remove(slug: str, registration_id: int):
-    event = event_or_404(slug)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    registration = _waiting_or_flash(event, registration_id)
+    event, registration = _pressed_for_waiting(slug, registration_id)
     if registration is None:
         return _back(event, "waiting-list")
     cancel_registration(registration.id)
