@@ -46,7 +46,9 @@ def waiting_order() -> list[str]:
 
 
 @pytest.mark.parametrize("width", [360, 1280])
-def test_waiting_list_and_approval_by_keyboard(app, browser, live_server, axe_check, width):
+def test_waiting_list_and_approval_by_keyboard(
+    app, browser, live_server, axe_check, width, tmp_path
+):
     create_user(email="orga@ihk.example", password="richtig-langes-passwort", org_slug="ihk-nrw")
     upsert_event(
         EventRecord.model_validate(
@@ -123,4 +125,5 @@ def test_waiting_list_and_approval_by_keyboard(app, browser, live_server, axe_ch
     axe_check(page)
     if width == 360:
         assert content_fits(page) == []
+    page.screenshot(path=str(tmp_path / f"waitlist-{width}.png"), full_page=True)
     context.close()
