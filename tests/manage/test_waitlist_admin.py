@@ -96,7 +96,7 @@ def test_the_form_sets_waiting_list_approval_and_hybrid_seats(organiser_client):
     client = organiser_client
     page = client.get("/manage/events/new").get_data(as_text=True)
     assert "Warteliste, wenn die Veranstaltung ausgebucht ist" in page
-    assert "Plätze mit denen füllen, die hineinpassen" in page
+    assert "Auffüllen mit denen, die hineinpassen" in page and "Online-Kapazität" in page
     data = event_form(
         org_id("ihk-nrw"),
         waitlist="offer",
@@ -135,7 +135,7 @@ def test_the_form_sets_waiting_list_approval_and_hybrid_seats(organiser_client):
         (
             "de",
             "Eine hybride Veranstaltung braucht den Online-Link",
-            "Online-Plätze gibt es nur bei hybriden Veranstaltungen",
+            "Eine Online-Kapazität gibt es nur bei hybriden Veranstaltungen",
             "Bitte geben Sie 1 bis 336 Stunden an.",
         ),
         (
