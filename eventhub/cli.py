@@ -1,4 +1,5 @@
-"""flask commands: init-db, demo, users, events, services, mail, api-keys, check-config."""
+"""flask commands: init-db, demo, users, events, services, mail, api-keys, waitlist,
+check-config."""
 
 from __future__ import annotations
 
@@ -14,11 +15,15 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from eventhub.database import write_transaction
 from eventhub.events.records import export_events, import_events, load_demo
+from eventhub.events.seats import expire_offers, serve_waiting_list
+from eventhub.events.waitlist import waiting_list
 from eventhub.extensions import db
 from eventhub.manage.accounts import AccountError, create_user
 from eventhub.manage.api_keys import create_token, organisation_tokens, revoke_token
-from eventhub.models import Organisation
+from eventhub.manage.waitlist_admin import entries
+from eventhub.models import Event, Organisation
 from eventhub.network.demo import load_demo_meetings
 from eventhub.network.records import export_services, import_services, load_demo_services
 
@@ -31,6 +36,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(services)
     app.cli.add_command(mail)
     app.cli.add_command(api_keys)
+    app.cli.add_command(waitlist_cli)
     app.cli.add_command(check_config)
 
 
@@ -261,3 +267,53 @@ def api_keys_revoke(org_slug: str, key_id: int) -> None:
     if not revoke_token(_organisation(org_slug).id, key_id):
         raise click.ClickException(f"'{org_slug}' has no active key {key_id}")
     click.echo(f"Revoked key {key_id}.")
+
+
+waitlist_cli = AppGroup("waitlist", help="The waiting list of an event.")
+
+
+def _event_or_fail(slug: str) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"No event with the address {slug!r}.")
+    return event
+
+
+@waitlist_cli.command("show")
+@click.argument("slug")
+@with_appcontext
+def waitlist_show(slug: str) -> None:
+    """The waiting list of event SLUG in the order it is served, per seat pool."""
+    event = _event_or_fail(slug)
+    people = waiting_list(event.id)
+    if not people:
+        click.echo("Nobody is waiting.")
+        return
+    for mode in dict.fromkeys(p.attendance for p in people):
+        pool = [p for p in people if p.attendance == mode]
+        click.echo(f"{mode}: {len(pool)} waiting")
+        for entry in entries(pool):
+            since = entry.since.astimezone(event.tz).strftime("%Y-%m-%d %H:%M")
+            group = f"  (group of {len(entry.people)})" if entry.is_group else ""
+            for person in entry.people:
+                click.echo(
+                    f"{entry.position:>5}  {person.last_name}, {person.first_name} "
+                    f"<{person.email}>  since {since}{group}"
+                )
+
+
+@waitlist_cli.command("serve")
+@click.argument("slug")
+@with_appcontext
+def waitlist_serve(slug: str) -> None:
+    """End expired offers of event SLUG and give free seats to its waiting list now, as
+    every cancellation does (for after repairs by hand; safe to repeat)."""
+    event = _event_or_fail(slug)
+    with write_transaction():
+        expired = expire_offers(event.id)
+        served = serve_waiting_list(event.id)
+        states = [r.status for r in served]
+    click.echo(
+        f"{expired} offers expired; {states.count('confirmed')} confirmed and "
+        f"{states.count('offered')} offered a seat from the waiting list."
+    )

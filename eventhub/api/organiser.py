@@ -20,9 +20,10 @@ from sqlalchemy import select
 from eventhub.access import managed_by, registration_or_404
 from eventhub.api import bp
 from eventhub.api.auth import ApiClient, bearer_token, client_from_header
-from eventhub.api.schema import RegistrationIn, field_errors
+from eventhub.api.schema import DeclineIn, MoveIn, RegistrationIn, field_errors
 from eventhub.api.views import event_json, paged_json
 from eventhub.errors import abort_with, error_response
+from eventhub.events import waitlist
 from eventhub.events.questions import (
     AnswersInvalid,
     active_questions,
@@ -35,8 +36,9 @@ from eventhub.events.registration import (
     Attendee,
     RegistrationRefused,
     cancel_registration,
-    register,
+    register_group,
 )
+from eventhub.events.seats import waiting_position
 from eventhub.extensions import db, limiter
 from eventhub.labels import refusal_message
 from eventhub.models import REGISTRATION_STATUSES, Event, Question, Registration
@@ -124,16 +126,27 @@ def iso_or_none(moment: dt.datetime | None) -> str | None:
 
 
 def registration_json(
-    registration: Registration, event_slug: str, answers: dict[int, object] | None = None
+    registration: Registration,
+    event_slug: str,
+    answers: dict[int, object] | None = None,
+    position: int | None = None,
 ) -> dict:
-    """The registration; `answers` ({question id: value}) when loaded for a whole page."""
+    """The registration as the API shows it; `answers` ({question id: value}) and
+    `position` on the waiting list when loaded for a whole page, else looked up."""
     if answers is None:
         answers = answers_of([registration.id])[registration.id]
+    if position is None and registration.status == "waiting":
+        position = waiting_position(registration)
     return {
         "id": registration.id,
         "uid": registration.uid,
         "event": event_slug,
         "status": registration.status,
+        "status_reason": registration.status_reason or None,
+        "attendance": registration.attendance,
+        "position": position if registration.status == "waiting" else None,
+        "offer_expires_at": iso_or_none(registration.offer_expires_at),
+        "group": registration.group_uid,
         "first_name": registration.first_name,
         "last_name": registration.last_name,
         "email": registration.email,
@@ -209,14 +222,27 @@ def organiser_registrations(slug: str):
     status = request.args.get("status")
     if status is not None:
         if status not in REGISTRATION_STATUSES:
-            abort_with(400, _("'status' must be 'confirmed' or 'cancelled'."))
+            abort_with(
+                400,
+                _("'status' must be one of: %(values)s.", values=", ".join(REGISTRATION_STATUSES)),
+            )
         stmt = stmt.where(Registration.status == status)
     since = _parse_since(request.args.get("updated_since"))
     if since is not None:
         stmt = stmt.where(Registration.updated_at >= since)
+    positions: dict[int, int] = {}
+
+    def to_json(registration: Registration, answers: dict) -> dict:
+        # The waiting list's positions in one query for the page, not one per person.
+        if registration.status == "waiting" and not positions:
+            positions.update(waitlist.positions(waitlist.waiting_list(event.id)))
+        return registration_json(
+            registration, slug, answers[registration.id], positions.get(registration.id)
+        )
+
     return paged_json(
         stmt.order_by(Registration.id),
-        lambda r, answers: registration_json(r, slug, answers[r.id]),
+        to_json,
         prepare=lambda page: answers_of([r.id for r in page]),  # one query per page
     )
 
@@ -226,23 +252,25 @@ def organiser_registrations(slug: str):
 @organiser_api(write=True)
 def organiser_register(slug: str):
     event = managed_event(slug)
-    if not request.is_json:
-        return api_error(
-            415, _("Please send the registration as JSON (Content-Type: application/json).")
-        )
-    try:
-        data = RegistrationIn.model_validate_json(request.get_data())
-    except ValidationError as exc:
-        if any(p["type"] == "json_invalid" for p in exc.errors()):
-            return api_error(400, _("The request body is not valid JSON."))
-        return api_error(422, _("Some fields are missing or not valid."), fields=field_errors(exc))
+    data, error = _json_body(
+        RegistrationIn,
+        unsupported=_("Please send the registration as JSON (Content-Type: application/json)."),
+    )
+    if error is not None:
+        return error
     answers, problems = _answers(event, data.answers)
     if problems:
         return api_error(422, _("Some fields are missing or not valid."), fields=problems)
     person = data.model_dump(include=ATTENDEE_FIELDS - {"answers"})
+    # Source "api": the organisers' own systems need no approval step.
     attendee = Attendee(**person, source="api", answers=answers)
     try:
-        registration, _token = register(event.id, attendee, allow_closed=data.allow_after_deadline)
+        [(registration, _token)] = register_group(
+            event.id,
+            [attendee],
+            allow_closed=data.allow_after_deadline,
+            if_full="wait" if data.waitlist else "refuse",
+        )
     except RegistrationRefused as exc:
         return api_error(409, refusal_message(exc.reason), reason=exc.reason)
     body = registration_json(registration, slug)
@@ -315,3 +343,102 @@ def organiser_cancel(slug: str, registration_id: int):
     event = managed_event(slug)
     registration = cancel_registration(registration_or_404(event, registration_id, not_yours()).id)
     return registration_json(registration, slug)
+
+
+def _json_body(model, *, optional: bool = False, unsupported: str | None = None):
+    """(the request's JSON body validated by `model`, None), or (None, the error response);
+    an `optional` body may be left out (the model's defaults)."""
+    raw = request.get_data()
+    if optional and not raw.strip():
+        return model(), None
+    if not request.is_json:
+        message = unsupported or _("Please send the body as JSON (Content-Type: application/json).")
+        return None, api_error(415, message)
+    try:
+        return model.model_validate_json(raw), None
+    except ValidationError as exc:
+        if any(p["type"] == "json_invalid" for p in exc.errors()):
+            return None, api_error(400, _("The request body is not valid JSON."))
+        return None, api_error(
+            422, _("Some fields are missing or not valid."), fields=field_errors(exc)
+        )
+
+
+def _not_in_state(state: str):
+    return api_error(
+        409,
+        {
+            "pending": _("This registration does not await approval."),
+            "waiting": _("This person is not on the waiting list."),
+        }[state],
+    )
+
+
+def _managed_registration(slug: str, registration_id: int) -> tuple[Event, Registration]:
+    event = managed_event(slug)
+    return event, registration_or_404(event, registration_id, not_yours())
+
+
+def _fresh(registration_id: int) -> Registration:
+    db.session.rollback()  # what the service committed
+    return db.session.get(Registration, registration_id)
+
+
+@bp.post("/organiser/events/<slug:slug>/registrations/<id:registration_id>/approve")
+@limiter.limit(_write_limit, key_func=_token_key)
+@organiser_api(write=True)
+def organiser_approve(slug: str, registration_id: int):
+    """Approve a registration awaiting approval: confirmed with the mail and invitation
+    when a seat is free, else on the waiting list (or still pending without one)."""
+    event, registration = _managed_registration(slug, registration_id)
+    decisions = waitlist.approve(event.id, [registration.id])
+    if decisions.skipped:
+        return _not_in_state("pending")
+    return registration_json(_fresh(registration.id), slug)
+
+
+@bp.post("/organiser/events/<slug:slug>/registrations/<id:registration_id>/decline")
+@limiter.limit(_write_limit, key_func=_token_key)
+@organiser_api(write=True)
+def organiser_decline(slug: str, registration_id: int):
+    """Decline a registration awaiting approval, with a polite mail and an optional note."""
+    event, registration = _managed_registration(slug, registration_id)
+    body, error = _json_body(DeclineIn, optional=True)
+    if error is not None:
+        return error
+    if not waitlist.decline(event.id, [registration.id], note=body.note, notify=body.notify):
+        return _not_in_state("pending")
+    return registration_json(_fresh(registration.id), slug)
+
+
+@bp.post("/organiser/events/<slug:slug>/registrations/<id:registration_id>/promote")
+@limiter.limit(_write_limit, key_func=_token_key)
+@organiser_api(write=True)
+def organiser_promote(slug: str, registration_id: int):
+    """Put a waiting person (their group) first on the list and serve it: a free seat is
+    theirs (confirmed, or offered), else they are next."""
+    event, registration = _managed_registration(slug, registration_id)
+    if registration.status != "waiting":
+        return _not_in_state("waiting")
+    try:
+        waitlist.promote(event.id, registration.id)
+    except LookupError:  # left the list or got a seat meanwhile
+        return _not_in_state("waiting")
+    return registration_json(_fresh(registration.id), slug)
+
+
+@bp.post("/organiser/events/<slug:slug>/registrations/<id:registration_id>/move")
+@limiter.limit(_write_limit, key_func=_token_key)
+@organiser_api(write=True)
+def organiser_move(slug: str, registration_id: int):
+    """Move a waiting person (their group) to a position; everyone whose position changed
+    is told by mail."""
+    event, registration = _managed_registration(slug, registration_id)
+    body, error = _json_body(MoveIn)
+    if error is not None:
+        return error
+    try:
+        waitlist.move_to_position(event.id, registration.id, body.position)
+    except LookupError:
+        return _not_in_state("waiting")
+    return registration_json(_fresh(registration.id), slug)

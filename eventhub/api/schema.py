@@ -40,12 +40,12 @@ def _email(value: str) -> str:
 
 
 # What has_control_characters() refuses, as regex source for the OpenAPI document: C0/C1
-# controls except tab and line breaks, and private use. The supplementary private-use
+# controls except tab and line breaks, bidirectional controls, and private use. The supplementary private-use
 # planes are written as the characters themselves (JSON carries them as surrogate pairs),
 # which Python's re and ECMA-262 with the u flag (JSON Schema validators such as ajv)
 # read alike. Lone surrogates are refused too but cannot be written into a pattern.
 _REFUSED = (
-    r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\uf8ff"
+    r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ue000-\uf8ff"
     f"{chr(0xF0000)}-{chr(0xFFFFD)}{chr(0x100000)}-{chr(0x10FFFD)}"
 )
 _PLAIN = f"^[^{_REFUSED}]*$"
@@ -53,7 +53,9 @@ _PLAIN = f"^[^{_REFUSED}]*$"
 _FILLED = f"^[^{_REFUSED}]*[^{_REFUSED}\\s][^{_REFUSED}]*$"
 
 
-_REFUSED_TOO = "Control characters and private-use characters are refused (422)."
+_REFUSED_TOO = (
+    "Control characters, bidirectional controls and private-use characters are refused (422)."
+)
 
 
 def _documented(pattern: str) -> dict:
@@ -122,6 +124,60 @@ class RegistrationIn(BaseModel):
             "'answers.<id>')."
         ),
     )
+    attendance: Literal["onsite", "online"] = Field(
+        "onsite",
+        description=(
+            "Where the person takes part: on site, or online at a hybrid event (its own "
+            "seats, the online link in the invitation). 'online' at an event that is not "
+            "hybrid is refused (409, reason 'attendance')."
+        ),
+    )
+    waitlist: bool = Field(
+        False,
+        description=(
+            "When the seats are taken (or people wait for them already): put the person on "
+            "the event's waiting list (201, status 'waiting' with its position) instead of "
+            "refusing (409, reason 'full'). Ignored where the event has no waiting list."
+        ),
+    )
+
+
+def _note(value: str) -> str:
+    if has_control_characters(value):
+        raise PydanticCustomError("control_characters", "contains control characters")
+    return value.strip()
+
+
+class DeclineIn(BaseModel):
+    """Declining a registration that awaits approval."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, title="DeclineRegistration")
+
+    note: Annotated[
+        str,
+        Field(
+            max_length=2000,
+            description="Added to the polite mail; several lines allowed. " + _REFUSED_TOO,
+            json_schema_extra={"pattern": _PLAIN},
+        ),
+        AfterValidator(_note),
+    ] = ""
+    notify: bool = Field(True, description="Tell the person by mail")
+
+
+class MoveIn(BaseModel):
+    """Moving a waiting person (their whole group) to a position of the waiting list."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, title="MoveRegistration")
+
+    position: int = Field(
+        ge=1,
+        le=100_000,
+        description=(
+            "1 = first. Counted as the people are told it: 1 + the people ahead (a group "
+            "is one entry, its people share a position). Past the end: the end."
+        ),
+    )
 
 
 def field_errors(error: ValidationError) -> dict[str, str]:
@@ -148,6 +204,12 @@ def _message(problem: dict) -> str:
         return _("Please send an object here.")
     if kind == "bool_type":
         return _("Please send true or false here.")
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return _("Please send a whole number here.")
+    if kind == "greater_than_equal":
+        return _("Please send a number of at least %(min)s.", min=context.get("ge", ""))
+    if kind == "less_than_equal":
+        return _("Please send a number of at most %(max)s.", max=context.get("le", ""))
     if kind == "literal_error":
         return _("Please use one of: %(values)s.", values=context.get("expected", ""))
     if kind == "extra_forbidden":

@@ -7,6 +7,7 @@ The order the list is served in, and when, is described in eventhub.events.seats
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from sqlalchemy import select, update
 
@@ -245,6 +246,37 @@ def move(event_id: int, registration_id: int, position: int, *, notify: bool = T
                 if person.id in after and after[person.id] != before[person.id]:
                     session.add(state_row(event, person, "position", position=after[person.id]))
         return index + 1
+
+
+def place_for_position(people: list[Registration], registration_id: int, position: int) -> int:
+    """The place `move` takes (entries count, a group is one) that puts the person's entry
+    at `position` as people are told it (1 + the people ahead): the first place whose
+    position is at least that. Without groups the two numbers are the same. `people`: the
+    pool's list in serving order (waiting_list)."""
+    mine = next(p.waiting_rank for p in people if p.id == registration_id)
+    ahead, place = 0, 1
+    others = [p for p in people if p.waiting_rank != mine]
+    for _rank, entry in groupby(others, key=lambda p: p.waiting_rank):
+        if ahead + 1 >= position:
+            break
+        ahead += len(list(entry))
+        place += 1
+    return place
+
+
+def move_to_position(
+    event_id: int, registration_id: int, position: int, *, notify: bool = True
+) -> int:
+    """`move`, with the target given as a position the way people are told it (see
+    place_for_position). Returns the new place of the entry."""
+    registration = db.session.get(Registration, registration_id, populate_existing=True)
+    if registration is None or registration.event_id != event_id:
+        raise LookupError(registration_id)
+    if registration.status != "waiting":
+        raise LookupError(registration_id)
+    people = waiting_list(event_id, registration.attendance)
+    place = place_for_position(people, registration_id, position)
+    return move(event_id, registration_id, place, notify=notify)
 
 
 def promote(event_id: int, registration_id: int) -> str:

@@ -13,7 +13,7 @@ from eventhub.database import write_transaction
 from eventhub.events.questions import answer_columns, answers_of
 from eventhub.extensions import db
 from eventhub.i18n import current_language, event_period
-from eventhub.labels import STATUS_LABELS
+from eventhub.labels import ATTENDANCE_LABELS, STATUS_LABELS
 from eventhub.manage.exports import AttendeeRow, SheetInfo, attendee_csv, attendee_xlsx
 from eventhub.manage.notifications import queue_attendee_list
 from eventhub.manage.reports import event_stats
@@ -21,7 +21,8 @@ from eventhub.models import Event, Registration, User
 from eventhub.querying import event_load_options
 
 
-def export_headers() -> list[str]:
+def export_headers(event: Event) -> list[str]:
+    """The columns' headings; a hybrid event's lists say who attends on site or online."""
     return [
         _("No."),
         _("Last name"),
@@ -32,6 +33,7 @@ def export_headers() -> list[str]:
         _("Status"),
         _("Registered at"),
         _("Checked in"),
+        *([_("Attendance")] if event.hybrid else []),
     ]
 
 
@@ -41,9 +43,17 @@ def answer_headers(event: Event) -> list[str]:
 
 
 def attendee_rows(
-    event: Event, *, confirmed_only: bool = False, answers: bool = False
+    event: Event,
+    *,
+    confirmed_only: bool = False,
+    status: str = "",
+    onsite_only: bool = False,
+    answers: bool = False,
 ) -> Iterator[AttendeeRow]:
-    """Rows for the exports, streamed from the database in batches; with `answers`, the
+    """Rows for the exports, streamed from the database in batches: everyone, or the people
+    of one `status`. The waiting list comes in the order it is served (per pool), numbered
+    by position (1 + the people ahead, a group sharing its number); the others by name.
+    `onsite_only` leaves out who attends online (the sign-in sheet). With `answers`, the
     answers to the event's questions (answer_headers(event)), one query per batch."""
     stmt = (
         select(
@@ -56,38 +66,51 @@ def attendee_rows(
             Registration.status,
             Registration.created_at,
             Registration.checked_in_at,
+            Registration.attendance,
+            Registration.waiting_rank,
         )
         .where(Registration.event_id == event.id)
-        .order_by(Registration.last_name, Registration.first_name, Registration.id)
         .execution_options(yield_per=1000)
     )
     if confirmed_only:
-        stmt = stmt.where(Registration.status == "confirmed")
+        status = "confirmed"
+    if status:
+        stmt = stmt.where(Registration.status == status)
+    if onsite_only:
+        stmt = stmt.where(Registration.attendance == "onsite")
+    if status == "waiting":
+        stmt = stmt.order_by(Registration.attendance, Registration.waiting_rank, Registration.id)
+    else:
+        stmt = stmt.order_by(Registration.last_name, Registration.first_name, Registration.id)
     labels = {status: str(label) for status, label in STATUS_LABELS.items()}
+    modes = {mode: str(label) for mode, label in ATTENDANCE_LABELS.items()} if event.hybrid else {}
     tz = event.tz
     language = current_language()
     columns = answer_columns(event.id, language) if answers else None
-    number = 0
+    pool, rank, seen, number = None, None, 0, 0
     for batch in db.session.execute(stmt).partitions():
         given = answers_of([row.id for row in batch]) if columns and columns.questions else {}
         for row in batch:
-            number += 1
-            yield _attendee_row(number, row, labels, tz, columns, given.get(row.id, {}), language)
-
-
-def _attendee_row(number, row, labels, tz, columns, given, language) -> AttendeeRow:
-    return AttendeeRow(
-        number=number,
-        last_name=row.last_name,
-        first_name=row.first_name,
-        email=row.email,
-        organisation=row.organisation,
-        job_title=row.job_title,
-        status=labels.get(row.status, row.status),
-        registered_at=row.created_at.astimezone(tz),
-        checked_in=row.checked_in_at is not None,
-        answers=columns.cells(given, language) if columns else (),
-    )
+            if status != "waiting":
+                number += 1
+            elif (row.attendance, row.waiting_rank) != (pool, rank):
+                if row.attendance != pool:
+                    seen = 0
+                pool, rank, number = row.attendance, row.waiting_rank, seen + 1
+            seen += 1
+            yield AttendeeRow(
+                number=number,
+                last_name=row.last_name,
+                first_name=row.first_name,
+                email=row.email,
+                organisation=row.organisation,
+                job_title=row.job_title,
+                status=labels.get(row.status, row.status),
+                registered_at=row.created_at.astimezone(tz),
+                checked_in=row.checked_in_at is not None,
+                attendance=modes.get(row.attendance, row.attendance) if modes else "",
+                answers=columns.cells(given.get(row.id, {}), language) if columns else (),
+            )
 
 
 def sheet_info(event: Event, language: str) -> SheetInfo:
@@ -116,10 +139,19 @@ def sheet_info(event: Event, language: str) -> SheetInfo:
 def queue_list(event: Event, *, to: str, to_name: str, language: str) -> None:
     """The attendee list with CSV and XLSX attached, in the caller's transaction."""
     with force_locale(language):
-        headers, answers = export_headers(), answer_headers(event)
-        csv_bytes = b"".join(attendee_csv(attendee_rows(event, answers=True), headers, answers))
+        headers, answers = export_headers(event), answer_headers(event)
+        hybrid = event.hybrid
+        csv_bytes = b"".join(
+            attendee_csv(attendee_rows(event, answers=True), headers, answers, attendance=hybrid)
+        )
         xlsx_bytes = b"".join(
-            attendee_xlsx(attendee_rows(event, answers=True), headers, _("Attendees"), answers)
+            attendee_xlsx(
+                attendee_rows(event, answers=True),
+                headers,
+                _("Attendees"),
+                answers,
+                attendance=hybrid,
+            )
         )
         stats = event_stats(event)
     queue_attendee_list(

@@ -16,7 +16,15 @@ from eventhub.manage.event_editing import (
     parse_speakers,
 )
 from eventhub.manage.forms import AGENDA_MAX, BLANK_ROWS, NEW_SERIES, EventForm
-from eventhub.models import Event, EventHost, Organisation, Series, Topic, event_topics
+from eventhub.models import (
+    OFFER_HOURS_DEFAULT,
+    Event,
+    EventHost,
+    Organisation,
+    Series,
+    Topic,
+    event_topics,
+)
 from eventhub.public_events import PUBLIC_STATUSES
 from eventhub.text import slugify
 
@@ -127,6 +135,12 @@ def fill_event_form(form: EventForm, event: Event) -> None:
     form.funding_note.data = event.funding_note
     form.notify_mode.data = event.notify_mode
     form.confirm_email.data = event.confirm_email
+    form.waitlist.data = event.waitlist
+    form.waitlist_fill.data = event.waitlist_fill
+    form.offer_hours.data = event.offer_hours
+    form.approval.data = event.approval
+    form.hybrid.data = event.hybrid
+    form.online_capacity.data = event.online_capacity
     others = [h for h in event.hosts if h is not primary]
     for entry, host in zip(form.hosts, others, strict=False):
         entry.form.organisation.data = host.organisation.slug
@@ -229,4 +243,10 @@ def event_data_from_form(form: EventForm, existing: Event | None) -> dict:
         "funding_note": form.funding_note.data or "",
         "notify_mode": form.notify_mode.data,
         "confirm_email": bool(form.confirm_email.data),
+        "waitlist": form.waitlist.data,
+        "waitlist_fill": bool(form.waitlist_fill.data),
+        "offer_hours": form.offer_hours.data or OFFER_HOURS_DEFAULT,
+        "approval": bool(form.approval.data),
+        "hybrid": bool(form.hybrid.data),
+        "online_capacity": form.online_capacity.data if form.hybrid.data else None,
     }

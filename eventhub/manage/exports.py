@@ -18,9 +18,11 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 
-def attendee_list_filename(event, extension: str) -> str:
-    """The attendee list's file name, the same for downloads and mail attachments."""
-    return f"{event.slug}-teilnehmende.{extension}"
+def attendee_list_filename(event, extension: str, status: str = "") -> str:
+    """The attendee list's file name, the same for downloads and mail attachments; a list
+    of one state (the waiting list, say) is named after it."""
+    names = {"": "teilnehmende", "waiting": "warteliste", "pending": "freigabe"}
+    return f"{event.slug}-{names.get(status, status)}.{extension}"
 
 
 def sign_in_sheet_filename(event) -> str:
@@ -40,6 +42,8 @@ class AttendeeRow:
     status: str  # confirmed / cancelled, already translated for display
     registered_at: dt.datetime  # aware, in the event's time zone
     checked_in: bool
+    # On site or online, translated; only in the lists of hybrid events (ATTENDANCE_COLUMN).
+    attendance: str = ""
     # Answers to the event's questions as text, one per extra header (statistical last).
     answers: tuple[str, ...] = ()
 
@@ -56,7 +60,9 @@ class SheetInfo:
     language: str  # "de" or "en": headings of the sheet
 
 
-COLUMN_COUNT = 9  # the fields of AttendeeRow before the answers, in order
+COLUMN_COUNT = 9  # the fields of AttendeeRow before `attendance` and the answers, in order
+# A hybrid event's lists have one column more after those: on site or online.
+ATTENDANCE_COLUMN = COLUMN_COUNT
 ANSWER_COLUMN_WIDTH = 24
 
 # A cell starting with one of these is read as a formula by Excel or LibreOffice (OWASP
@@ -77,9 +83,10 @@ def formula_safe(value: str) -> str:
     return value
 
 
-def _check_headers(headers: list[str]) -> None:
-    if len(headers) != COLUMN_COUNT:
-        raise ValueError(f"expected {COLUMN_COUNT} headers, got {len(headers)}")
+def _check_headers(headers: list[str], attendance: bool = False) -> None:
+    expected = COLUMN_COUNT + (1 if attendance else 0)
+    if len(headers) != expected:
+        raise ValueError(f"expected {expected} headers, got {len(headers)}")
 
 
 def _check_answers(row: AttendeeRow, answer_headers: list[str]) -> None:
@@ -91,16 +98,24 @@ def _check_answers(row: AttendeeRow, answer_headers: list[str]) -> None:
 
 
 def attendee_csv(
-    rows: Iterable[AttendeeRow], headers: list[str], answer_headers: list[str] | None = None
+    rows: Iterable[AttendeeRow],
+    headers: list[str],
+    answer_headers: list[str] | None = None,
+    *,
+    attendance: bool = False,
 ) -> Iterator[bytes]:
     """Stream the list as a CSV that German Excel opens as it is: BOM, ';' and CRLF.
+    `attendance`: with a column on site or online (hybrid events), part of `headers`;
     `answer_headers` name the columns of the rows' answers, after the fixed ones."""
-    _check_headers(headers)
-    return _csv_chunks(rows, headers, answer_headers or [])
+    _check_headers(headers, attendance)
+    return _csv_chunks(rows, headers, answer_headers or [], attendance)
 
 
 def _csv_chunks(
-    rows: Iterable[AttendeeRow], headers: list[str], answer_headers: list[str]
+    rows: Iterable[AttendeeRow],
+    headers: list[str],
+    answer_headers: list[str],
+    with_attendance: bool,
 ) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
@@ -120,6 +135,7 @@ def _csv_chunks(
                 formula_safe(row.status),
                 row.registered_at.strftime(TIMESTAMP_FORMAT),
                 CHECKED_IN_MARK if row.checked_in else "",
+                *([formula_safe(row.attendance)] if with_attendance else []),
                 *(formula_safe(answer) for answer in row.answers),
             ]
         )
@@ -136,7 +152,7 @@ def _csv_chunks(
 # --- XLSX -------------------------------------------------------------------
 
 # Column widths in characters; constant_memory writes row by row, so they are set up front.
-XLSX_COLUMN_WIDTHS = (6, 22, 18, 32, 32, 24, 16, 17, 10)
+XLSX_COLUMN_WIDTHS = (6, 22, 18, 32, 32, 24, 16, 17, 10, 12)
 XLSX_DEFAULT_SHEET_NAME = "Sheet1"
 _SHEET_NAME_SLASHES = re.compile(r"[/\\]")
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?]")
@@ -162,15 +178,20 @@ def attendee_xlsx(
     headers: list[str],
     sheet_name: str,
     answer_headers: list[str] | None = None,
+    *,
+    attendance: bool = False,
 ) -> Iterator[bytes]:
     """Stream the list as an .xlsx with typed cells, built in a temporary file.
+    `attendance`: with a column on site or online (hybrid events), part of `headers`;
     `answer_headers` name the columns of the rows' answers, after the fixed ones."""
-    _check_headers(headers)
-    return _xlsx_chunks(rows, [*headers, *(answer_headers or [])], excel_sheet_name(sheet_name))
+    _check_headers(headers, attendance)
+    return _xlsx_chunks(
+        rows, [*headers, *(answer_headers or [])], excel_sheet_name(sheet_name), attendance
+    )
 
 
 def _xlsx_chunks(
-    rows: Iterable[AttendeeRow], headers: list[str], sheet_name: str
+    rows: Iterable[AttendeeRow], headers: list[str], sheet_name: str, with_attendance: bool
 ) -> Iterator[bytes]:
     # The with-blocks also run when the consumer stops early (GeneratorExit at a yield),
     # so the temporary directory never outlives the download.
@@ -178,14 +199,19 @@ def _xlsx_chunks(
         tempfile.TemporaryDirectory(prefix="eventhub-xlsx-") as tmpdir,
         tempfile.NamedTemporaryFile(dir=tmpdir, suffix=".xlsx") as out,
     ):
-        _write_workbook(out, tmpdir, rows, headers, sheet_name)
+        _write_workbook(out, tmpdir, rows, headers, sheet_name, with_attendance)
         out.seek(0)
         while chunk := out.read(XLSX_CHUNK_BYTES):
             yield chunk
 
 
 def _write_workbook(
-    out: IO[bytes], tmpdir: str, rows: Iterable[AttendeeRow], headers: list[str], sheet_name: str
+    out: IO[bytes],
+    tmpdir: str,
+    rows: Iterable[AttendeeRow],
+    headers: list[str],
+    sheet_name: str,
+    with_attendance: bool,
 ) -> None:
     workbook = xlsxwriter.Workbook(
         out,
@@ -207,7 +233,8 @@ def _write_workbook(
         stamp = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         mark = workbook.add_format({"align": "center"})
 
-        widths = (*XLSX_COLUMN_WIDTHS, *[ANSWER_COLUMN_WIDTH] * (len(headers) - COLUMN_COUNT))
+        fixed = COLUMN_COUNT + (1 if with_attendance else 0)
+        widths = (*XLSX_COLUMN_WIDTHS[:fixed], *[ANSWER_COLUMN_WIDTH] * (len(headers) - fixed))
         for col, width in enumerate(widths):
             sheet.set_column(col, col, max(width, min(len(headers[col]), 40) + 2))
         sheet.freeze_panes(1, 0)
@@ -221,7 +248,7 @@ def _write_workbook(
                 sheet.write_string(r, c, value)
 
         last = 0
-        answer_headers = headers[COLUMN_COUNT:]
+        answer_headers = headers[fixed:]
         for last, row in enumerate(rows, start=1):
             _check_answers(row, answer_headers)
             sheet.write_number(last, 0, row.number)
@@ -233,7 +260,9 @@ def _write_workbook(
             text(last, 6, row.status)
             sheet.write_datetime(last, 7, row.registered_at.replace(tzinfo=None), stamp)
             sheet.write_string(last, 8, CHECKED_IN_MARK if row.checked_in else "", mark)
-            for col, answer in enumerate(row.answers, start=COLUMN_COUNT):
+            if with_attendance:
+                text(last, ATTENDANCE_COLUMN, row.attendance)
+            for col, answer in enumerate(row.answers, start=fixed):
                 text(last, col, answer)
         sheet.autofilter(0, 0, last, len(headers) - 1)
     finally:

@@ -43,8 +43,15 @@ from eventhub.events.forms import (
     plain_text,
 )
 from eventhub.events.schema import SLUG_PATTERN
-from eventhub.labels import AGENDA_KIND_LABELS, FORMAT_LABELS, ROLE_LABELS
-from eventhub.models import AGENDA_KINDS, HOLD_MINUTES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from eventhub.labels import AGENDA_KIND_LABELS, FORMAT_LABELS, ROLE_LABELS, WAITLIST_LABELS
+from eventhub.models import (
+    AGENDA_KINDS,
+    HOLD_MINUTES,
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    OFFER_HOURS_DEFAULT,
+    WAITLIST_MODES,
+)
 from eventhub.text import slugify
 
 TIMEZONES = ("Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/London", "UTC")
@@ -266,12 +273,78 @@ class EventForm(FlaskForm):
         ),
         default=False,
     )
+    waitlist = SelectField(
+        _l("Waiting list when the event is full"),
+        description=_l(
+            "Only with a number of seats. People who find the event full can join the "
+            "list; a seat that becomes free (a cancellation, more seats) goes to the first "
+            "in line: at once (automatic), or as an offer they accept by a link in a mail."
+        ),
+        choices=lambda: options((mode, WAITLIST_LABELS[mode]) for mode in WAITLIST_MODES),
+        default="auto",
+    )
+    waitlist_fill = BooleanField(
+        _l("Fill seats with whoever fits"),
+        description=_l(
+            "A group at the head of the list that does not fit into the free seats keeps "
+            "its place, and smaller entries behind it get the seats. Off: nobody skips "
+            "the head of the list, the seats wait for the group."
+        ),
+        default=False,
+    )
+    offer_hours = BoundedIntegerField(
+        _l("Hours to accept an offered seat"),
+        description=_l(
+            "Shorter when the event is close: at most half the time left before it "
+            "starts. Then the seat is offered to the next in line."
+        ),
+        default=OFFER_HOURS_DEFAULT,
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=24 * 14, message=_l("Please enter %(min)d to %(max)d hours.")),
+        ],
+    )
+    approval = BooleanField(
+        _l("Registrations need our approval"),
+        description=_l(
+            "Registrations through the website wait as “awaiting approval” and hold no "
+            "seat; you approve or decline them on the event's page. Only approved people "
+            "get the confirmation with the calendar invitation. Registrations you add "
+            "yourself, or through the API, need no approval."
+        ),
+        default=False,
+    )
+    hybrid = BooleanField(
+        _l("Hybrid: on site and online"),
+        description=_l(
+            "People choose to take part on site or online. The seats above are the seats "
+            "on site; online seats are counted separately. Needs the online link."
+        ),
+        default=False,
+    )
+    online_capacity = BoundedIntegerField(
+        _l("Online seats"),
+        description=_l("Only for hybrid events. Empty: unlimited."),
+        validators=[Optional(), NumberRange(min=1, max=100_000)],
+    )
     hosts = FieldList(FormField(HostForm), label=_l("Co-hosts, partners and funders"))
     agenda = FieldList(FormField(AgendaItemForm), label=_l("Agenda"))
 
     def validate_ends_at(self, field) -> None:
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
             raise ValidationError(_l("The end must be after the start."))
+
+    def validate_hybrid(self, field) -> None:
+        if field.data and not (self.online_url.data or "").strip():
+            raise ValidationError(
+                _l("A hybrid event needs the online link: please enter it under “Place”.")
+            )
+
+    def validate_online_capacity(self, field) -> None:
+        if field.data is not None and not self.hybrid.data:
+            raise ValidationError(
+                _l("Online seats are only for hybrid events: tick “Hybrid” or leave this empty.")
+            )
 
     def validate_new_series(self, field) -> None:
         if self.series.data == NEW_SERIES and not (field.data or "").strip():
@@ -457,3 +530,29 @@ class OrganisationProfileForm(FlaskForm):
         description=_l("An address starting with https:// or http://"),
         validators=[Length(max=300, message=TOO_LONG)],
     )
+
+
+class MoveForm(FlaskForm):
+    """Move an entry of the waiting list: one step up or down, or to a position."""
+
+    position = BoundedIntegerField(
+        _l("New position"),
+        validators=[Optional(), NumberRange(min=1, max=100_000)],
+        max_digits=6,
+    )
+
+
+class PendingForm(FlaskForm):
+    """Approve or decline registrations awaiting approval: ticked ones, or the one whose
+    button was pressed."""
+
+    note = TextAreaField(
+        _l("Note for the decline mail (optional)"),
+        description=_l(
+            "Added to the polite mail that tells people their registration was not "
+            "accepted, e.g. why, or where else they can turn."
+        ),
+        filters=[strip_ends],
+        validators=[Length(max=2000, message=TOO_LONG), plain_text],
+    )
+    notify = BooleanField(_l("Tell declined people by mail"), default=True)

@@ -19,6 +19,7 @@ from eventhub.extensions import db
 from eventhub.i18n import short_date
 from eventhub.labels import NOT_SPECIFIED, ORGANISATION_TYPE_LABELS
 from eventhub.models import (
+    REGISTRATION_STATUSES,
     Event,
     OutboxMessage,
     Registration,
@@ -42,28 +43,44 @@ SORTS = {
 class DashboardRow:
     event: Event
     checked_in: int
+    waiting: int = 0
+    pending: int = 0
 
 
 def dashboard_rows(events: Select) -> list[DashboardRow]:
-    """Managed events with their check-in counts: two queries however many events."""
+    """Managed events with their check-in, waiting and pending counts: two queries however
+    many events."""
     found = list(db.session.scalars(events.order_by(Event.starts_at.desc())))
     ids = [e.id for e in found]
     counts = (
-        dict(
-            db.session.execute(
-                select(Registration.event_id, func.count())
+        {
+            event_id: rest
+            for event_id, *rest in db.session.execute(
+                select(
+                    Registration.event_id,
+                    func.count(
+                        case(
+                            (
+                                (Registration.status == "confirmed")
+                                & Registration.checked_in_at.is_not(None),
+                                1,
+                            )
+                        )
+                    ),
+                    func.count(case((Registration.status == "waiting", 1))),
+                    func.count(case((Registration.status == "pending", 1))),
+                )
                 .where(
                     Registration.event_id.in_(ids),
-                    Registration.checked_in_at.is_not(None),
-                    Registration.status == "confirmed",
+                    Registration.status.in_(("confirmed", "waiting", "pending")),
                 )
                 .group_by(Registration.event_id)
-            ).all()
-        )
+            )
+        }
         if ids
         else {}
     )
-    return [DashboardRow(e, counts.get(e.id, 0)) for e in found]
+    return [DashboardRow(e, *counts.get(e.id, (0, 0, 0))) for e in found]
 
 
 def _matches(query: str):
@@ -85,7 +102,7 @@ class Listing:
 def registration_listing(event: Event, args) -> Listing:
     q = " ".join(args.get("q", "").split())[:100]
     status = args.get("status", "")
-    if status not in ("", "confirmed", "unverified", "cancelled", "checked_in"):
+    if status not in ("", *REGISTRATION_STATUSES, "checked_in"):
         status = ""
     sort = args.get("sort", "name")
     if sort not in SORTS:
@@ -106,11 +123,16 @@ def registration_listing(event: Event, args) -> Listing:
 @dataclass(frozen=True)
 class EventStats:
     confirmed: int
-    cancelled: int
+    cancelled: int  # registrations withdrawn or cancelled (not people who left the list)
     checked_in: int
     capacity: int | None
     seats_left: int | None
     started: bool = True
+    waiting: int = 0
+    offered: int = 0
+    pending: int = 0
+    declined: int = 0
+    left_waiting_list: int = 0  # left it, or let a seat offer expire
 
     @property
     def no_show_rate(self) -> float | None:
@@ -121,29 +143,39 @@ class EventStats:
         return (self.confirmed - self.checked_in) / self.confirmed
 
 
+# Why a cancelled registration counts as having left the waiting list, not as a cancellation.
+LEFT_LIST_REASONS = ("left_waiting_list", "offer_expired")
+
+
 def event_stats(event: Event) -> EventStats:
-    confirmed, cancelled, checked_in = db.session.execute(
+    """The counts of an event's registrations by state, in one query."""
+
+    def count(condition):
+        return func.count(case((condition, 1)))
+
+    status = Registration.status
+    left_list = Registration.status_reason.in_(LEFT_LIST_REASONS)
+    row = db.session.execute(
         select(
-            func.count(case((Registration.status == "confirmed", 1))),
-            func.count(case((Registration.status == "cancelled", 1))),
-            func.count(
-                case(
-                    (
-                        (Registration.status == "confirmed")
-                        & Registration.checked_in_at.is_not(None),
-                        1,
-                    )
-                )
-            ),
+            count(status == "confirmed"),
+            count((status == "cancelled") & ~left_list),
+            count((status == "confirmed") & Registration.checked_in_at.is_not(None)),
+            count(status == "waiting"),
+            count(status == "offered"),
+            count(status == "pending"),
+            count(status == "declined"),
+            count((status == "cancelled") & left_list),
         ).where(Registration.event_id == event.id)
     ).one()
+    confirmed, cancelled, checked_in, *others = row
     return EventStats(
         confirmed,
         cancelled,
         checked_in,
         event.capacity,
         event.seats_left,
-        started=event.starts_at <= utcnow(),
+        event.starts_at <= utcnow(),
+        *others,
     )
 
 

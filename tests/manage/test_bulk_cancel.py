@@ -417,6 +417,12 @@ def test_control_without_the_guard_seats_are_freed_twice(app_factory, monkeypatc
         ]
         register(event_id, Attendee("Anna", "Echt", "anna@example.org"))
     monkeypatch.setattr(registration, "_cancel_active", cancel_unguarded)
+    # ... and without taking the event's row lock first (which orders them on PostgreSQL).
+    monkeypatch.setattr(
+        registration,
+        "_locked_event",
+        lambda event_id: db.session.get(Event, event_id, populate_existing=True),
+    )
     monkeypatch.setattr(
         registration, "write_transaction", functools.partial(write_transaction, immediate=False)
     )

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventhub.api.schema import RegistrationIn
+from eventhub.api.schema import DeclineIn, MoveIn, RegistrationIn
 from eventhub.events.registration import REFUSAL_REASONS
 from eventhub.events.schema import EventRecord
-from eventhub.models import ORGANISATION_TYPES, QUESTION_KINDS, REGISTRATION_STATUSES
+from eventhub.models import (
+    ATTENDANCE_MODES,
+    ORGANISATION_TYPES,
+    QUESTION_KINDS,
+    REGISTRATION_STATUSES,
+    STATUS_REASONS,
+)
 from eventhub.network.schema import ServiceRecord
 from eventhub.paging import MAX_PAGE
 
@@ -133,6 +139,8 @@ def schemas() -> dict[str, Any]:
         "Registration": _registration_schema(),
         "RegistrationPage": page_of("Registration"),
         "NewRegistration": _new_registration_schema(),
+        "DeclineRegistration": DeclineIn.model_json_schema(),
+        "MoveRegistration": MoveIn.model_json_schema(),
         "Question": _question_schema(),
         "QuestionList": {
             "type": "object",
@@ -349,6 +357,11 @@ def _registration_schema() -> dict[str, Any]:
             "uid",
             "event",
             "status",
+            "status_reason",
+            "attendance",
+            "position",
+            "offer_expires_at",
+            "group",
             "first_name",
             "last_name",
             "email",
@@ -362,7 +375,41 @@ def _registration_schema() -> dict[str, Any]:
             "id": {"type": "integer"},
             "uid": {"type": "string", "description": "Stable id, also in the calendar invite"},
             "event": {"type": "string", "description": "Slug of the event"},
-            "status": {"type": "string", "enum": list(REGISTRATION_STATUSES)},
+            "status": {
+                "type": "string",
+                "enum": list(REGISTRATION_STATUSES),
+                "description": (
+                    "confirmed; waiting (on the waiting list); offered (a seat is held for "
+                    "the person until offer_expires_at); pending (awaits approval); "
+                    "declined; unverified (a seat held until the address is confirmed); "
+                    "cancelled"
+                ),
+            },
+            "status_reason": {
+                "type": ["string", "null"],
+                "enum": [*(r for r in STATUS_REASONS if r), None],
+                "description": "Why a registration ended, where the status alone does not tell",
+            },
+            "attendance": {
+                "type": "string",
+                "enum": list(ATTENDANCE_MODES),
+                "description": "On site, or online at a hybrid event",
+            },
+            "position": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "While waiting: 1 + the people ahead in the list of the "
+                "person's seat pool (a group shares one position); null otherwise",
+            },
+            "offer_expires_at": {
+                **moment,
+                "description": "While offered: until when the seat is held for the person",
+            },
+            "group": {
+                "type": ["string", "null"],
+                "description": "Shared by the people of one group registration, who wait "
+                "and get their seats together",
+            },
             "first_name": text,
             "last_name": text,
             "email": text,
@@ -396,6 +443,7 @@ def _new_registration_schema() -> dict[str, Any]:
     new["description"] = (
         "Text fields are single lines; control characters are refused (422). "
         "The participant gets the same confirmation mail and calendar invite as "
-        "after registering on the site."
+        "after registering on the site. Registrations through the API need no "
+        "approval, even where the event asks for it for registrations on the website."
     )
     return new

@@ -134,10 +134,78 @@ def organiser_paths() -> dict[str, Any]:
                     "200": json_response("The cancelled registration", ref("Registration")),
                     **writing,
                 },
-                description="Cancelling a cancelled registration changes nothing.",
+                description="Cancelling a cancelled registration changes nothing. Someone "
+                "waiting or awaiting approval leaves the list, with a mail.",
                 security=BEARER,
             ),
         },
+        **_decision_paths(registration_id),
+    }
+
+
+def _decision_paths(registration_id: dict[str, Any]) -> dict[str, Any]:
+    """approve, decline, promote and move: one POST each on the registration."""
+    writing = _writing_responses()
+    conflict = {"409": error_response("The registration is not in the state this needs")}
+    body_errors = {
+        "400": error_response("The body is not valid JSON"),
+        "413": error_response("The body is larger than 256 KiB"),
+        "415": error_response("The body is not JSON"),
+        "422": error_response("Fields not valid"),
+    }
+    done = {"200": json_response("The registration afterwards", ref("Registration"))}
+    specs = {
+        "approve": (
+            "Approve a registration awaiting approval",
+            "approveRegistration",
+            "The seat is claimed under the same guard as a registration: confirmed (with "
+            "the confirmation mail and calendar invitation) when it fits, otherwise on the "
+            "waiting list (status waiting), or still pending where the event has none.",
+            None,
+            {},
+        ),
+        "decline": (
+            "Decline a registration awaiting approval",
+            "declineRegistration",
+            "The person gets a polite mail (no calendar data) with the optional note, "
+            "unless notify is false. The body may be left out.",
+            {
+                "required": False,
+                "content": {"application/json": {"schema": ref("DeclineRegistration")}},
+            },
+            body_errors,
+        ),
+        "promote": (
+            "Promote a waiting person by hand",
+            "promoteRegistration",
+            "Their entry (a group as a whole) goes to the head of the list and the list is "
+            "served: a free seat is theirs (status confirmed, or offered where the event "
+            "makes offers); without one they stay waiting at position 1 and get the next.",
+            None,
+            {},
+        ),
+        "move": (
+            "Move a waiting person to a position of the waiting list",
+            "moveRegistration",
+            "The others keep their order; everyone whose position changed is told by mail. "
+            "The list is served afterwards, so a new head that fits gets a seat.",
+            json_body(ref("MoveRegistration")),
+            body_errors,
+        ),
+    }
+    return {
+        f"{ONE_REGISTRATION}/{action}": {
+            "post": operation(
+                summary,
+                operation_id,
+                [slug_parameter(), registration_id],
+                {**done, **errors, **writing, **conflict},
+                description=description,
+                security=BEARER,
+                request_body=body,
+            )
+        }
+        for action, (summary, operation_id, description, body, errors) in specs.items()
     }
 
 

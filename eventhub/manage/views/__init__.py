@@ -14,6 +14,7 @@ from eventhub.manage.views import (
     registrations,
     scanner,
     services,
+    waitlist,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "registrations",
     "scanner",
     "services",
+    "waitlist",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -24,6 +24,7 @@ from eventhub.manage.exports import (
     sign_in_sheet_pdf,
 )
 from eventhub.manage.forms import ActionForm
+from eventhub.models import REGISTRATION_STATUSES
 
 
 def _download(body, mimetype: str, filename: str) -> Response:
@@ -33,25 +34,38 @@ def _download(body, mimetype: str, filename: str) -> Response:
     return response
 
 
+def _status() -> str:
+    """`?status=`: everyone (empty), or one state, e.g. the waiting list in its order."""
+    status = request.args.get("status", "")
+    if status and status not in REGISTRATION_STATUSES:
+        abort(404)
+    return status
+
+
 @bp.get("/events/<slug:slug>/attendees.csv")
 def attendees_csv(slug: str):
     event = event_or_404(slug)
-    rows = attendee_rows(event, answers=True)
-    body = stream_with_context(attendee_csv(rows, export_headers(), answer_headers(event)))
-    return _download(body, "text/csv", attendee_list_filename(event, "csv"))
+    status = _status()
+    rows = attendee_rows(event, status=status, answers=True)
+    body = stream_with_context(
+        attendee_csv(rows, export_headers(event), answer_headers(event), attendance=event.hybrid)
+    )
+    return _download(body, "text/csv", attendee_list_filename(event, "csv", status))
 
 
 @bp.get("/events/<slug:slug>/attendees.xlsx")
 def attendees_xlsx(slug: str):
     event = event_or_404(slug)
-    rows = attendee_rows(event, answers=True)
+    status = _status()
+    rows = attendee_rows(event, status=status, answers=True)
+    headers = export_headers(event)
     body = stream_with_context(
-        attendee_xlsx(rows, export_headers(), _("Attendees"), answer_headers(event))
+        attendee_xlsx(rows, headers, _("Attendees"), answer_headers(event), attendance=event.hybrid)
     )
     return _download(
         body,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        attendee_list_filename(event, "xlsx"),
+        attendee_list_filename(event, "xlsx", status),
     )
 
 
@@ -59,7 +73,8 @@ def attendees_xlsx(slug: str):
 def attendees_pdf(slug: str):
     event = event_or_404(slug)
     info = sheet_info(event, current_language())
-    body = sign_in_sheet_pdf(info, attendee_rows(event, confirmed_only=True))
+    # Who signs is who is in the room: confirmed, and on site at a hybrid event.
+    body = sign_in_sheet_pdf(info, attendee_rows(event, confirmed_only=True, onsite_only=True))
     return _download(body, "application/pdf", sign_in_sheet_filename(event))
 
 

@@ -8,7 +8,8 @@ from flask_login import current_user
 
 from eventhub.access import event_or_404, managed_events, my_organisations, owned_organisation_ids
 from eventhub.i18n import event_period
-from eventhub.manage import bp, reports
+from eventhub.labels import ATTENDANCE_LABELS, WAITLIST_LABELS
+from eventhub.manage import bp, reports, waitlist_admin
 from eventhub.manage.event_editing import (
     EventError,
     duplicate_event,
@@ -22,7 +23,7 @@ from eventhub.manage.event_form import (
     fill_event_form,
     prepare_event_form,
 )
-from eventhub.manage.forms import ActionForm, EventForm
+from eventhub.manage.forms import ActionForm, EventForm, MoveForm, PendingForm
 from eventhub.manage.host_requests import pending_host_requests
 from eventhub.models.base import utcnow
 from eventhub.text import render_markdown
@@ -155,6 +156,11 @@ def event(slug: str):
         charts=reports.event_charts(event),
         failed_mail=reports.failed_mail(event),
         action_form=ActionForm(),
+        waitlist=waitlist_admin.overview(event),
+        move_form=MoveForm(),
+        pending_form=PendingForm(),
+        attendance_labels=ATTENDANCE_LABELS,
+        waitlist_labels=WAITLIST_LABELS,
     )
 
 
