@@ -42,8 +42,9 @@ def _email(value: str) -> str:
 # What has_control_characters() refuses, as regex source for the OpenAPI document: C0/C1
 # controls except tab and line breaks, bidirectional controls, and private use. The
 # supplementary private-use planes are written as the characters themselves (JSON
-# carries them as surrogate pairs), which Python's re and ECMA-262 with the u flag (JSON Schema validators such as ajv)
-# read alike. Lone surrogates are refused too but cannot be written into a pattern.
+# carries them as surrogate pairs), which Python's re and ECMA-262 with the u flag (JSON
+# Schema validators such as ajv) read alike. Lone surrogates are refused too but cannot
+# be written into a pattern.
 _REFUSED = (
     r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ue000-\uf8ff"
     f"{chr(0xF0000)}-{chr(0xFFFFD)}{chr(0x100000)}-{chr(0x10FFFD)}"
