@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from eventhub.database import write_transaction
 from eventhub.events.records import export_events, import_events, load_demo
-from eventhub.events.seats import expire_offers, serve_waiting_list
+from eventhub.events.seats import expire_offers, locked_event, serve_waiting_list
 from eventhub.events.waitlist import waiting_list
 from eventhub.extensions import db
 from eventhub.manage.accounts import AccountError, create_user
@@ -310,6 +310,7 @@ def waitlist_serve(slug: str) -> None:
     every cancellation does (for after repairs by hand; safe to repeat)."""
     event = _event_or_fail(slug)
     with write_transaction():
+        locked_event(event.id)  # the event first, as every seat path does
         expired = expire_offers(event.id)
         served = serve_waiting_list(event.id)
         states = [r.status for r in served]

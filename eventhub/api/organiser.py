@@ -205,7 +205,7 @@ def organiser_events():
         data = event_json(event)
         # The event's own organisers see who has not accepted yet.
         data["hosts"] = [host_to_dict(h) for h in event.hosts]
-        data["confirmed_count"] = event.confirmed_count
+        data["confirmed_count"] = event.confirmed_total  # every pool of a hybrid event
         data["registrations_url"] = url_for(
             "api.organiser_registrations", slug=event.slug, _external=True
         )

@@ -377,9 +377,13 @@ class AnswerColumns:
         return tuple(answer_text(q, values.get(q.id), language) for q in self.questions)
 
 
-def answer_columns(event_id: int, language: str) -> AnswerColumns:
-    """One column per question (archived ones included, marked), statistical ones last."""
-    questions = sorted(event_questions(event_id), key=lambda q: q.statistical)
+def answer_columns(event_id: int, language: str, *, sensitive: bool = True) -> AnswerColumns:
+    """One column per question (archived ones included, marked), statistical ones last;
+    without the sensitive questions' unless `sensitive`."""
+    questions = sorted(
+        (q for q in event_questions(event_id) if sensitive or not q.sensitive),
+        key=lambda q: q.statistical,
+    )
     headers = []
     for question in questions:
         header = question_label(question, language)

@@ -297,12 +297,13 @@ def upsert_event(record: EventRecord, *, member_of: frozenset[int] | None = None
     ]
     refresh_event_search_text(event)
     db.session.flush()
-    if before is not None:
-        # More seats, or a waiting list switched on or told to fill: the list moves up.
-        serve_waiting_list(event.id)
     if before is not None and _calendar_changed(before, new):
         event.sequence += 1
         notify_attendees(event)
+    if before is not None:
+        # More seats, or told to fill: the list moves up (after the update above, so the
+        # people served get one confirmation with the event as it now is).
+        serve_waiting_list(event.id)
     return outcome
 
 

@@ -26,6 +26,7 @@ from eventhub.events.seats import (
     free_seats,
     next_rank,
     queue_ahead,
+    serve_waiting_list,
     waiting_position,
 )
 from eventhub.events.seats import (
@@ -603,9 +604,12 @@ def release_expired_holds() -> int:
     db.session.rollback()  # the read above must not hold the transaction open
     released = 0
     for event_id in event_ids:
-        with write_transaction():
-            _locked_event(event_id)
-            released += _release_expired_holds(event_id) + expire_offers(event_id)
+        try:
+            with write_transaction():
+                _locked_event(event_id)
+                released += _release_expired_holds(event_id) + expire_offers(event_id)
+        except Exception:  # one event's trouble must not hold up the others' seats
+            current_app.logger.exception("releasing holds and offers of event %s", event_id)
     return released
 
 
@@ -743,7 +747,7 @@ def _cancel_active(
             status_reason=case((Registration.status == "waiting", "left_waiting_list"), else_=""),
             **ended,
         )
-        .returning(Registration.id)
+        .returning(Registration.id, Registration.event_id)
         .execution_options(synchronize_session=False)
     ).all()
     cancelled = sorted([row.id for row in held] + [row.id for row in queued])
@@ -755,4 +759,7 @@ def _cancel_active(
             notify=notify,
         )
         free_seats([(row.event_id, row.attendance) for row in held if row.role != "speaker"])
+    # Someone who waited at the head may have blocked the people behind: they move up.
+    for event_id in dict.fromkeys(row.event_id for row in queued):
+        serve_waiting_list(event_id)
     return cancelled

@@ -100,7 +100,8 @@ def queue_ahead(event: Event, mode: str) -> bool:
     """Whether a new registration must queue behind the waiting list even with seats free:
     someone waits in that pool (after serving, that is an entry that does not fit) and the
     event does not let others fill the seats."""
-    if not event.has_waitlist or event.waitlist_fill or event.pool_capacity(mode) is None:
+    # Also with the list closed ("off"): the people on it keep their place.
+    if event.waitlist_fill or event.pool_capacity(mode) is None:
         return False  # nobody waits for an unlimited pool
     return (
         db.session.scalar(
@@ -161,7 +162,8 @@ def serve_waiting_list(event_id: int) -> list[Registration]:
     """Give free seats to the waiting list in the documented order (module docstring);
     returns the registrations served, each with its mail in the outbox."""
     event = locked_event(event_id)
-    if event is None or not event.has_waitlist or event.registration_state in _NOT_SERVED:
+    # A list switched "off" takes nobody new, but the people on it are still served.
+    if event is None or event.registration_state in _NOT_SERVED:
         return []
     chosen: list[int] = []
     for mode in event.attendance_modes:

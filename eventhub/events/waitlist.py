@@ -109,9 +109,19 @@ def approve(event_id: int, registration_ids: list[int]) -> Decisions:
         _locked_event(event_id)
         expire_offers(event_id)
         event = _event_with_hosts(event_id)
+        # A group is approved as a whole: the others of a chosen person's group too.
+        groups = select(Registration.group_uid).where(
+            Registration.event_id == event_id,
+            Registration.id.in_(registration_ids),
+            Registration.group_uid.is_not(None),
+        )
         rows = session.scalars(
             select(Registration)
-            .where(Registration.event_id == event_id, Registration.id.in_(registration_ids))
+            .where(
+                Registration.event_id == event_id,
+                Registration.id.in_(registration_ids)
+                | (Registration.group_uid.in_(groups) & (Registration.status == "pending")),
+            )
             .order_by(Registration.created_at, Registration.id)
             .execution_options(populate_existing=True)
         ).all()
@@ -283,7 +293,7 @@ def promote(event_id: int, registration_id: int) -> str:
     """An organiser promotes a waiting person by hand: their entry moves to the head of the
     list and the list is served. Returns "confirmed" or "offered" when that gave them a
     seat, "head" when no seat is free (they are next)."""
-    move(event_id, registration_id, 1, notify=False)
+    move(event_id, registration_id, 1)  # those moved back a place are told
     status = db.session.scalar(
         select(Registration.status).where(Registration.id == registration_id)
     )

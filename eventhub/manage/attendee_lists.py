@@ -37,9 +37,10 @@ def export_headers(event: Event) -> list[str]:
     ]
 
 
-def answer_headers(event: Event) -> list[str]:
-    """One column per question of the event (attendee_rows(..., answers=True))."""
-    return answer_columns(event.id, current_language()).headers
+def answer_headers(event: Event, *, sensitive: bool = True) -> list[str]:
+    """One column per question of the event (attendee_rows(..., answers=True)); without
+    the sensitive ones unless `sensitive`."""
+    return answer_columns(event.id, current_language(), sensitive=sensitive).headers
 
 
 def attendee_rows(
@@ -49,6 +50,7 @@ def attendee_rows(
     status: str = "",
     onsite_only: bool = False,
     answers: bool = False,
+    sensitive: bool = True,
 ) -> Iterator[AttendeeRow]:
     """Rows for the exports, streamed from the database in batches: everyone, or the people
     of one `status`. The waiting list comes in the order it is served (per pool), numbered
@@ -86,7 +88,7 @@ def attendee_rows(
     modes = {mode: str(label) for mode, label in ATTENDANCE_LABELS.items()} if event.hybrid else {}
     tz = event.tz
     language = current_language()
-    columns = answer_columns(event.id, language) if answers else None
+    columns = answer_columns(event.id, language, sensitive=sensitive) if answers else None
     pool, rank, seen, number = None, None, 0, 0
     for batch in db.session.execute(stmt).partitions():
         given = answers_of([row.id for row in batch]) if columns and columns.questions else {}
@@ -137,16 +139,21 @@ def sheet_info(event: Event, language: str) -> SheetInfo:
 
 
 def queue_list(event: Event, *, to: str, to_name: str, language: str) -> None:
-    """The attendee list with CSV and XLSX attached, in the caller's transaction."""
+    """The attendee list with CSV and XLSX attached, in the caller's transaction. Mailed
+    lists leave out the answers to sensitive questions (diet, accessibility needs): a mail
+    travels further than a download behind the workspace login."""
     with force_locale(language):
-        headers, answers = export_headers(event), answer_headers(event)
+        headers = export_headers(event)
+        answers = answer_headers(event, sensitive=False)
         hybrid = event.hybrid
-        csv_bytes = b"".join(
-            attendee_csv(attendee_rows(event, answers=True), headers, answers, attendance=hybrid)
-        )
+
+        def rows():
+            return attendee_rows(event, answers=True, sensitive=False)
+
+        csv_bytes = b"".join(attendee_csv(rows(), headers, answers, attendance=hybrid))
         xlsx_bytes = b"".join(
             attendee_xlsx(
-                attendee_rows(event, answers=True),
+                rows(),
                 headers,
                 _("Attendees"),
                 answers,

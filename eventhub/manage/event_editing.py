@@ -19,7 +19,7 @@ from eventhub.events.records import event_to_dict, notify_attendees, upsert_even
 from eventhub.events.schema import RESERVED_SLUGS, EventRecord, describe_errors
 from eventhub.extensions import db
 from eventhub.manage.host_requests import queue_new_host_requests
-from eventhub.models import EVENT_STATUSES, Event, Membership, User
+from eventhub.models import ACTIVE_STATUSES, EVENT_STATUSES, Event, Membership, Registration, User
 from eventhub.querying import event_load_options
 from eventhub.text import slugify
 
@@ -125,12 +125,31 @@ def _upsert_as(record: EventRecord, editor_id: int) -> Event:
     return event
 
 
+def _attending_online(event_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Registration.id)
+            .where(
+                Registration.event_id == event_id,
+                Registration.attendance == "online",
+                Registration.status.in_(ACTIVE_STATUSES),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def save_event(data: dict, *, existing_slug: str | None, editor_id: int) -> Event:
     """Create (existing_slug None) or update an event from workspace data (contract JSON)."""
     with write_transaction() as session:
         if existing_slug is not None:
             existing = session.scalar(select(Event).where(Event.slug == existing_slug))
             data = {**data, "slug": existing.slug, "status": existing.status}
+            if existing.hybrid and not data.get("hybrid") and _attending_online(existing.id):
+                # Their seats would vanish with the online pool (and their invitations
+                # carry the online link): cancel them first, each is told.
+                raise EventError("online_in_use", "hybrid")
         elif not data.get("slug"):
             data = {**data, "slug": unique_slug(data["title"])}
         elif not slug_available(data["slug"]):

@@ -161,6 +161,11 @@ class Event(db.Model):
         return max(self.capacity - self.confirmed_count, 0)
 
     @property
+    def confirmed_total(self) -> int:
+        """Seats held in every pool (on site and, at a hybrid event, online)."""
+        return self.confirmed_count + self.online_confirmed_count
+
+    @property
     def online_seats_left(self) -> int | None:
         if self.online_capacity is None:
             return None

@@ -103,6 +103,12 @@ def downgrade():
         "WHERE status IN ('offered', 'waiting', 'pending', 'declined')"
     )
     _unique_active(ACTIVE_BEFORE)
+    # Offered seats were counted, online ones in their own counter: count again.
+    op.execute(
+        "UPDATE events SET confirmed_count = (SELECT count(*) FROM registrations r "
+        "WHERE r.event_id = events.id AND r.status IN ('confirmed', 'unverified') "
+        "AND r.role != 'speaker')"
+    )
     with op.batch_alter_table('registrations', schema=None) as batch_op:
         batch_op.drop_index('ix_registrations_waiting', sqlite_where=sa.text("status = 'waiting'"), postgresql_where=sa.text("status = 'waiting'"))
         batch_op.drop_index(batch_op.f('ix_registrations_group_uid'))

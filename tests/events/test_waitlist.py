@@ -421,3 +421,68 @@ def test_a_lapsed_offer_shows_as_expired_before_the_job_ran(client, full_event):
         page = client.get(f"/r/{token}").get_data(as_text=True)
     assert "Ihr Platzangebot ist abgelaufen" in page
     assert "Platz annehmen" not in page
+
+
+def test_a_blocking_group_that_leaves_lets_the_next_move_up(full_event):
+    event, taken = full_event(capacity=3)
+    group = register_group(
+        event.id,
+        [person("g1"), person("g2")],
+        contact=GroupContact("Chefin", "chefin@example.org"),
+        if_full="wait",
+    )
+    single, _ = wait(event, "s")
+    cancel_registration(taken[0].id)  # one seat; the group at the head does not fit
+    assert status(single.id) == "waiting"
+    cancel_registration(group[0][0].id)  # one of the group leaves: one fits now? no: 1 left
+    assert status(group[1][0].id) == "confirmed", "the rest of the group fits and moves up"
+    assert status(single.id) == "waiting"
+    cancel_registration(taken[1].id)
+    assert status(single.id) == "confirmed"
+    assert seats_held(event) == (3, 3)
+
+
+def test_a_group_that_leaves_entirely_lets_the_next_move_up(full_event):
+    event, taken = full_event(capacity=3)
+    group = register_group(
+        event.id,
+        [person("g1"), person("g2")],
+        contact=GroupContact("Chefin", "chefin@example.org"),
+        if_full="wait",
+    )
+    single, _ = wait(event, "s")
+    cancel_registration(taken[0].id)
+    from eventhub.events.registration import cancel_registrations
+
+    cancel_registrations(event.id, [r.id for r, _ in group], notify=True)
+    assert status(single.id) == "confirmed", "the free seat waited behind a group now gone"
+
+
+def test_approving_one_person_of_a_group_approves_the_group(make_event):
+    event = make_event(capacity=5, approval=True)
+    group = register_group(
+        event.id,
+        [person("g1"), person("g2")],
+        contact=GroupContact("Chefin", "chefin@example.org"),
+    )
+    assert [r.status for r, _ in group] == ["pending", "pending"]
+    decisions = approve(event.id, [group[0][0].id])
+    assert sorted(decisions.confirmed) == sorted(r.id for r, _ in group)
+    assert seats_held(event) == (2, 2)
+
+
+def test_a_list_switched_off_takes_nobody_new_but_serves_those_on_it(app, full_event):
+    from eventhub.events.records import event_to_dict, upsert_event
+    from eventhub.events.schema import EventRecord
+
+    event, taken = full_event()
+    waiting, _ = wait(event, 1)
+    record = {**event_to_dict(db.session.get(Event, event.id)), "waitlist": "off"}
+    upsert_event(EventRecord.model_validate(record))
+    db.session.commit()
+    with pytest.raises(RegistrationRefused):
+        wait(event, 2)
+    cancel_registration(taken[0].id)
+    assert status(waiting.id) == "confirmed"
+    with pytest.raises(RegistrationRefused):
+        register(event.id, person(3))

@@ -366,3 +366,20 @@ def test_organisers_correct_answers_also_after_the_deadline(
     assert values[questions["gender"].id] == "no_answer"
     assert values[questions["Parkplatz"].id] is False
     assert questions["Barrierefreiheit"].id not in values  # left empty: removed
+
+
+def test_mailed_lists_leave_out_sensitive_answers(client, event, register_by_form, outbox):
+    """A mailed list travels further than a download behind the login: no diet or
+    accessibility needs in it; the statistical and other answers stay."""
+    from eventhub.database import write_transaction
+    from eventhub.manage.attendee_lists import queue_list
+
+    _answered_event(event, register_by_form, client, people=1)
+    with write_transaction():
+        queue_list(event, to="erika@example.org", to_name="Erika Muster", language="de")
+    [message] = outbox.emails(kind="attendee_list")
+    [attachment] = [p for p in message.walk() if (p.get_filename() or "").endswith(".csv")]
+    text = attachment.get_payload(decode=True).decode("utf-8-sig")
+    header = next(csv.reader(io.StringIO(text), delimiter=";"))
+    assert "Barrierefreiheit" not in header and "Rollstuhl" not in text
+    assert "Parkplatz" in header and "Statistik: Geschlecht" in header

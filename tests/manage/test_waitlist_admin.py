@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from eventhub.events.registration import Attendee, GroupContact, register_group
 from eventhub.extensions import db
+from eventhub.manage.event_editing import set_status
 from eventhub.models import Event, Registration
 from tests.ical import parse_ics, vevents
 from tests.manage.conftest import hosted_by, log_in
@@ -236,7 +237,14 @@ def test_promote_gives_a_free_seat_or_makes_them_next(organiser_client, full_eve
     message = flashed(organiser_client.post(url, follow_redirects=True))
     assert "Bernd Muster" in message and "steht jetzt an erster Stelle" in message
     assert waiting_names(event) == ["Bernd", "Anna"]
-    assert outbox(kind="position") == []  # promoting by hand tells nobody of positions
+    # Everyone whose place changed is told: Bernd is first now, Anna second.
+    assert sorted(row.recipient for row in outbox(kind="position")) == sorted(
+        db.session.scalars(
+            select(Registration.email).where(
+                Registration.event_id == event.id, Registration.status == "waiting"
+            )
+        )
+    )
     assert status_of(anna.id) == "waiting"
 
 
@@ -683,3 +691,28 @@ def test_the_command_line_shows_and_serves_the_list(runner, full_event):
     assert "3 confirmed" in served.output
     assert runner.invoke(args=["waitlist", "show", event.slug]).output == "Nobody is waiting.\n"
     assert runner.invoke(args=["waitlist", "show", "gibt-es-nicht"]).exit_code != 0
+
+
+def test_hybrid_stays_while_people_attend_online(organiser_client):
+    client = organiser_client
+    data = event_form(
+        org_id("ihk-nrw"),
+        hybrid="y",
+        online_url="https://meet.example.org/fachkraefte",
+        online_capacity="80",
+    )
+    assert client.post("/manage/events/new", data=data).status_code == 303
+    db.session.rollback()
+    event = db.session.scalar(select(Event))
+    set_status(event.id, "published")
+    register_group(event.id, [attendee("Netz", attendance="online", source="manual")])
+    plain = {**data, "online_capacity": ""}
+    del plain["hybrid"]
+    response = client.post(f"/manage/events/{event.slug}/edit", data=plain)
+    assert response.status_code == 422
+    assert "Personen online angemeldet" in response.get_data(as_text=True)
+    db.session.rollback()
+    db.session.refresh(event)
+    assert event.hybrid and event.online_capacity == 80
+    dashboard = client.get("/manage/").get_data(as_text=True)
+    assert f"<td>{event.confirmed_total}</td>" in dashboard and event.confirmed_total == 1

@@ -340,7 +340,12 @@ def _managed_event_schema(event: dict[str, Any]) -> dict[str, Any]:
         **event,
         "properties": {
             **event["properties"],
-            "confirmed_count": {"type": "integer", "minimum": 0},
+            "confirmed_count": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Seats held (confirmed, awaiting address confirmation, "
+                "offered from the waiting list) in every pool, on site and online",
+            },
             "registrations_url": {"type": "string", "format": "uri"},
         },
         "required": sorted({*event["required"], "confirmed_count", "registrations_url"}),

@@ -136,6 +136,10 @@ def _attach_event_error(form: EventForm, error: EventError) -> None:
         return
     messages = {
         "nonexistent": _("This time does not exist on that day (clocks change)."),
+        "online_in_use": _(
+            "People are registered to take part online: the event stays hybrid until "
+            "their registrations are cancelled."
+        ),
     }
     message = messages.get(str(error), _("Please check this field: %(detail)s", detail=str(error)))
     field = getattr(form, error.field, None) if error.field else None
