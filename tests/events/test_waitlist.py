@@ -434,7 +434,7 @@ def test_a_blocking_group_that_leaves_lets_the_next_move_up(full_event):
     single, _ = wait(event, "s")
     cancel_registration(taken[0].id)  # one seat; the group at the head does not fit
     assert status(single.id) == "waiting"
-    cancel_registration(group[0][0].id)  # one of the group leaves: one fits now? no: 1 left
+    cancel_registration(group[0][0].id)  # one of the two leaves: the rest fits the seat
     assert status(group[1][0].id) == "confirmed", "the rest of the group fits and moves up"
     assert status(single.id) == "waiting"
     cancel_registration(taken[1].id)
