@@ -24,6 +24,7 @@ from eventhub.events.seats import (
     claim_seats,
     expire_offers,
     free_seats,
+    lock_event_of,
     next_rank,
     queue_ahead,
     serve_waiting_list,
@@ -423,12 +424,7 @@ def cancel_registration(registration_id: int) -> Registration:
     and goes to the waiting list; someone waiting, offered a seat or awaiting approval
     leaves and is never served afterwards. Idempotent."""
     with write_transaction() as session:
-        event_id = session.scalar(
-            select(Registration.event_id).where(Registration.id == registration_id)
-        )
-        if event_id is None:
-            raise LookupError(registration_id)
-        _locked_event(event_id)  # the event first, then its registrations: one lock order
+        lock_event_of(registration_id)  # the event first: one lock order
         registration = session.get(Registration, registration_id, populate_existing=True)
         was = registration.status
         cancelled = _cancel_active([registration_id])
@@ -549,12 +545,7 @@ def confirm_address(registration_id: int, token: str) -> Registration:
     """The person opened the link in our mail and confirmed: the held seat becomes theirs,
     with the usual confirmation and calendar invitation. Refused once the hold expired."""
     with write_transaction() as session:
-        event_id = session.scalar(
-            select(Registration.event_id).where(Registration.id == registration_id)
-        )
-        if event_id is None:
-            raise LookupError(registration_id)
-        _locked_event(event_id)
+        event_id = lock_event_of(registration_id)  # the event first: one lock order
         _release_expired_holds(event_id)
         confirmed = session.execute(
             update(Registration)

@@ -54,6 +54,18 @@ def locked_event(event_id: int) -> Event | None:
     return db.session.get(Event, event_id, populate_existing=True, with_for_update=True)
 
 
+def lock_event_of(registration_id: int) -> int:
+    """The registration's event id, with that event locked first (the one lock order);
+    LookupError when there is no such registration."""
+    event_id = db.session.scalar(
+        select(Registration.event_id).where(Registration.id == registration_id)
+    )
+    if event_id is None:
+        raise LookupError(registration_id)
+    locked_event(event_id)
+    return event_id
+
+
 def pool_columns(mode: str):
     """The counter and the capacity column of a seat pool."""
     if mode == "online":

@@ -16,6 +16,7 @@ from eventhub.events.notifications import confirmation_row, new_registrations_ro
 from eventhub.events.seats import (
     claim_seats,
     expire_offers,
+    lock_event_of,
     next_rank,
     queue_ahead,
     serve_waiting_list,
@@ -51,12 +52,7 @@ def accept_offer(registration_id: int, token: str) -> Registration:
     after the deadline the offer has gone to the next person (OfferExpired)."""
     refusal: Exception | None = None
     with write_transaction() as session:
-        event_id = session.scalar(
-            select(Registration.event_id).where(Registration.id == registration_id)
-        )
-        if event_id is None:
-            raise LookupError(registration_id)
-        _locked_event(event_id)
+        event_id = lock_event_of(registration_id)  # the event first: one lock order
         # An offer past its deadline ends here, even between the scheduled runs; that is
         # committed (the seat goes on to the next person) before the refusal is raised.
         expire_offers(event_id)

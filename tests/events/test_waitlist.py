@@ -73,6 +73,16 @@ def kinds(registration: Registration) -> list[str]:
     )
 
 
+def waiting_group(event: Event, **options) -> list:
+    """Two colleagues registered together by their employer, asking to wait if full."""
+    return register_group(
+        event.id,
+        [person("g1"), person("g2")],
+        contact=GroupContact("Chefin", "chefin@example.org"),
+        **({"if_full": "wait"} | options),
+    )
+
+
 @pytest.fixture
 def full_event(make_event, make_registration):
     """Two seats, both taken; returns (event, [the two confirmed registrations])."""
@@ -114,12 +124,7 @@ def test_a_freed_seat_goes_to_the_head_of_the_list_at_once(full_event):
 
 def test_a_group_at_the_head_that_does_not_fit_is_not_skipped(full_event):
     event, taken = full_event(capacity=3)
-    group = register_group(
-        event.id,
-        [person("g1"), person("g2")],
-        contact=GroupContact("Chefin", "chefin@example.org"),
-        if_full="wait",
-    )
+    group = waiting_group(event)
     single, _ = wait(event, "s")
     cancel_registration(taken[0].id)  # one seat: the group of two does not fit
     assert [status(r.id) for r, _ in group] == ["waiting", "waiting"]
@@ -135,12 +140,7 @@ def test_a_group_at_the_head_that_does_not_fit_is_not_skipped(full_event):
 
 def test_fill_with_whoever_fits_lets_smaller_entries_move_up(full_event):
     event, taken = full_event(capacity=3, waitlist_fill=True)
-    group = register_group(
-        event.id,
-        [person("g1"), person("g2")],
-        contact=GroupContact("Chefin", "chefin@example.org"),
-        if_full="wait",
-    )
+    group = waiting_group(event)
     single, _ = wait(event, "s")
     cancel_registration(taken[0].id)
     assert status(single.id) == "confirmed"
@@ -297,12 +297,7 @@ def test_move_reorders_and_tells_those_whose_place_changed(full_event):
 
 def test_promote_by_hand_gives_a_free_seat_or_makes_them_next(full_event):
     event, taken = full_event(capacity=3)
-    group = register_group(
-        event.id,
-        [person("g1"), person("g2")],
-        contact=GroupContact("Chefin", "chefin@example.org"),
-        if_full="wait",
-    )
+    group = waiting_group(event)
     single, _ = wait(event, "s")
     later, _ = wait(event, "later")
     assert promote(event.id, later.id) == "head"
@@ -425,12 +420,7 @@ def test_a_lapsed_offer_shows_as_expired_before_the_job_ran(client, full_event):
 
 def test_a_blocking_group_that_leaves_lets_the_next_move_up(full_event):
     event, taken = full_event(capacity=3)
-    group = register_group(
-        event.id,
-        [person("g1"), person("g2")],
-        contact=GroupContact("Chefin", "chefin@example.org"),
-        if_full="wait",
-    )
+    group = waiting_group(event)
     single, _ = wait(event, "s")
     cancel_registration(taken[0].id)  # one seat; the group at the head does not fit
     assert status(single.id) == "waiting"
@@ -444,12 +434,7 @@ def test_a_blocking_group_that_leaves_lets_the_next_move_up(full_event):
 
 def test_a_group_that_leaves_entirely_lets_the_next_move_up(full_event):
     event, taken = full_event(capacity=3)
-    group = register_group(
-        event.id,
-        [person("g1"), person("g2")],
-        contact=GroupContact("Chefin", "chefin@example.org"),
-        if_full="wait",
-    )
+    group = waiting_group(event)
     single, _ = wait(event, "s")
     cancel_registration(taken[0].id)
     from eventhub.events.registration import cancel_registrations
@@ -460,11 +445,7 @@ def test_a_group_that_leaves_entirely_lets_the_next_move_up(full_event):
 
 def test_approving_one_person_of_a_group_approves_the_group(make_event):
     event = make_event(capacity=5, approval=True)
-    group = register_group(
-        event.id,
-        [person("g1"), person("g2")],
-        contact=GroupContact("Chefin", "chefin@example.org"),
-    )
+    group = waiting_group(event, if_full="refuse")
     assert [r.status for r, _ in group] == ["pending", "pending"]
     decisions = approve(event.id, [group[0][0].id])
     assert sorted(decisions.confirmed) == sorted(r.id for r, _ in group)
