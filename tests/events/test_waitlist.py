@@ -467,3 +467,13 @@ def test_a_list_switched_off_takes_nobody_new_but_serves_those_on_it(app, full_e
     assert status(waiting.id) == "confirmed"
     with pytest.raises(RegistrationRefused):
         register(event.id, person(3))
+
+
+def test_the_event_page_says_full_while_a_waiting_group_blocks_the_free_seat(client, full_event):
+    event, taken = full_event(capacity=3)
+    waiting_group(event)
+    cancel_registration(taken[0].id)  # one seat free, the group of two at the head
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "Ausgebucht – Warteliste offen" in page
+    assert "1 Platz frei" not in page and "Jetzt anmelden" not in page
+    assert "Auf die Warteliste" in page
