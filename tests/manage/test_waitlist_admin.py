@@ -289,7 +289,13 @@ def test_move_reorders_the_list_and_tells_those_whose_position_changed(
     bad = organiser_client.post(
         f"{base}/{anna.id}/move", data={"direction": "to", "position": "0"}, follow_redirects=True
     )
-    assert "Bitte geben Sie eine Position ab 1 an." in flashed(bad)
+    assert "Bitte geben Sie eine Position von 1 bis 100.000 an." in flashed(bad)
+    huge = organiser_client.post(
+        f"{base}/{anna.id}/move",
+        data={"direction": "to", "position": "99999999999999999999"},
+        follow_redirects=True,
+    )
+    assert "Bitte geben Sie eine Position von 1 bis 100.000 an." in flashed(huge)
     wrong = organiser_client.post(f"{base}/{anna.id}/move", data={"direction": "x"})
     assert wrong.status_code == 400
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from functools import partial
 
 from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from eventhub.access import event_or_404, registration_or_404
 from eventhub.events import waitlist
@@ -76,10 +76,10 @@ def waitlist_move(slug: str, registration_id: int):
     if not form.validate_on_submit() or direction not in ("up", "down", "to"):
         if "csrf_token" in form.errors or direction not in ("up", "down", "to"):
             abort(400)
-        flash(_("Please enter a position of 1 or more."), "error")
+        flash(_("Please enter a position from 1 to %(max)s.", max=format_number(100_000)), "error")
         return _back(event, "waiting-list")
     if direction == "to" and form.position.data is None:
-        flash(_("Please enter a position of 1 or more."), "error")
+        flash(_("Please enter a position from 1 to %(max)s.", max=format_number(100_000)), "error")
         return _back(event, "waiting-list")
     registration = _waiting_or_flash(event, registration_id)
     if registration is None:
