@@ -477,3 +477,14 @@ def test_the_event_page_says_full_while_a_waiting_group_blocks_the_free_seat(cli
     assert "Ausgebucht – Warteliste offen" in page
     assert "1 Platz frei" not in page and "Jetzt anmelden" not in page
     assert "Auf die Warteliste" in page
+
+
+def test_an_online_participant_sees_the_link_not_the_venue(client, make_event):
+    event = make_event(
+        capacity=5, hybrid=True, online_capacity=5, online_url="https://meet.example.org/x"
+    )
+    _online, token = register(event.id, person("net", attendance="online"))
+    _onsite, site_token = register(event.id, person("site"))
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert 'href="https://meet.example.org/x"' in page and "Lohnhalle" not in page
+    assert "Lohnhalle" in client.get(f"/r/{site_token}").get_data(as_text=True)
