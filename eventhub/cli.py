@@ -23,7 +23,7 @@ from eventhub.extensions import db
 from eventhub.manage.accounts import AccountError, create_user
 from eventhub.manage.api_keys import create_token, organisation_tokens, revoke_token
 from eventhub.manage.waitlist_admin import entries
-from eventhub.models import Event, Organisation
+from eventhub.models import Event, Organisation, Registration
 from eventhub.network.demo import load_demo_meetings
 from eventhub.network.records import export_services, import_services, load_demo_services
 
@@ -285,6 +285,17 @@ def _event_or_fail(slug: str) -> Event:
 def waitlist_show(slug: str) -> None:
     """The waiting list of event SLUG in the order it is served, per seat pool."""
     event = _event_or_fail(slug)
+    offered = db.session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == "offered")
+        .order_by(Registration.offer_expires_at, Registration.id)
+    ).all()
+    for person in offered:  # served from the list, a seat held until they accept
+        until = person.offer_expires_at.astimezone(event.tz).strftime("%Y-%m-%d %H:%M")
+        click.echo(
+            f"offered  {person.last_name}, {person.first_name} <{person.email}>  "
+            f"({person.attendance}) until {until}"
+        )
     people = waiting_list(event.id)
     if not people:
         click.echo("Nobody is waiting.")

@@ -41,8 +41,12 @@ class NotOffered(Exception):
 
 
 def _event_with_hosts(event_id: int) -> Event:
+    # Re-read: the counters moved by Core UPDATEs earlier in the transaction (serving).
     return db.session.scalar(
-        select(Event).options(*event_load_options(agenda=False)).where(Event.id == event_id)
+        select(Event)
+        .options(*event_load_options(agenda=False))
+        .where(Event.id == event_id)
+        .execution_options(populate_existing=True)
     )
 
 

@@ -722,3 +722,16 @@ def test_hybrid_stays_while_people_attend_online(organiser_client):
     assert event.hybrid and event.online_capacity == 80
     dashboard = client.get("/manage/").get_data(as_text=True)
     assert f"<td>{event.confirmed_total}</td>" in dashboard and event.confirmed_total == 1
+
+
+def test_the_command_line_shows_who_holds_an_offer(runner, make_event, make_registration):
+    from eventhub.events.registration import cancel_registration, register
+
+    event = make_event(capacity=1, waitlist="offer")
+    first = make_registration(event)[0]
+    register(event.id, attendee("Olga", last_name="Angebot"), if_full="wait")
+    cancel_registration(first.id)
+    shown = runner.invoke(args=["waitlist", "show", event.slug])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith("offered  Angebot, Olga <") and "until" in shown.output
+    assert shown.output.endswith("Nobody is waiting.\n")
