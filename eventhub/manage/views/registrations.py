@@ -84,7 +84,13 @@ def cancel(slug: str, registration_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     cancel_registration(registration.id)
-    flash(_("The registration has been cancelled and the seat is free again."), "success")
+    flash(
+        _(
+            "The registration has been cancelled. Its seat is free again, or has gone to "
+            "the next person on the waiting list."
+        ),
+        "success",
+    )
     return redirect(url_for("manage.event", slug=slug), 303)
 
 
