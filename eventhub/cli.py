@@ -218,6 +218,8 @@ def mail_scheduled() -> None:
 
     report = run_scheduled()
     click.echo(f"{report.digests} digests, {report.attendee_lists} attendee lists written.")
+    if report.reminders:
+        click.echo(f"{report.reminders} reminders written.")
     if report.released_holds:
         click.echo(f"{report.released_holds} seats of unconfirmed registrations released.")
     if report.expired_meeting_requests:

@@ -269,3 +269,29 @@ def state_row(
         manage_url=absolute_url("events.my_registration", token=token) if token else None,
     )
     return outbox_row(message, kind=state, event_id=event.id, registration_id=registration.id)
+
+
+# --- reminders ------------------------------------------------------------------------
+
+
+def reminder_row(
+    event: Event,
+    registration: Registration,
+    token: str,
+    *,
+    meetings: list[tuple] = (),
+) -> OutboxMessage:
+    """A reminder before the event: date, time, place or link, the programme, a fresh
+    private link and the calendar invitation again (same UID, current SEQUENCE).
+    `meetings`: (starts_at, ends_at, partner name, table name) of the person's meetings."""
+    message = _attendee_mail(
+        event,
+        registration,
+        subject=lambda: _("Reminder: %(title)s", title=event.title),
+        template="reminder",
+        manage_url=absolute_url("events.my_registration", token=token),
+        agenda=sorted(event.agenda, key=lambda item: item.position),
+        meetings=list(meetings),
+    )
+    attach_invite(message, _invite(event, registration, "REQUEST"), "REQUEST")
+    return outbox_row(message, kind="reminder", event_id=event.id, registration_id=registration.id)

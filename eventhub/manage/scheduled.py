@@ -14,6 +14,7 @@ from eventhub.events.registration import release_expired_holds
 from eventhub.extensions import db
 from eventhub.manage.attendee_lists import queue_list
 from eventhub.manage.notifications import queue_digest
+from eventhub.manage.reminders import queue_reminders
 from eventhub.models import Event, Registration
 from eventhub.models.base import utcnow
 from eventhub.network.meetings import expire_requests
@@ -27,6 +28,7 @@ class ScheduledReport:
     attendee_lists: int = 0
     released_holds: int = 0
     expired_meeting_requests: int = 0
+    reminders: int = 0
 
 
 def run_scheduled(now: dt.datetime | None = None) -> ScheduledReport:
@@ -36,9 +38,7 @@ def run_scheduled(now: dt.datetime | None = None) -> ScheduledReport:
         released_holds=release_expired_holds(), expired_meeting_requests=expire_requests(now)
     )
     for event_id in db.session.scalars(
-        select(Event.id).where(
-            Event.status == "published", Event.contact_email != "", Event.ends_at > now
-        )
+        select(Event.id).where(Event.status == "published", Event.ends_at > now)
     ).all():
         try:
             _run_for_event(event_id, now, report)
@@ -52,6 +52,9 @@ def _run_for_event(event_id: int, now: dt.datetime, report: ScheduledReport) -> 
     with write_transaction() as session:
         # Locked, so two workers running this at once write each mail once (PostgreSQL).
         event = session.get(Event, event_id, populate_existing=True, with_for_update=True)
+        report.reminders += queue_reminders(event, now)
+        if not event.contact_email:
+            return  # the organisers' mails need an address to go to
         local_today = now.astimezone(event.tz).date()
         if event.notify_mode == "digest" and _digest_due(event, now, local_today):
             report.digests += _send_digest(event, now)
