@@ -33,11 +33,12 @@ def due_offset(event: Event, now: dt.datetime) -> int | None:
     return min(passed) if passed else None
 
 
-def queue_reminders(event: Event, now: dt.datetime) -> int:
+def queue_reminders(event: Event, now: dt.datetime, *, limit: int | None = None) -> int:
     """Write the due reminder for every confirmed person registered before its moment
     who has not had it, each with its send row, in the caller's transaction (which holds
-    the event's row lock; the unique send row is the backstop). Returns how many."""
-    offset = due_offset(event, now)
+    the event's row lock; the unique send row is the backstop), at most `limit` of them.
+    Returns how many."""
+    offset = due_offset(event, now) if event.status == "published" else None
     if offset is None:
         return 0
     registrations = db.session.scalars(
@@ -52,6 +53,7 @@ def queue_reminders(event: Event, now: dt.datetime) -> int:
             ),
         )
         .order_by(Registration.id)
+        .limit(limit)
     ).all()
     if not registrations:
         return 0

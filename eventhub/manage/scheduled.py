@@ -20,6 +20,7 @@ from eventhub.models.base import utcnow
 from eventhub.network.meetings import expire_requests
 
 log = logging.getLogger(__name__)
+REMINDER_BATCH = 200  # reminders written per transaction
 
 
 @dataclass
@@ -42,6 +43,7 @@ def run_scheduled(now: dt.datetime | None = None) -> ScheduledReport:
     ).all():
         try:
             _run_for_event(event_id, now, report)
+            _remind(event_id, now, report)
         except Exception:  # one broken event must not stop the others
             log.exception("scheduled mail for event %s failed", event_id)
             db.session.rollback()
@@ -52,7 +54,6 @@ def _run_for_event(event_id: int, now: dt.datetime, report: ScheduledReport) -> 
     with write_transaction() as session:
         # Locked, so two workers running this at once write each mail once (PostgreSQL).
         event = session.get(Event, event_id, populate_existing=True, with_for_update=True)
-        report.reminders += queue_reminders(event, now)
         if not event.contact_email:
             return  # the organisers' mails need an address to go to
         local_today = now.astimezone(event.tz).date()
@@ -68,6 +69,18 @@ def _run_for_event(event_id: int, now: dt.datetime, report: ScheduledReport) -> 
             )
             event.attendee_list_sent_at = now
             report.attendee_lists += 1
+
+
+def _remind(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
+    """The due reminders in batches, each under the event's row lock (and on SQLite the
+    write lock) for a short while only, so registrations go on meanwhile."""
+    while True:
+        with write_transaction() as session:
+            event = session.get(Event, event_id, populate_existing=True, with_for_update=True)
+            written = queue_reminders(event, now, limit=REMINDER_BATCH)
+        report.reminders += written
+        if written < REMINDER_BATCH:
+            return
 
 
 def _digest_due(event: Event, now: dt.datetime, local_today: dt.date) -> bool:

@@ -180,7 +180,39 @@ def test_the_mail_in_the_persons_language(make_event, runner, outbox, client, la
         assert int(vevent["SEQUENCE"]) >= confirmation_sequence
 
 
-def test_two_schedulers_at_once_write_each_reminder_once(app, make_event):
+def test_meeting_times_are_in_the_reminder(make_event, runner, outbox):
+    from eventhub.network.meetings import accept_meeting, configure_meetings, request_meeting
+    from tests.network.meeting_data import WINTER, setup_values
+    from tests.network.meeting_data import at as at_day
+
+    starts = at_day(WINTER, 10)
+    event = build(make_event, starts, reminder_offsets=[120])
+    with at(starts - dt.timedelta(days=10)):
+        configure_meetings(event.id, **setup_values(WINTER))
+        anna, _ = register(event.id, person("anna"))
+        bernd, _ = register(event.id, person("bernd", "en"))
+        register(event.id, person("carla"))
+        for registration in (anna, bernd):  # listed, as the directory needs
+            db.session.get(Registration, registration.id).directory_visibility = "participants"
+        db.session.commit()
+        meeting, _ = request_meeting(anna.id, bernd.id, "Azubis?", [at_day(WINTER, 11, 20)])
+        accept_meeting(meeting.id, bernd.id)
+    with at(starts - dt.timedelta(hours=1)):
+        schedule(runner)
+    anna_text = outbox.text(outbox(kind="reminder", recipient="anna@example.org")[0])
+    assert "Ihre Gespräche" in anna_text and "11:20–11:35 Dana bernd (Tisch 1)" in anna_text
+    bernd_text = outbox.text(outbox(kind="reminder", recipient="bernd@example.org")[0])
+    assert "Your meetings" in bernd_text
+    assert "11:20\u202fAM–11:35\u202fAM Dana anna (table 1)" in bernd_text
+    carla_text = outbox.text(outbox(kind="reminder", recipient="carla@example.org")[0])
+    assert "Gespräche" not in carla_text
+
+
+@pytest.mark.parametrize("batch", [3, 200])
+def test_two_schedulers_at_once_write_each_reminder_once(app, make_event, monkeypatch, batch):
+    from eventhub.manage import scheduled
+
+    monkeypatch.setattr(scheduled, "REMINDER_BATCH", batch)  # 3: the batches interleave
     starts = AFTER_WINTER
     event = build(make_event, starts, capacity=None, reminder_offsets=[120])
     with at(starts - dt.timedelta(days=10)):
