@@ -53,6 +53,7 @@ def prepare(slug: str, people: int) -> int:
     """An event starting in an hour, its organiser mails already done, and `people`
     confirmed registrations from yesterday, inserted in bulk; returns the event id."""
     from sqlalchemy import insert, select, update
+    from waitlist import record
 
     from eventhub.events.records import upsert_event
     from eventhub.events.schema import EventRecord
@@ -63,26 +64,14 @@ def prepare(slug: str, people: int) -> int:
 
     now = utcnow()
     start = (now + dt.timedelta(hours=1)).replace(microsecond=0)
-    upsert_event(
-        EventRecord.model_validate(
-            {
-                "slug": slug,
-                "title": "Fachtagung Fachkräftesicherung",
-                "format": "fachtagung",
-                "starts_at": start.isoformat(),
-                "ends_at": (start + dt.timedelta(hours=6)).isoformat(),
-                "capacity": None,
-                "status": "published",
-                "venue": {"name": "Lohnhalle", "city": "Bottrop", "postcode": "46238"},
-                "hosts": [{"name": "IHK NRW", "slug": "ihk-nrw", "role": "host"}],
-                "contact": {"name": "Erika Muster", "email": "erika@ihk.example"},
-                "agenda": [
-                    {"starts_at": start.isoformat(), "title": "Begrüßung"},
-                    {"starts_at": (start + dt.timedelta(hours=1)).isoformat(), "title": "Podium"},
-                ],
-            }
-        )
-    )
+    data = record(slug, None, "auto")  # the waiting list bench's event, an hour from now
+    data["starts_at"] = start.isoformat()
+    data["ends_at"] = (start + dt.timedelta(hours=6)).isoformat()
+    data["agenda"] = [
+        {"starts_at": start.isoformat(), "title": "Begrüßung"},
+        {"starts_at": (start + dt.timedelta(hours=1)).isoformat(), "title": "Podium"},
+    ]
+    upsert_event(EventRecord.model_validate(data))
     db.session.commit()
     event_id = db.session.scalar(select(Event.id).where(Event.slug == slug))
     yesterday = now - dt.timedelta(days=1)
