@@ -212,8 +212,8 @@ def _every(seconds: float, job, *, first: bool = False):
 
 @mail.command("scheduled")
 def mail_scheduled() -> None:
-    """Write the digests and day-before lists that are due, release expired seat holds,
-    expire meeting requests nobody answered in time."""
+    """Write the digests, day-before lists and reminders that are due, release expired
+    seat holds, expire meeting requests nobody answered in time."""
     from eventhub.manage.scheduled import run_scheduled
 
     report = run_scheduled()
