@@ -1,5 +1,6 @@
-"""What is due by the clock: daily digests, the attendee list the day before, seats held
-for unconfirmed addresses that ran out, and meeting requests nobody answered in time."""
+"""What is due by the clock: daily digests, the attendee list the day before, reminders
+to confirmed people, seats held for unconfirmed addresses that ran out, and meeting
+requests nobody answered in time."""
 
 from __future__ import annotations
 
