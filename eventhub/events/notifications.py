@@ -49,15 +49,32 @@ def _attendee_mail(
     )
 
 
-def confirmation_row(event: Event, registration: Registration, token: str) -> OutboxMessage:
-    """Confirmation with manage link, check-in QR code and METHOD:REQUEST invitation,
-    as an outbox row the caller adds (and gives its registration_id) in its transaction."""
+def _invitation_mail(
+    event: Event, registration: Registration, token: str, *, subject, template: str, **context
+) -> EmailMessage:
+    """A mail with the private link and the METHOD:REQUEST invitation (same UID, current
+    SEQUENCE): the confirmation and the reminders."""
     message = _attendee_mail(
         event,
         registration,
+        subject=subject,
+        template=template,
+        manage_url=absolute_url("events.my_registration", token=token),
+        **context,
+    )
+    attach_invite(message, _invite(event, registration, "REQUEST"), "REQUEST")
+    return message
+
+
+def confirmation_row(event: Event, registration: Registration, token: str) -> OutboxMessage:
+    """Confirmation with manage link, check-in QR code and METHOD:REQUEST invitation,
+    as an outbox row the caller adds (and gives its registration_id) in its transaction."""
+    message = _invitation_mail(
+        event,
+        registration,
+        token,
         subject=lambda: _("Registration confirmed: %(title)s", title=event.title),
         template="registration_confirmed",
-        manage_url=absolute_url("events.my_registration", token=token),
     )
     add_inline_image(
         message,
@@ -65,7 +82,6 @@ def confirmation_row(event: Event, registration: Registration, token: str) -> Ou
         cid="checkin-qr@eventhub",
         filename="checkin.png",
     )
-    attach_invite(message, _invite(event, registration, "REQUEST"), "REQUEST")
     return outbox_row(message, kind="confirmation", event_id=event.id)
 
 
@@ -269,3 +285,28 @@ def state_row(
         manage_url=absolute_url("events.my_registration", token=token) if token else None,
     )
     return outbox_row(message, kind=state, event_id=event.id, registration_id=registration.id)
+
+
+# --- reminders ------------------------------------------------------------------------
+
+
+def reminder_row(
+    event: Event,
+    registration: Registration,
+    token: str,
+    *,
+    meetings: list[tuple] = (),
+) -> OutboxMessage:
+    """A reminder before the event: date, time, place or link, the programme, a fresh
+    private link and the calendar invitation again (same UID, current SEQUENCE).
+    `meetings`: (starts_at, ends_at, partner name, table name) of the person's meetings."""
+    message = _invitation_mail(
+        event,
+        registration,
+        token,
+        subject=lambda: _("Reminder: %(title)s", title=event.title),
+        template="reminder",
+        agenda=sorted(event.agenda, key=lambda item: item.position),
+        meetings=list(meetings),
+    )
+    return outbox_row(message, kind="reminder", event_id=event.id, registration_id=registration.id)

@@ -95,6 +95,7 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         "approval": event.approval,
         "hybrid": event.hybrid,
         "online_capacity": event.online_capacity,
+        "reminder_offsets": list(event.reminder_offsets),
     }
 
 
@@ -272,6 +273,7 @@ def upsert_event(record: EventRecord, *, member_of: frozenset[int] | None = None
     event.approval = record.approval
     event.hybrid = record.hybrid
     event.online_capacity = record.online_capacity
+    event.reminder_offsets = list(record.reminder_offsets)
     event.venue_name = record.venue.name
     event.venue_street = record.venue.street
     event.venue_postcode = record.venue.postcode

@@ -25,6 +25,7 @@ from eventhub.models import (
     HOST_ROLES,
     NOTIFY_MODES,
     OFFER_HOURS_DEFAULT,
+    REMINDER_OFFSETS_DEFAULT,
     WAITLIST_MODES,
 )
 from eventhub.text import has_control_characters
@@ -84,6 +85,9 @@ When = Annotated[AwareDatetime, AfterValidator(_plausible_year)]
 Text20, Text60, Text120, Text200, Text300 = Text(20), Text(60), Text(120), Text(200), Text(300)
 Name200, Title300, TopicName = Text(200, 1), Text(300, 1), Text(120, 1)
 Summary, LongText = Text(1000), Text(50_000)
+
+
+REMINDER_MAX_MINUTES = 30 * 24 * 60  # reminders up to 30 days before the start
 
 
 class _Strict(BaseModel):
@@ -167,6 +171,10 @@ class EventRecord(_Strict):
     # On-site and online seats, each person picks one; online_capacity null = unlimited.
     hybrid: bool = False
     online_capacity: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    # Reminders to confirmed people, minutes before the start (at most 30 days); [] = off.
+    reminder_offsets: Annotated[
+        list[Annotated[int, Field(ge=1, le=REMINDER_MAX_MINUTES)]], Field(max_length=5)
+    ] = list(REMINDER_OFFSETS_DEFAULT)
 
     @model_validator(mode="after")
     def _consistent(self) -> EventRecord:
@@ -181,6 +189,9 @@ class EventRecord(_Strict):
             raise ValueError("a hybrid event needs online_url")
         if self.online_capacity is not None and not self.hybrid:
             raise ValueError("online_capacity is only for hybrid events")
+        if len(set(self.reminder_offsets)) != len(self.reminder_offsets):
+            raise ValueError("a reminder offset is listed twice")
+        self.reminder_offsets = sorted(self.reminder_offsets, reverse=True)
         return self
 
 

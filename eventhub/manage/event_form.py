@@ -15,7 +15,14 @@ from eventhub.manage.event_editing import (
     local_to_aware,
     parse_speakers,
 )
-from eventhub.manage.forms import AGENDA_MAX, BLANK_ROWS, NEW_SERIES, EventForm
+from eventhub.manage.forms import (
+    AGENDA_MAX,
+    BLANK_ROWS,
+    NEW_SERIES,
+    EventForm,
+    format_reminder_hours,
+    parse_reminder_hours,
+)
 from eventhub.models import (
     OFFER_HOURS_DEFAULT,
     Event,
@@ -141,6 +148,7 @@ def fill_event_form(form: EventForm, event: Event) -> None:
     form.approval.data = event.approval
     form.hybrid.data = event.hybrid
     form.online_capacity.data = event.online_capacity
+    form.reminders.data = format_reminder_hours(event.reminder_offsets)
     others = [h for h in event.hosts if h is not primary]
     for entry, host in zip(form.hosts, others, strict=False):
         entry.form.organisation.data = host.organisation.slug
@@ -249,4 +257,5 @@ def event_data_from_form(form: EventForm, existing: Event | None) -> dict:
         "approval": bool(form.approval.data),
         "hybrid": bool(form.hybrid.data),
         "online_capacity": form.online_capacity.data if form.hybrid.data else None,
+        "reminder_offsets": [hours * 60 for hours in parse_reminder_hours(form.reminders.data)],
     }

@@ -327,6 +327,16 @@ class EventForm(FlaskForm):
         description=_l("Only for hybrid events. Empty: unlimited."),
         validators=[Optional(), NumberRange(min=1, max=100_000)],
     )
+    reminders = StringField(
+        _l("Reminders (hours before the start)"),
+        description=_l(
+            "Confirmed people get a reminder with the programme, their private link and "
+            "the calendar invitation this many hours before the start. Several separated "
+            "by commas, e.g. “48, 2” for two days and two hours. Empty: no reminders."
+        ),
+        default="48, 2",
+        validators=[Optional(), Length(max=100)],
+    )
     hosts = FieldList(FormField(HostForm), label=_l("Co-hosts, partners and funders"))
     agenda = FieldList(FormField(AgendaItemForm), label=_l("Agenda"))
 
@@ -345,6 +355,12 @@ class EventForm(FlaskForm):
             raise ValidationError(
                 _l("Online seats are only for hybrid events: tick “Hybrid” or leave this empty.")
             )
+
+    def validate_reminders(self, field) -> None:
+        try:
+            parse_reminder_hours(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
 
     def validate_new_series(self, field) -> None:
         if self.series.data == NEW_SERIES and not (field.data or "").strip():
@@ -556,3 +572,26 @@ class PendingForm(FlaskForm):
         validators=[Length(max=2000, message=TOO_LONG), plain_text],
     )
     notify = BooleanField(_l("Tell declined people by mail"), default=True)
+
+
+REMINDERS_MAX = 5
+
+
+def parse_reminder_hours(text: str | None) -> list[int]:
+    """'48, 2' -> [48, 2]: whole hours before the start, 1 to 720, at most five, each
+    once; empty: none. ValueError with a message for the form."""
+    parts = [part.strip() for part in (text or "").replace(";", ",").split(",")]
+    parts = [part for part in parts if part]
+    if not all(part.isdigit() and 1 <= int(part) <= 720 for part in parts):
+        raise ValueError(
+            _l("Please enter whole hours from 1 to 720, separated by commas, e.g. “48, 2”.")
+        )
+    hours = [int(part) for part in parts]
+    if len(hours) > REMINDERS_MAX or len(set(hours)) != len(hours):
+        raise ValueError(_l("Please enter at most five different reminders."))
+    return sorted(hours, reverse=True)
+
+
+def format_reminder_hours(offsets: list[int]) -> str:
+    """The stored minutes as the form shows them (whole hours)."""
+    return ", ".join(str(-(-minutes // 60)) for minutes in offsets)

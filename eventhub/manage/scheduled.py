@@ -1,5 +1,6 @@
-"""What is due by the clock: daily digests, the attendee list the day before, seats held
-for unconfirmed addresses that ran out, and meeting requests nobody answered in time."""
+"""What is due by the clock: daily digests, the attendee list the day before, reminders
+to confirmed people, seats held for unconfirmed addresses that ran out, and meeting
+requests nobody answered in time."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from eventhub.events.registration import release_expired_holds
 from eventhub.extensions import db
 from eventhub.manage.attendee_lists import queue_list
 from eventhub.manage.notifications import queue_digest
+from eventhub.manage.reminders import queue_reminders
 from eventhub.models import Event, Registration
 from eventhub.models.base import utcnow
 from eventhub.network.meetings import expire_requests
 
 log = logging.getLogger(__name__)
+REMINDER_BATCH = 200  # reminders written per transaction
 
 
 @dataclass
@@ -27,6 +30,7 @@ class ScheduledReport:
     attendee_lists: int = 0
     released_holds: int = 0
     expired_meeting_requests: int = 0
+    reminders: int = 0
 
 
 def run_scheduled(now: dt.datetime | None = None) -> ScheduledReport:
@@ -36,12 +40,11 @@ def run_scheduled(now: dt.datetime | None = None) -> ScheduledReport:
         released_holds=release_expired_holds(), expired_meeting_requests=expire_requests(now)
     )
     for event_id in db.session.scalars(
-        select(Event.id).where(
-            Event.status == "published", Event.contact_email != "", Event.ends_at > now
-        )
+        select(Event.id).where(Event.status == "published", Event.ends_at > now)
     ).all():
         try:
             _run_for_event(event_id, now, report)
+            _remind(event_id, now, report)
         except Exception:  # one broken event must not stop the others
             log.exception("scheduled mail for event %s failed", event_id)
             db.session.rollback()
@@ -52,6 +55,8 @@ def _run_for_event(event_id: int, now: dt.datetime, report: ScheduledReport) -> 
     with write_transaction() as session:
         # Locked, so two workers running this at once write each mail once (PostgreSQL).
         event = session.get(Event, event_id, populate_existing=True, with_for_update=True)
+        if not event.contact_email:
+            return  # the organisers' mails need an address to go to
         local_today = now.astimezone(event.tz).date()
         if event.notify_mode == "digest" and _digest_due(event, now, local_today):
             report.digests += _send_digest(event, now)
@@ -65,6 +70,18 @@ def _run_for_event(event_id: int, now: dt.datetime, report: ScheduledReport) -> 
             )
             event.attendee_list_sent_at = now
             report.attendee_lists += 1
+
+
+def _remind(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
+    """The due reminders in batches, each under the event's row lock (and on SQLite the
+    write lock) for a short while only, so registrations go on meanwhile."""
+    while True:
+        with write_transaction() as session:
+            event = session.get(Event, event_id, populate_existing=True, with_for_update=True)
+            written = queue_reminders(event, now, limit=REMINDER_BATCH)
+        report.reminders += written
+        if written < REMINDER_BATCH:
+            return
 
 
 def _digest_due(event: Event, now: dt.datetime, local_today: dt.date) -> bool:

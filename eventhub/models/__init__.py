@@ -9,6 +9,7 @@ from eventhub.models.event import (
     MANAGING_ROLES,
     NOTIFY_MODES,
     OFFER_HOURS_DEFAULT,
+    REMINDER_OFFSETS_DEFAULT,
     WAITLIST_MODES,
     AgendaItem,
     ChangeCounter,
@@ -68,6 +69,7 @@ from eventhub.models.registration import (
     STATUS_REASONS,
     ParticipantFeed,
     Registration,
+    ReminderSend,
     normalise_email,
 )
 
@@ -96,6 +98,7 @@ __all__ = [
     "ACTIVE_STATUSES",
     "ATTENDANCE_MODES",
     "OFFER_HOURS_DEFAULT",
+    "REMINDER_OFFSETS_DEFAULT",
     "WAITLIST_MODES",
     "SEAT_STATUSES",
     "STATUS_REASONS",
@@ -133,6 +136,7 @@ __all__ = [
     "ParticipantFeed",
     "PasswordReset",
     "Registration",
+    "ReminderSend",
     "Series",
     "Topic",
     "User",

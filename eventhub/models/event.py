@@ -51,6 +51,10 @@ event_topics = Table(
 )
 
 
+# Reminders by default: two days and two hours before the start (minutes).
+REMINDER_OFFSETS_DEFAULT = (2880, 120)
+
+
 class Series(db.Model):
     __tablename__ = "series"
 
@@ -127,6 +131,10 @@ class Event(db.Model):
     hybrid: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     online_capacity: Mapped[int | None]
     online_confirmed_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Reminders to confirmed people, in minutes before the start (empty: none).
+    reminder_offsets: Mapped[list[int]] = mapped_column(
+        JSON, default=lambda: list(REMINDER_OFFSETS_DEFAULT), server_default="[2880, 120]"
+    )
     digest_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attendee_list_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # iCalendar SEQUENCE: raised with every change attendees must see.

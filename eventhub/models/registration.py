@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
@@ -195,3 +195,16 @@ class ParticipantFeed(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReminderSend(db.Model):
+    """One reminder written for one registration: the unique pair makes it exactly once,
+    however many schedulers run at the same time."""
+
+    __tablename__ = "reminder_sends"
+    __table_args__ = (UniqueConstraint("registration_id", "offset_minutes"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    offset_minutes: Mapped[int]
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
