@@ -43,7 +43,7 @@ def test_organiser_publishes_visitor_registers_xlsx_lists_them(
     basics = page.get_by_role("group", name="Grunddaten")
     basics.get_by_label("Titel", exact=True).fill("Leipzig gewinnt ausländische Fachkräfte")
     page.get_by_label("Format").select_option("info")
-    page.get_by_label("Beginn").fill(f"{day}T16:00")
+    page.get_by_label("Beginn", exact=True).fill(f"{day}T16:00")
     page.get_by_label("Ende").fill(f"{day}T19:00")
     page.get_by_label("Plätze").fill("70")
     page.get_by_label("Veranstaltungsort").fill("Alte Essig-Manufactur")
