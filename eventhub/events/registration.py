@@ -27,6 +27,7 @@ from eventhub.events.seats import (
     lock_event_of,
     next_rank,
     queue_ahead,
+    queue_seat_confirmed,
     serve_waiting_list,
     waiting_position,
 )
@@ -561,18 +562,8 @@ def confirm_address(registration_id: int, token: str) -> Registration:
             if registration.status != "confirmed":
                 raise HoldExpired(registration_id)
             return registration  # confirmed before: nothing to do
-        event = session.scalar(
-            select(Event)
-            .options(*event_load_options(agenda=False))
-            .where(Event.id == registration.event_id)
-        )
-        row = confirmation_row(event, registration, token)
-        row.registration_id = registration.id
-        session.add(row)
-        if event.notify_mode == "each" and event.contact_email:
-            # The seat was claimed (held) at registration: the counter already has it.
-            left = event.pool_seats_left(registration.attendance)
-            session.add(new_registrations_row(event, [registration], seats_left=left))
+        # The seat was claimed (held) at registration: the counter already has it.
+        queue_seat_confirmed(event_id, registration, token)
     return registration
 
 

@@ -34,7 +34,7 @@ from itertools import groupby
 
 from sqlalchemy import case, func, or_, select, update
 
-from eventhub.events.notifications import confirmation_row, state_row
+from eventhub.events.notifications import confirmation_row, new_registrations_row, state_row
 from eventhub.extensions import db
 from eventhub.models import Event, Registration
 from eventhub.models.base import utcnow
@@ -64,6 +64,30 @@ def lock_event_of(registration_id: int) -> int:
         raise LookupError(registration_id)
     locked_event(event_id)
     return event_id
+
+
+def event_for_mail(event_id: int) -> Event:
+    """The event with what its mails need (hosts), re-read: counters may have moved by
+    Core UPDATEs earlier in the transaction."""
+    return db.session.scalar(
+        select(Event)
+        .options(*event_load_options(agenda=False))
+        .where(Event.id == event_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def queue_seat_confirmed(event_id: int, registration: Registration, token: str) -> None:
+    """A held seat became the person's (address confirmed, offer accepted): the usual
+    confirmation with invitation, and the organisers' notice where they want each one.
+    The counter already holds the seat."""
+    event = event_for_mail(event_id)
+    row = confirmation_row(event, registration, token)
+    row.registration_id = registration.id
+    db.session.add(row)
+    if event.notify_mode == "each" and event.contact_email:
+        left = event.pool_seats_left(registration.attendance)
+        db.session.add(new_registrations_row(event, [registration], seats_left=left))
 
 
 def pool_columns(mode: str):
@@ -219,9 +243,7 @@ def _choose(event: Event, mode: str) -> list[int]:
 def _promote(event_id: int, ids: list[int]) -> list[Registration]:
     """Confirm or offer the chosen people, each with a fresh private link in their mail
     (the raw token of the first one is not stored; the link mailed before keeps working)."""
-    event = db.session.scalar(
-        select(Event).options(*event_load_options(agenda=False)).where(Event.id == event_id)
-    )
+    event = event_for_mail(event_id)
     now = utcnow()
     offer = uses_offers(event)
     values = (

@@ -12,13 +12,15 @@ from itertools import groupby
 from sqlalchemy import select, update
 
 from eventhub.database import write_transaction
-from eventhub.events.notifications import confirmation_row, new_registrations_row, state_row
+from eventhub.events.notifications import confirmation_row, state_row
 from eventhub.events.seats import (
     claim_seats,
+    event_for_mail,
     expire_offers,
     lock_event_of,
     next_rank,
     queue_ahead,
+    queue_seat_confirmed,
     serve_waiting_list,
     waiting_position,
 )
@@ -26,9 +28,8 @@ from eventhub.events.seats import (
     locked_event as _locked_event,
 )
 from eventhub.extensions import db
-from eventhub.models import Event, Registration
+from eventhub.models import Registration
 from eventhub.models.base import utcnow
-from eventhub.querying import event_load_options
 from eventhub.tokens import new_token
 
 
@@ -38,16 +39,6 @@ class OfferExpired(Exception):
 
 class NotOffered(Exception):
     """The registration holds no offer (never had one, or left the list)."""
-
-
-def _event_with_hosts(event_id: int) -> Event:
-    # Re-read: the counters moved by Core UPDATEs earlier in the transaction (serving).
-    return db.session.scalar(
-        select(Event)
-        .options(*event_load_options(agenda=False))
-        .where(Event.id == event_id)
-        .execution_options(populate_existing=True)
-    )
 
 
 def accept_offer(registration_id: int, token: str) -> Registration:
@@ -76,13 +67,7 @@ def accept_offer(registration_id: int, token: str) -> Registration:
                     else NotOffered(registration_id)
                 )
         else:
-            event = _event_with_hosts(event_id)
-            row = confirmation_row(event, registration, token)
-            row.registration_id = registration.id
-            session.add(row)
-            if event.notify_mode == "each" and event.contact_email:
-                left = event.pool_seats_left(registration.attendance)
-                session.add(new_registrations_row(event, [registration], seats_left=left))
+            queue_seat_confirmed(event_id, registration, token)
     if refusal is not None:
         raise refusal
     return registration
@@ -108,7 +93,7 @@ def approve(event_id: int, registration_ids: list[int]) -> Decisions:
     with write_transaction() as session:
         _locked_event(event_id)
         expire_offers(event_id)
-        event = _event_with_hosts(event_id)
+        event = event_for_mail(event_id)
         # A group is approved as a whole: the others of a chosen person's group too.
         groups = select(Registration.group_uid).where(
             Registration.event_id == event_id,
@@ -183,7 +168,7 @@ def decline(
             .execution_options(synchronize_session=False)
         ).all()
         if notify and declined:
-            event = _event_with_hosts(event_id)
+            event = event_for_mail(event_id)
             for registration in session.scalars(
                 select(Registration)
                 .where(Registration.id.in_(declined))
@@ -251,7 +236,7 @@ def move(event_id: int, registration_id: int, position: int, *, notify: bool = T
         served = {r.id for r in serve_waiting_list(event_id)}
         after = positions([p for p in people if p.id not in served])
         if notify:
-            event = _event_with_hosts(event_id)
+            event = event_for_mail(event_id)
             for person in people:
                 if person.id in after and after[person.id] != before[person.id]:
                     session.add(state_row(event, person, "position", position=after[person.id]))
