@@ -208,28 +208,84 @@ def test_meeting_times_are_in_the_reminder(make_event, runner, outbox):
     assert "Gespräche" not in carla_text
 
 
-@pytest.mark.parametrize("batch", [3, 200])
-def test_two_schedulers_at_once_write_each_reminder_once(app, make_event, monkeypatch, batch):
-    from eventhub.manage import scheduled
+def two_schedulers_at_once(app, make_event, count: int = 20) -> tuple[Counter, list[str]]:
+    """Two schedulers released together on one event with `count` confirmed people:
+    reminders written per recipient, and the errors the schedulers logged (they log a
+    failed event and go on, so a collision shows there, not as an exception)."""
+    import logging
 
-    monkeypatch.setattr(scheduled, "REMINDER_BATCH", batch)  # 3: the batches interleave
     starts = AFTER_WINTER
     event = build(make_event, starts, capacity=None, reminder_offsets=[120])
     with at(starts - dt.timedelta(days=10)):
-        for n in range(20):
+        for n in range(count):
             register(event.id, person(f"p{n}"))
     db.session.commit()
-    moment = starts - dt.timedelta(hours=1)
-    errors = run_together(app, lambda: run_scheduled(moment), count=2)
-    assert errors == []
+    failures: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            failures.append(record.getMessage())
+
+    handler = Collect(level=logging.ERROR)
+    logging.getLogger("eventhub.manage.scheduled").addHandler(handler)
+    try:
+        moment = starts - dt.timedelta(hours=1)
+        assert run_together(app, lambda: run_scheduled(moment), count=2) == []
+    finally:
+        logging.getLogger("eventhub.manage.scheduled").removeHandler(handler)
     db.session.rollback()
     per_person = Counter(
         db.session.scalars(
             select(OutboxMessage.recipient).where(OutboxMessage.kind == "reminder")
         ).all()
     )
+    return per_person, failures
+
+
+@pytest.mark.parametrize("batch", [3, 200])
+def test_two_schedulers_at_once_write_each_reminder_once(app, make_event, monkeypatch, batch):
+    from eventhub.manage import scheduled
+
+    monkeypatch.setattr(scheduled, "REMINDER_BATCH", batch)  # 3: the batches interleave
+    per_person, failures = two_schedulers_at_once(app, make_event)
     assert len(per_person) == 20 and set(per_person.values()) == {1}
+    assert failures == []  # the lock serialises them: no collision for the backstop to catch
     assert db.session.scalar(select(func.count(ReminderSend.id))) == 20
+
+
+def test_control_without_the_lock_the_schedulers_collide(app, make_event, monkeypatch):
+    """Shows the test above can fail: without the event lock (a deferred transaction that
+    reads the event without FOR UPDATE) both schedulers pick the same people; the
+    second one's write then fails on the lock (SQLite) or the unique send row
+    (PostgreSQL), or, where neither stops it, a person gets the reminder twice."""
+    import functools
+    import time
+
+    from sqlalchemy.orm import Session
+
+    from eventhub.database import write_transaction
+    from eventhub.events import notifications
+    from eventhub.manage import reminders, scheduled
+
+    monkeypatch.setattr(
+        scheduled, "write_transaction", functools.partial(write_transaction, immediate=False)
+    )
+    real_get = Session.get
+
+    def get_without_lock(session, model, ident, **options):
+        options.pop("with_for_update", None)
+        return real_get(session, model, ident, **options)
+
+    monkeypatch.setattr(Session, "get", get_without_lock)
+    slow_row = notifications.reminder_row
+
+    def reminder_row(*args, **kwargs):  # widen the window between reading and writing
+        time.sleep(0.02)
+        return slow_row(*args, **kwargs)
+
+    monkeypatch.setattr(reminders, "reminder_row", reminder_row)
+    per_person, failures = two_schedulers_at_once(app, make_event)
+    assert failures or max(per_person.values()) > 1, "the race did not show"
 
 
 def test_the_send_row_is_unique_per_person_and_offset(app, make_event):
