@@ -15,7 +15,7 @@ from eventhub.events.registration import release_expired_holds
 from eventhub.extensions import db
 from eventhub.manage.attendee_lists import queue_list
 from eventhub.manage.notifications import queue_digest
-from eventhub.manage.reminders import queue_reminders
+from eventhub.manage.reminders import compose_reminders, write_reminders
 from eventhub.models import Event, Registration
 from eventhub.models.base import utcnow
 from eventhub.network.meetings import expire_requests
@@ -73,14 +73,19 @@ def _run_for_event(event_id: int, now: dt.datetime, report: ScheduledReport) -> 
 
 
 def _remind(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
-    """The due reminders in batches, each under the event's row lock (and on SQLite the
-    write lock) for a short while only, so registrations go on meanwhile."""
+    """The due reminders in batches: each batch is built without a lock (the slow part),
+    then written under the event's row lock (and on SQLite the write lock), which is held
+    only for the inserts, so registrations go on meanwhile."""
     while True:
+        event = db.session.get(Event, event_id, populate_existing=True)
+        composed = compose_reminders(event, now, limit=REMINDER_BATCH)
+        if composed is None or not composed.rows:
+            db.session.rollback()
+            return
         with write_transaction() as session:
             event = session.get(Event, event_id, populate_existing=True, with_for_update=True)
-            written = queue_reminders(event, now, limit=REMINDER_BATCH)
-        report.reminders += written
-        if written < REMINDER_BATCH:
+            report.reminders += write_reminders(event, composed, now)
+        if len(composed.rows) < REMINDER_BATCH:
             return
 
 

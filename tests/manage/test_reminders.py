@@ -255,16 +255,16 @@ def test_two_schedulers_at_once_write_each_reminder_once(app, make_event, monkey
 
 def test_control_without_the_lock_the_schedulers_collide(app, make_event, monkeypatch):
     """Shows the test above can fail: without the event lock (a deferred transaction that
-    reads the event without FOR UPDATE) both schedulers pick the same people; the
-    second one's write then fails on the lock (SQLite) or the unique send row
-    (PostgreSQL), or, where neither stops it, a person gets the reminder twice."""
+    reads the event without FOR UPDATE) both schedulers find the same people still due
+    when they come to write; the second one's write then fails on the lock (SQLite) or
+    the unique send row (PostgreSQL), or, where neither stops it, a person gets the
+    reminder twice."""
     import functools
     import time
 
     from sqlalchemy.orm import Session
 
     from eventhub.database import write_transaction
-    from eventhub.events import notifications
     from eventhub.manage import reminders, scheduled
 
     monkeypatch.setattr(
@@ -277,15 +277,38 @@ def test_control_without_the_lock_the_schedulers_collide(app, make_event, monkey
         return real_get(session, model, ident, **options)
 
     monkeypatch.setattr(Session, "get", get_without_lock)
-    slow_row = notifications.reminder_row
+    still_due = reminders._still_due
 
-    def reminder_row(*args, **kwargs):  # widen the window between reading and writing
-        time.sleep(0.02)
-        return slow_row(*args, **kwargs)
+    def slow_check(*args):  # widen the window between checking and writing
+        found = still_due(*args)
+        time.sleep(0.2)
+        return found
 
-    monkeypatch.setattr(reminders, "reminder_row", reminder_row)
+    monkeypatch.setattr(reminders, "_still_due", slow_check)
     per_person, failures = two_schedulers_at_once(app, make_event)
     assert failures or max(per_person.values()) > 1, "the race did not show"
+
+
+def test_whoever_cancels_while_the_batch_is_built_gets_no_reminder(make_event, monkeypatch, outbox):
+    """Reminders are built without a lock and written under it: the write checks again."""
+    from eventhub.manage import scheduled
+
+    starts = AFTER_WINTER
+    event = build(make_event, starts, capacity=None, reminder_offsets=[120])
+    with at(starts - dt.timedelta(days=10)):
+        leaving, _ = register(event.id, person("leaving"))
+        register(event.id, person("staying"))
+    db.session.commit()
+    build_batch = scheduled.compose_reminders
+
+    def cancel_meanwhile(*args, **kwargs):
+        composed = build_batch(*args, **kwargs)
+        cancel_registration(leaving.id)
+        return composed
+
+    monkeypatch.setattr(scheduled, "compose_reminders", cancel_meanwhile)
+    assert run_scheduled(starts - dt.timedelta(hours=1)).reminders == 1
+    assert reminded(outbox) == Counter({"staying@example.org": 1})
 
 
 def test_the_send_row_is_unique_per_person_and_offset(app, make_event):
