@@ -389,7 +389,9 @@ def _fresh(registration_id: int) -> Registration:
 @organiser_api(write=True)
 def organiser_approve(slug: str, registration_id: int):
     """Approve a registration awaiting approval: confirmed with the mail and invitation
-    when a seat is free, else on the waiting list (or still pending without one)."""
+    when a seat is free (offered, at events that confirm addresses, until the person
+    accepts by the link in the mail), else on the waiting list (or still pending without
+    one)."""
     event, registration = _managed_registration(slug, registration_id)
     decisions = waitlist.approve(event.id, [registration.id])
     if decisions.skipped:

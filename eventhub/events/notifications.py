@@ -253,6 +253,7 @@ _STATE_SUBJECTS = {
     "waiting": lambda title: _("You are on the waiting list: %(title)s", title=title),
     "position": lambda title: _("Your place on the waiting list: %(title)s", title=title),
     "offered": lambda title: _("A seat is free for you: %(title)s", title=title),
+    "approved": lambda title: _("Registration accepted, please confirm: %(title)s", title=title),
     "offer_expired": lambda title: _("Your seat offer has expired: %(title)s", title=title),
     "left": lambda title: _("You have left the waiting list: %(title)s", title=title),
     "pending": lambda title: _("Registration received, awaiting approval: %(title)s", title=title),

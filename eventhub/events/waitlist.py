@@ -19,6 +19,7 @@ from eventhub.events.seats import (
     expire_offers,
     lock_event_of,
     next_rank,
+    offer_deadline,
     queue_ahead,
     queue_seat_confirmed,
     serve_waiting_list,
@@ -75,10 +76,12 @@ def accept_offer(registration_id: int, token: str) -> Registration:
 
 @dataclass
 class Decisions:
-    """What a bulk approval did: ids confirmed, put on the waiting list, left pending
-    (no seat and no waiting list), and skipped (no longer pending)."""
+    """What a bulk approval did: ids confirmed, offered their seat (events that confirm
+    addresses), put on the waiting list, left pending (no seat and no waiting list), and
+    skipped (no longer pending)."""
 
     confirmed: list[int] = field(default_factory=list)
+    offered: list[int] = field(default_factory=list)
     waiting: list[int] = field(default_factory=list)
     still_pending: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
@@ -88,7 +91,12 @@ def approve(event_id: int, registration_ids: list[int]) -> Decisions:
     """Approve pending registrations, in the order they arrived: each claims a seat under
     the same guard as a registration (a group together), and only then gets the
     confirmation and invitation; when the seats do not fit (or people wait for them
-    already) it goes on the waiting list, or stays pending where the event has none."""
+    already) it goes on the waiting list, or stays pending where the event has none.
+
+    Where the event confirms addresses, an approved person's seat is offered, not
+    confirmed: nobody has proved the address yet (a pending registration holds no seat
+    and needs no click), so the seat is held until the offer's deadline and becomes
+    theirs when they accept it by the link in the mail, as a waiting-list offer does."""
     decisions = Decisions()
     with write_transaction() as session:
         _locked_event(event_id)
@@ -122,7 +130,7 @@ def approve(event_id: int, registration_ids: list[int]) -> Decisions:
             mode = people[0].attendance
             seats = sum(1 for p in people if p.role != "speaker")
             if seats == 0 or (not queue_ahead(event, mode) and claim_seats(event_id, seats, mode)):
-                status = "confirmed"
+                status = "offered" if event.confirm_email else "confirmed"
             elif event.has_waitlist and event.pool_capacity(mode) is not None:
                 status = "waiting"
             else:
@@ -130,9 +138,11 @@ def approve(event_id: int, registration_ids: list[int]) -> Decisions:
                 continue
             rank = next_rank(event_id, mode) if status == "waiting" else None
             tokens = {}
+            deadline = offer_deadline(event, utcnow()) if status == "offered" else None
             for person in people:
                 person.status = status
                 person.waiting_rank = rank
+                person.offer_expires_at = deadline
                 tokens[person.id], person.resent_token_hash = new_token()
             session.flush()
             for person in people:
@@ -141,6 +151,9 @@ def approve(event_id: int, registration_ids: list[int]) -> Decisions:
                     row = confirmation_row(event, person, token)
                     row.registration_id = person.id
                     decisions.confirmed.append(person.id)
+                elif status == "offered":
+                    row = state_row(event, person, "approved", token=token)
+                    decisions.offered.append(person.id)
                 else:
                     position = waiting_position(person)
                     row = state_row(event, person, "waiting", token=token, position=position)

@@ -313,6 +313,33 @@ def test_approval_page_says_pending_and_withdraw(client, make_event, register_by
     assert len(outbox(kind="withdrawn")) == 1
 
 
+def test_approval_at_an_event_that_confirms_addresses_offers_the_seat(
+    client, make_event, register_by_form, outbox
+):
+    """Approval proves nothing about the address: the seat is held and offered, and only
+    the click in the mail (to that address) confirms it, with the invitation."""
+    from eventhub.events import waitlist
+
+    event = make_event(capacity=2, approval=True, confirm_email=True)
+    private_path(register_by_form(event, email="geprueft@example.org"))
+    db.session.rollback()
+    registration = db.session.scalar(select(Registration).where(Registration.event_id == event.id))
+    decisions = waitlist.approve(event.id, [registration.id])
+    assert decisions.offered == [registration.id] and decisions.confirmed == []
+    assert statuses(event.id)["geprueft@example.org"] == "offered"
+    assert outbox(kind="confirmation") == []
+    [mail] = outbox(kind="approved")
+    assert not has_invite(outbox, mail)
+    assert "Bestätigung" in outbox.text(mail) or "bestätigen" in outbox.text(mail)
+    link = link_in(outbox, "approved", "geprueft@example.org")
+    page = html(client.get(link))
+    assert "Platz annehmen" in page
+    assert client.post(link + "/accept").status_code == 303
+    assert statuses(event.id)["geprueft@example.org"] == "confirmed"
+    [confirmation] = outbox(kind="confirmation")
+    assert has_invite(outbox, confirmation)
+
+
 def hybrid_event(make_event, **overrides):
     return make_event(
         capacity=5,

@@ -402,6 +402,24 @@ def test_bulk_approve_says_in_plain_words_what_happened(
     assert "1 put on the waiting list, 1 no longer awaited approval." in flashed(english)
 
 
+def test_approval_at_an_event_that_confirms_addresses_says_seats_are_offered(
+    organiser_client, make_event, make_registration, outbox
+):
+    event = make_event(hosts=hosted_by("ihk-nrw"), capacity=3, approval=True, confirm_email=True)
+    people = pending_people(event, make_registration, "Anna", "Bernd")
+    response = organiser_client.post(
+        f"/manage/events/{event.slug}/pending",
+        data={"action": "approve", "ids": [str(p.id) for p in people]},
+        follow_redirects=True,
+    )
+    assert (
+        "2 Personen wurde ein Platz angeboten: Sie bestätigen ihn (und ihre Adresse) über den"
+        " Link in ihrer E-Mail." in flashed(response)
+    )
+    assert [status_of(p.id) for p in people] == ["offered", "offered"]
+    assert outbox(kind="confirmation") == [] and len(outbox(kind="approved")) == 2
+
+
 def test_approve_when_full_without_waiting_list_leaves_them_pending(
     organiser_client, make_event, make_registration
 ):

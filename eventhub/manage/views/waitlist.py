@@ -214,6 +214,16 @@ def _approval_summary(decisions: waitlist.Decisions) -> str:
     parts = []
     if decisions.confirmed:
         parts.append(ngettext("%(num)d confirmed", "%(num)d confirmed", len(decisions.confirmed)))
+    if decisions.offered:
+        parts.append(
+            ngettext(
+                "%(num)d offered a seat: they confirm it (and their address) by the link in"
+                " their mail",
+                "%(num)d offered a seat: they confirm it (and their address) by the link in"
+                " their mail",
+                len(decisions.offered),
+            )
+        )
     if decisions.waiting:
         parts.append(
             ngettext(
