@@ -107,9 +107,12 @@ def calendar_bytes(
     organizer_for_event=None,
     refresh: str | None = None,
     more: Iterable[VEvent] = (),
+    attendance: dict[int, str] | None = None,
 ) -> bytes:
     """A VCALENDAR with one VEVENT per event, the VEVENTs in `more` (a private feed's
-    meetings) and the VTIMEZONEs they use.
+    meetings) and the VTIMEZONEs they use. `attendance` (event id -> "onsite" or
+    "online", for one person's calendar) puts their own place in each hybrid event's
+    entry, as their invitation does.
 
     With `refresh` (an ISO duration such as PT12H) it is a subscription feed: NAME and
     REFRESH-INTERVAL (RFC 7986) and X-PUBLISHED-TTL for clients that predate it.
@@ -126,9 +129,11 @@ def calendar_bytes(
         cal.add("x-published-ttl", vText(refresh))
     for event in events:
         fallback = organizer_for_event(event) if organizer_for_event else None
-        cal.add_component(
-            build_vevent(event, event_url=url_for_event(event), fallback_organizer=fallback)
-        )
+        event_url = url_for_event(event)
+        vevent = build_vevent(event, event_url=event_url, fallback_organizer=fallback)
+        if attendance and event.id in attendance:
+            _place_for(vevent, event, attendance[event.id], event_url)
+        cal.add_component(vevent)
     for vevent in more:
         cal.add_component(vevent)
     add_timezones(cal)

@@ -113,6 +113,23 @@ def registered_events(email_key: str) -> list[Event]:
     )
 
 
+def attendance_by_event(email_key: str, events: list[Event]) -> dict[int, str]:
+    """How this address attends each hybrid event among `events` (on site or online), in
+    one query, so its calendar shows its own place."""
+    hybrid = [e.id for e in events if e.hybrid]
+    if not hybrid:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Registration.event_id, Registration.attendance).where(
+                Registration.email_normalised == email_key,
+                Registration.status == "confirmed",
+                Registration.event_id.in_(hybrid),
+            )
+        ).all()
+    )
+
+
 @dataclass(frozen=True)
 class FeedMeeting:
     """A placed meeting in someone's private feed, seen from one side."""

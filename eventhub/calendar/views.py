@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Response, abort, request
+from flask import abort, request
 from flask_babel import gettext as _
 
 from eventhub.cache import LruCache
@@ -12,38 +12,22 @@ from eventhub.calendar import bp
 from eventhub.calendar.feeds import REFRESH, current_feed_version, feed_events, feed_name
 from eventhub.calendar.ical import calendar_bytes
 from eventhub.calendar.private import (
+    attendance_by_event,
     feed_by_token,
     meeting_vevents,
     registered_events,
     registered_meetings,
 )
+from eventhub.calendar.responses import ics_response
 from eventhub.i18n import current_language
 from eventhub.public_events import filters_or_400, public_event
 from eventhub.urls import absolute_event_url, site_organizer
 
-ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 CACHE_SIZE = 256
 
 
 # Built feeds by ETag: a feed is built once per change, not once per request.
 feed_cache = LruCache(CACHE_SIZE)
-
-
-def ics_response(
-    body: bytes, *, etag: str, last_modified, filename: str | None = None, private: bool = False
-):
-    response = Response(body, content_type=ICS_CONTENT_TYPE)
-    response.set_etag(etag)
-    response.last_modified = last_modified
-    if private:
-        response.cache_control.private = True
-        response.cache_control.no_store = True
-    else:
-        response.cache_control.public = True
-        response.cache_control.max_age = 300
-    if filename:
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response.make_conditional(request)
 
 
 @bp.get("/events/<slug:slug>.ics")
@@ -95,12 +79,14 @@ def private_feed(token: str):
     feed = feed_by_token(token) or abort(404)
     events = registered_events(feed.email_normalised)
     meetings = registered_meetings(feed.email_normalised, events)
+    attendance = attendance_by_event(feed.email_normalised, events)
     language = current_language()
     key = repr(
         (
             language,
             [(e.uid, e.sequence, e.updated_at.isoformat(), e.status) for e in events],
             [m.version for m in meetings],
+            sorted(attendance.items()),
         )
     )
     etag = hashlib.sha256(f"{feed.token_hash}:{key}".encode()).hexdigest()[:32]
@@ -116,5 +102,6 @@ def private_feed(token: str):
         organizer_for_event=site_organizer,
         refresh=REFRESH,
         more=meeting_vevents(meetings),
+        attendance=attendance,
     )
     return ics_response(body, etag=etag, last_modified=last, private=True)

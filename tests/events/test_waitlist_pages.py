@@ -384,6 +384,42 @@ def test_hybrid_form_shows_seats_per_mode_and_a_waiting_list_for_the_full_one(
     assert people["vorort@example.org"] == "confirmed"
 
 
+def test_a_hybrid_events_calendar_entries_show_each_persons_own_place(
+    client, make_event, register_by_form
+):
+    """The private page's calendar file and the private feed put the online link in an
+    online person's entry and the venue in an on-site person's; the public .ics has the
+    venue only."""
+    from tests.ical import vevents
+
+    event = hybrid_event(make_event)
+    online = private_path(register_by_form(event, email="online@example.org", attendance="online"))
+    onsite = private_path(register_by_form(event, email="vorort@example.org", attendance="onsite"))
+
+    def place(body: bytes) -> tuple[str, str]:
+        [vevent] = vevents(parse_ics(body))
+        return str(vevent["LOCATION"]), str(vevent.get("URL", ""))
+
+    public_location, _url = place(client.get(f"/events/{event.slug}.ics").data)
+    assert "meet.example.org" not in public_location
+    page = html(client.get(online))
+    assert f'href="{online}/calendar.ics"' in page
+    response = client.get(online + "/calendar.ics")
+    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+    assert place(response.data) == (
+        "https://meet.example.org/fachkraefte",
+        "https://meet.example.org/fachkraefte",
+    )
+    assert place(client.get(onsite + "/calendar.ics").data)[0] == public_location
+    feed = re.search(r'href="(http://eventhub\.test)?(/feeds/[^"]+\.ics)"', page).group(2)
+    assert place(client.get(feed).data)[0] == "https://meet.example.org/fachkraefte"
+    feed = re.search(
+        r'href="(http://eventhub\.test)?(/feeds/[^"]+\.ics)"', html(client.get(onsite))
+    ).group(2)
+    assert place(client.get(feed).data)[0] == public_location
+    assert client.get("/r/" + "x" * 43 + "/calendar.ics").status_code == 404
+
+
 def test_event_json_tells_the_waiting_list_and_online_seats(client, make_event, make_registration):
     event = hybrid_event(make_event)
     data = client.get(f"/api/v1/events/{event.slug}").get_json()

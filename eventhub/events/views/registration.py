@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import (
     abort,
     current_app,
@@ -17,7 +19,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 
+from eventhub.calendar.ical import calendar_bytes
 from eventhub.calendar.private import feed_links, registered_events, rotate_feed
+from eventhub.calendar.responses import ics_response
 from eventhub.errors import abort_with
 from eventhub.events import bp
 from eventhub.events.availability import may_join_waitlist, pools
@@ -56,6 +60,7 @@ from eventhub.labels import refusal_message
 from eventhub.models import ACTIVE_STATUSES, HOLD_MINUTES
 from eventhub.public_events import public_event
 from eventhub.tokens import lookup_hash
+from eventhub.urls import absolute_event_url, site_organizer
 
 
 def _registration_limit() -> str:
@@ -353,6 +358,28 @@ def _my_page(registration, token: str, form=None, status: int = 200, problem: st
     )
     response.headers["Cache-Control"] = "private, no-store"  # a personal page
     return response
+
+
+@bp.get("/r/<token:token>/calendar.ics")
+def my_calendar_entry(token: str):
+    """The event for the person's own calendar with their place: at a hybrid event the
+    online link for people online, the venue for people on site (the public .ics has
+    the venue only)."""
+    registration = registration_by_token(token) or abort(404)
+    if registration.status != "confirmed":
+        abort_with(404, _("There is a calendar entry only for a confirmed registration."))
+    event = registration.event
+    body = calendar_bytes(
+        [event],
+        url_for_event=absolute_event_url,
+        name=event.title,
+        organizer_for_event=site_organizer,
+        attendance={event.id: registration.attendance},
+    )
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    return ics_response(
+        body, etag=etag, last_modified=event.updated_at, private=True, filename=f"{event.slug}.ics"
+    )
 
 
 @bp.post("/r/<token:token>/accept")
