@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from eventhub.events.forms import TOO_LONG, collapse_spaces, plain_text
 from eventhub.models import MESSAGE_BODY_MAX, MESSAGE_SUBJECT_MAX
@@ -54,7 +54,7 @@ class MessageForm(FlaskForm):
         render_kw={"rows": 12},
     )
     # Issued with the preview: sending the same preview twice sends once.
-    nonce = HiddenField(validators=[Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+    nonce = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
 
     def offer_groups(self, counts: dict[str, int]) -> None:
         """The groups one may write to now, each with how many people it has."""
