@@ -14,7 +14,8 @@ from eventhub.manage.accounts import create_user
 from eventhub.models import Event, OutboxMessage
 from tests.conftest import event_record
 from tests.e2e.test_bulk_cancel import content_fits
-from tests.manage.conftest import hosted_by
+from tests.e2e.test_checkin_scanner import log_in
+from tests.manage.conftest import PASSWORD, hosted_by
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +26,7 @@ def backend():
 
 
 def test_message_to_attendees_on_a_phone(app, browser, live_server, axe_check):
-    create_user(email="orga@ihk.example", password="richtig-langes-passwort", org_slug="ihk-nrw")
+    create_user(email="orga@ihk.example", password=PASSWORD, org_slug="ihk-nrw")
     upsert_event(
         EventRecord.model_validate(event_record(slug="nachricht", hosts=hosted_by("ihk-nrw")))
     )
@@ -36,11 +37,7 @@ def test_message_to_attendees_on_a_phone(app, browser, live_server, axe_check):
     context = browser.new_context(locale="de-DE", viewport={"width": 360, "height": 740})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(live_server + "/manage/login")
-    page.get_by_label("E-Mail-Adresse").fill("orga@ihk.example")
-    page.get_by_label("Passwort").fill("richtig-langes-passwort")
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url(live_server + "/manage/")
+    log_in(page, live_server)
     page.goto(live_server + "/manage/events/nachricht")
     page.get_by_role("navigation", name="Arbeitsbereich der Veranstaltung").get_by_role(
         "link", name="Nachrichten"
