@@ -11,7 +11,7 @@ from eventhub.events.registration import Attendee, register
 from eventhub.events.schema import EventRecord
 from eventhub.extensions import db
 from eventhub.manage.accounts import create_user
-from eventhub.models import Event, OutboxMessage
+from eventhub.models import AttendeeMessage, Event, OutboxMessage
 from tests.conftest import event_record
 from tests.e2e.test_bulk_cancel import content_fits
 from tests.e2e.test_checkin_scanner import log_in
@@ -67,4 +67,8 @@ def test_message_to_attendees_on_a_phone(app, browser, live_server, axe_check):
             select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "attendee_message")
         )
         == 1
+    )
+    # the text went through the preview's hidden fields with its paragraphs intact
+    assert db.session.scalar(select(AttendeeMessage.body)) == (
+        "Wir treffen uns in **Saal 2**.\n\nBis bald!"
     )
