@@ -41,6 +41,10 @@ class Config:
     # POSTs to the contact-request pages (send, answer, block) per private link.
     NETWORK_CONTACT_RATELIMIT = "30 per minute"
 
+    # Messages organisers may send to one event's attendees within 24 hours (the
+    # workspace's "Messages" section): enough for news, too few for a spam tool.
+    ATTENDEE_MESSAGES_PER_DAY = 5
+
     # Request size limits: registration forms are small, nothing uploads files.
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024

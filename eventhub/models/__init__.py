@@ -1,5 +1,12 @@
 """Models by domain; imported here so Alembic and the app see every table."""
 
+from eventhub.models.attendee_message import (
+    MESSAGE_BODY_MAX,
+    MESSAGE_GROUPS,
+    MESSAGE_SUBJECT_MAX,
+    AttendeeMessage,
+    AttendeeMessageRecipient,
+)
 from eventhub.models.event import (
     AGENDA_KINDS,
     ATTENDANCE_MODES,
@@ -74,6 +81,11 @@ from eventhub.models.registration import (
 )
 
 __all__ = [
+    "MESSAGE_BODY_MAX",
+    "MESSAGE_GROUPS",
+    "MESSAGE_SUBJECT_MAX",
+    "AttendeeMessage",
+    "AttendeeMessageRecipient",
     "AUDIENCES",
     "CONTACT_STATUSES",
     "DIRECTORY_VISIBILITIES",

@@ -21,6 +21,7 @@ from eventhub.events.registration import Attendee, register
 from eventhub.events.schema import EventRecord
 from eventhub.extensions import db
 from eventhub.manage.accounts import create_user
+from eventhub.manage.attendee_messages import send_message
 from eventhub.manage.organisations import invite
 from eventhub.manage.questions import QuestionData, add_esf_questions, add_question
 from eventhub.models import Event, Organisation, OutboxMessage, PasswordReset
@@ -201,6 +202,15 @@ def site(app):
     meeting_answer_token, asked.answer_token_hash = new_token()
     db.session.commit()
     message_id = db.session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id))
+    # A message to the attendees with a long subject, for its page in the workspace.
+    attendee_message = send_message(
+        event.id,
+        author_id=admin.id,
+        group="confirmed",
+        subject="Raumänderung: Treffpunkt im Berufsanerkennungsberatungszentrum",
+        body="Bitte bringen Sie **Ihren Ausweis** mit.\n\n- Einlass ab 9:30 Uhr",
+        nonce="widths-message-nonce-1",
+    ).message
     service = create_service(
         org.id,
         ServiceValues(
@@ -226,6 +236,7 @@ def site(app):
         "registration_uid": registration.uid,
         "code": checkin_code(registration),
         "message_id": message_id,
+        "manage.message:message_id": attendee_message.id,
         "events.my_registration:token": token,
         "token": token,  # other pages behind the private link (cancel, confirm)
         "person": others[0].id,  # a listed participant Jürgen can write to

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from eventhub.extensions import db
 from eventhub.manage.api_keys import create_token
+from eventhub.manage.attendee_messages import send_message
 from eventhub.manage.questions import QuestionData, add_question
-from eventhub.models import ApiToken, Event, EventHost, Organisation, Question
+from eventhub.models import ApiToken, AttendeeMessage, Event, EventHost, Organisation, Question
 from eventhub.models.network import Meeting
 from eventhub.network.meeting_admin import arrange_meeting
 from eventhub.network.meetings import configure_meetings
@@ -57,6 +58,15 @@ def two_organisations(app, make_organiser, make_event, make_registration):
     arrange_meeting(theirs.id, registration.id, other.id, slot_start=start)
     # A question on their form, so the question routes are walked with a real id of theirs.
     add_question(theirs.id, QuestionData("text", "Vertraulich: interne Frage"))
+    # A message to their attendees, so the message routes are walked with a real id.
+    send_message(
+        theirs.id,
+        author_id=None,
+        group="confirmed",
+        subject="Vertraulich: Nachricht",
+        body="Geheim",
+        nonce="their-message-nonce-1",
+    )
     mine = make_event(title="Meine Veranstaltung", hosts=hosted_by("ihk-nrw"))
     db.session.commit()
     hwk = db.session.scalar(select(Organisation).where(Organisation.slug == "hwk-leipzig"))
@@ -88,6 +98,9 @@ def url_for_rule(rule, event, registration) -> str:
         "entry_id": 1,
         "meeting_id": db.session.scalar(select(Meeting.id).where(Meeting.event_id == event.id)),
         "question_id": db.session.scalar(select(Question.id).where(Question.event_id == event.id)),
+        "message_id": db.session.scalar(
+            select(AttendeeMessage.id).where(AttendeeMessage.event_id == event.id)
+        ),
     }
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 

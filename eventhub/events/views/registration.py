@@ -35,6 +35,7 @@ from eventhub.events.forms import (
     offer_attendance,
     person_data,
 )
+from eventhub.events.organiser_messages import messages_received
 from eventhub.events.question_fields import QuestionFields
 from eventhub.events.questions import active_questions
 from eventhub.events.registration import (
@@ -353,6 +354,7 @@ def _my_page(registration, token: str, form=None, status: int = 200, problem: st
             other_events=registration.status not in ("confirmed", "unverified")
             and bool(registered_events(registration.email_normalised)),
             just_registered=request.args.get("new") == "1",
+            organiser_messages=messages_received(registration.id),
         ),
         status,
     )
