@@ -358,3 +358,59 @@ def test_control_without_the_lock_two_schedulers_invite_twice(app, make_event, m
 
 
 UNIQUE = "uq_feedback_invites_registration_id"
+
+
+def an_invitation(make_event, runner) -> int:
+    ended_event(make_event)
+    with at(ENDS + dt.timedelta(hours=2)):
+        schedule(runner)
+    db.session.rollback()
+    return db.session.scalar(select(FeedbackInvite.id))
+
+
+ANSWER = feedback_service.SurveyAnswer(5, ["talks"], "Gut", [])
+
+
+def submit_at_once(app, invite_id: int, count: int = 6) -> tuple[int, list[Exception]]:
+    moment = ENDS + dt.timedelta(days=1)
+    errors = run_together(
+        app, lambda: feedback_service.submit_feedback(invite_id, ANSWER, moment), count=count
+    )
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(FeedbackResponse)), errors
+
+
+def test_concurrent_submits_count_once(app, make_event, runner):
+    invite_id = an_invitation(make_event, runner)
+    stored, errors = submit_at_once(app, invite_id)
+    assert stored == 1
+    assert [getattr(e, "reason", e) for e in errors] == ["answered"] * 5
+
+
+def test_control_without_the_guard_concurrent_submits_count_twice(
+    app, make_event, runner, monkeypatch
+):
+    """Shows the test above can fail: checking `answered` as read and then setting it
+    (no condition in the UPDATE, no write lock first) lets two submits both count, or
+    (SQLite) makes one fail with "database is locked" instead of a clear refusal."""
+    invite_id = an_invitation(make_event, runner)
+    barrier = threading.Barrier(2)
+
+    def unguarded(invite) -> bool:
+        if invite.answered:
+            return False
+        barrier.wait(timeout=10)  # both read "not answered" before either writes
+        db.session.execute(
+            FeedbackInvite.__table__.update()
+            .where(FeedbackInvite.id == invite.id)
+            .values(answered=True)
+        )
+        return True
+
+    monkeypatch.setattr(feedback_service, "mark_answered", unguarded)
+    monkeypatch.setattr(
+        feedback_service, "write_transaction", functools.partial(write_transaction, immediate=False)
+    )
+    stored, errors = submit_at_once(app, invite_id, count=2)
+    refused = [e for e in errors if isinstance(e, feedback_service.FeedbackRefused)]
+    assert stored == 2 or (stored == 1 and errors and not refused), (stored, errors)
