@@ -348,10 +348,9 @@ class EventForm(FlaskForm):
     )
     feedback_audience = SelectField(
         _l("Who is asked"),
-        choices=[
-            ("checked_in", _l("Those checked in")),
-            ("confirmed", _l("Everyone confirmed")),
-        ],
+        choices=lambda: options(
+            [("checked_in", _l("Those checked in")), ("confirmed", _l("Everyone confirmed"))]
+        ),
         default="checked_in",
     )
     feedback_named = BooleanField(

@@ -46,12 +46,19 @@ def person(tag: str, language: str = "de") -> Attendee:
     return Attendee("Dana", tag, f"{tag}@example.org", language=language)
 
 
-def ended_event(make_event, *, checked_in=("came",), others=("stayed_home",), **feedback):
+def ended_event(
+    make_event, *, checked_in=("came",), others=("stayed_home",), hosts=None, **feedback
+):
     """An event on STARTS with feedback on; people registered, some checked in, one
     cancelled and one waiting."""
     settings = {"enabled": True, "questions": QUESTIONS, **feedback}
     with at(STARTS - dt.timedelta(days=20)):
-        event = make_event(starts=STARTS, capacity=len(checked_in) + len(others), feedback=settings)
+        event = make_event(
+            starts=STARTS,
+            capacity=len(checked_in) + len(others),
+            feedback=settings,
+            **({"hosts": hosts} if hosts else {}),
+        )
         for tag in (*checked_in, *others):
             register(event.id, person(tag, "en" if tag.endswith("_en") else "de"))
         gone, _ = register(event.id, person("gone"), if_full="wait")

@@ -76,5 +76,5 @@ def feedback_export_xlsx(slug: str):
     for question in details.questions:
         rows += [(f"{question.label}: {choice}", n) for choice, n in question.choices]
     table = feedback_table(details, _headers(), not event.feedback_anonymous)
-    body = feedback_xlsx(table, rows, (_("Summary"), _("Answers")))
+    body = feedback_xlsx(table, rows, (_("Feedback overview"), _("Answers")))
     return _download(body, XLSX, feedback_filename(event, "xlsx"))
