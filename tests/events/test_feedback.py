@@ -13,7 +13,6 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from sqlalchemy import func, inspect, select, text
 
 from eventhub.database import write_transaction
@@ -28,6 +27,7 @@ from eventhub.extensions import db
 from eventhub.manage.scheduled import run_scheduled
 from eventhub.models import Event, FeedbackInvite, FeedbackResponse, OutboxMessage, Registration
 from tests.conftest import run_together
+from tests.manage.test_reminders import at, schedule
 
 BERLIN = ZoneInfo("Europe/Berlin")
 STARTS = dt.datetime(2026, 11, 10, 10, 0, tzinfo=BERLIN)
@@ -36,10 +36,6 @@ QUESTIONS = [
     {"label": "Wie fanden Sie den Ort?", "choices": ["gut", "schlecht"]},
     {"label": "Welches Thema fehlte?"},
 ]
-
-
-def at(moment: dt.datetime):
-    return time_machine.travel(moment, tick=False)
 
 
 def person(tag: str, language: str = "de") -> Attendee:
@@ -69,12 +65,6 @@ def ended_event(
             if registration.last_name in checked_in:
                 set_checked_in(registration.id, True)
     return event
-
-
-def schedule(runner) -> str:
-    result = runner.invoke(args=["mail", "scheduled"])
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def invited(outbox) -> Counter:
