@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import exists, select, update
 
 from eventhub.database import write_transaction
@@ -217,7 +218,9 @@ class FeedbackSummary:
     invited: int
     average: float | None  # mean rating, None without answers
     distribution: dict[int, int]  # rating 1..5 -> answers
-    most_useful: list[tuple[str, str, int]]  # (key, label, count), most often first
+    # (key, label, count), most often first; the label is lazy, translated where shown,
+    # so the summary can be built outside a request (a mail, a PDF, the command line).
+    most_useful: list[tuple[str, LazyString, int]]
 
     @property
     def response_rate(self) -> float | None:
@@ -241,7 +244,7 @@ def feedback_summary(event: Event) -> FeedbackSummary:
         average=(sum(r for r, _ in rows) / len(rows)) if rows else None,
         distribution={rating: distribution.get(rating, 0) for rating in RATINGS},
         most_useful=[
-            (key, str(MOST_USEFUL[key]), count)
+            (key, MOST_USEFUL[key], count)
             for key, count in sorted(useful.items(), key=lambda kv: (-kv[1], order.index(kv[0])))
         ],
     )

@@ -242,3 +242,23 @@ def test_the_event_record_carries_the_feedback_settings(make_event):
         EventRecord.model_validate(
             event_record(feedback={"questions": [{"label": f"q{n}"} for n in range(6)]})
         )
+
+
+def test_the_summary_for_other_reports_needs_no_request(make_event, app):
+    """feedback_summary is what other reports (the funder report) reuse: plain numbers,
+    built without a request (a mail, a PDF, the command line), labels translated later."""
+    from flask_babel import force_locale
+
+    from eventhub.events.feedback import feedback_summary
+
+    event = answered_event(make_event)
+    summary = feedback_summary(event)
+    assert (summary.invited, summary.answers, summary.average) == (3, 2, 4.5)
+    assert summary.distribution == {1: 0, 2: 0, 3: 0, 4: 1, 5: 1}
+    assert round(summary.response_rate, 3) == 0.667
+    assert [(key, count) for key, _label, count in summary.most_useful] == [
+        ("contacts", 2),
+        ("talks", 1),
+    ]
+    with force_locale("en"):
+        assert str(summary.most_useful[0][1]) == "New contacts"

@@ -49,7 +49,7 @@ def feedback_report(slug: str):
         closes_at=closes_at(event),
         average=format_decimal(round(summary.average, 1)) if summary.average is not None else "",
         rating_bars=[Bar(str(r), summary.distribution[r]) for r in RATINGS],
-        useful_bars=[Bar(label, count) for _key, label, count in summary.most_useful],
+        useful_bars=[Bar(str(label), count) for _key, label, count in summary.most_useful],
     )
 
 
