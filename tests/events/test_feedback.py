@@ -411,3 +411,16 @@ def test_control_without_the_guard_concurrent_submits_count_twice(
     stored, errors = submit_at_once(app, invite_id, count=2)
     refused = [e for e in errors if isinstance(e, feedback_service.FeedbackRefused)]
     assert stored == 2 or (stored == 1 and errors and not refused), (stored, errors)
+
+
+def test_someone_checked_in_later_is_invited_by_the_next_run(make_event, runner, outbox):
+    ended_event(make_event)
+    with at(ENDS + dt.timedelta(hours=2)):
+        schedule(runner)
+        late = db.session.scalar(
+            select(Registration).where(Registration.last_name == "stayed_home")
+        )
+        set_checked_in(late.id, True)  # the list was completed after the event
+        schedule(runner)
+        schedule(runner)
+    assert invited(outbox) == Counter({"came@example.org": 1, "stayed_home@example.org": 1})
