@@ -424,3 +424,14 @@ def test_someone_checked_in_later_is_invited_by_the_next_run(make_event, runner,
         schedule(runner)
         schedule(runner)
     assert invited(outbox) == Counter({"came@example.org": 1, "stayed_home@example.org": 1})
+
+
+def test_switching_feedback_off_closes_the_survey(make_event, runner, outbox, client):
+    event = ended_event(make_event)
+    with at(ENDS + dt.timedelta(hours=2)):
+        schedule(runner)
+        link = survey_link(outbox, "came")
+        db.session.get(Event, event.id).feedback_enabled = False
+        db.session.commit()
+        assert client.get(link).status_code == 410
+        assert answer(client, link).status_code == 410
