@@ -220,6 +220,8 @@ def mail_scheduled() -> None:
     click.echo(f"{report.digests} digests, {report.attendee_lists} attendee lists written.")
     if report.reminders:
         click.echo(f"{report.reminders} reminders written.")
+    if report.feedback_invites:
+        click.echo(f"{report.feedback_invites} feedback invitations written.")
     if report.released_holds:
         click.echo(f"{report.released_holds} seats of unconfirmed registrations released.")
     if report.expired_meeting_requests:

@@ -311,3 +311,24 @@ def reminder_row(
         meetings=list(meetings),
     )
     return outbox_row(message, kind="reminder", event_id=event.id, registration_id=registration.id)
+
+
+# --- feedback after the event ---------------------------------------------------------
+
+
+def feedback_invite_row(
+    event: Event, registration: Registration, token: str, closes_at
+) -> OutboxMessage:
+    """The invitation to the survey after the event, with its private link (no account
+    needed) and the day it closes; says whether answers are anonymous."""
+    message = _attendee_mail(
+        event,
+        registration,
+        subject=lambda: _("Your feedback: %(title)s", title=event.title),
+        template="feedback_invite",
+        survey_url=absolute_url("events.feedback_survey", token=token),
+        closes_at=closes_at,
+    )
+    return outbox_row(
+        message, kind="feedback_invite", event_id=event.id, registration_id=registration.id
+    )

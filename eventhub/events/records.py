@@ -96,6 +96,15 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         "hybrid": event.hybrid,
         "online_capacity": event.online_capacity,
         "reminder_offsets": list(event.reminder_offsets),
+        "feedback": {
+            "enabled": event.feedback_enabled,
+            "audience": event.feedback_audience,
+            "anonymous": event.feedback_anonymous,
+            "questions": [
+                {"label": q["label"], "choices": list(q.get("choices", []))}
+                for q in event.feedback_questions or []
+            ],
+        },
     }
 
 
@@ -274,6 +283,10 @@ def upsert_event(record: EventRecord, *, member_of: frozenset[int] | None = None
     event.hybrid = record.hybrid
     event.online_capacity = record.online_capacity
     event.reminder_offsets = list(record.reminder_offsets)
+    event.feedback_enabled = record.feedback.enabled
+    event.feedback_audience = record.feedback.audience
+    event.feedback_anonymous = record.feedback.anonymous
+    event.feedback_questions = [q.model_dump() for q in record.feedback.questions]
     event.venue_name = record.venue.name
     event.venue_street = record.venue.street
     event.venue_postcode = record.venue.postcode

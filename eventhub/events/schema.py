@@ -22,6 +22,7 @@ from eventhub.models import (
     AGENDA_KINDS,
     EVENT_FORMATS,
     EVENT_STATUSES,
+    FEEDBACK_AUDIENCES,
     HOST_ROLES,
     NOTIFY_MODES,
     OFFER_HOURS_DEFAULT,
@@ -130,6 +131,28 @@ class AgendaItem(_Strict):
     speakers: list[Speaker] = []
 
 
+FEEDBACK_QUESTIONS_MAX = 5
+ChoiceText = Text(100, 1)
+FEEDBACK_CHOICES_MAX = 8
+
+
+class FeedbackQuestion(_Strict):
+    """An organiser's own question in the survey: free text, or one of `choices`."""
+
+    label: Name200
+    choices: Annotated[list[ChoiceText], Field(max_length=FEEDBACK_CHOICES_MAX)] = []
+
+
+class Feedback(_Strict):
+    """The survey after the event (eventhub.events.feedback)."""
+
+    enabled: bool = False
+    audience: Literal[FEEDBACK_AUDIENCES] = "checked_in"  # type: ignore[valid-type]
+    # True: answers hold no link to the person; false: the report names them.
+    anonymous: bool = True
+    questions: Annotated[list[FeedbackQuestion], Field(max_length=FEEDBACK_QUESTIONS_MAX)] = []
+
+
 class EventRecord(_Strict):
     slug: EventSlug
     title: Title300
@@ -175,6 +198,7 @@ class EventRecord(_Strict):
     reminder_offsets: Annotated[
         list[Annotated[int, Field(ge=1, le=REMINDER_MAX_MINUTES)]], Field(max_length=5)
     ] = list(REMINDER_OFFSETS_DEFAULT)
+    feedback: Feedback = Feedback()
 
     @model_validator(mode="after")
     def _consistent(self) -> EventRecord:

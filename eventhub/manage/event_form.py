@@ -20,7 +20,9 @@ from eventhub.manage.forms import (
     BLANK_ROWS,
     NEW_SERIES,
     EventForm,
+    format_feedback_questions,
     format_reminder_hours,
+    parse_feedback_questions,
     parse_reminder_hours,
 )
 from eventhub.models import (
@@ -149,6 +151,10 @@ def fill_event_form(form: EventForm, event: Event) -> None:
     form.hybrid.data = event.hybrid
     form.online_capacity.data = event.online_capacity
     form.reminders.data = format_reminder_hours(event.reminder_offsets)
+    form.feedback_enabled.data = event.feedback_enabled
+    form.feedback_audience.data = event.feedback_audience
+    form.feedback_named.data = not event.feedback_anonymous
+    form.feedback_questions.data = format_feedback_questions(event.feedback_questions or [])
     others = [h for h in event.hosts if h is not primary]
     for entry, host in zip(form.hosts, others, strict=False):
         entry.form.organisation.data = host.organisation.slug
@@ -258,4 +264,10 @@ def event_data_from_form(form: EventForm, existing: Event | None) -> dict:
         "hybrid": bool(form.hybrid.data),
         "online_capacity": form.online_capacity.data if form.hybrid.data else None,
         "reminder_offsets": [hours * 60 for hours in parse_reminder_hours(form.reminders.data)],
+        "feedback": {
+            "enabled": bool(form.feedback_enabled.data),
+            "audience": form.feedback_audience.data or "checked_in",
+            "anonymous": not form.feedback_named.data,
+            "questions": parse_feedback_questions(form.feedback_questions.data),
+        },
     }

@@ -337,6 +337,39 @@ class EventForm(FlaskForm):
         default="48, 2",
         validators=[Optional(), Length(max=100)],
     )
+    feedback_enabled = BooleanField(
+        _l("Ask for feedback after the event"),
+        description=_l(
+            "An hour after the end, people get a mail with a private link to a short "
+            "survey: a rating from 1 to 5, what was most useful, a comment and your own "
+            "questions. It is open for 14 days."
+        ),
+        default=False,
+    )
+    feedback_audience = SelectField(
+        _l("Who is asked"),
+        choices=lambda: options(
+            [("checked_in", _l("Those checked in")), ("confirmed", _l("Everyone confirmed"))]
+        ),
+        default="checked_in",
+    )
+    feedback_named = BooleanField(
+        _l("Show names with the answers (not anonymous)"),
+        description=_l(
+            "Off (recommended): answers are stored without any link to the person. On: "
+            "you see who answered what; the survey tells people so."
+        ),
+        default=False,
+    )
+    feedback_questions = TextAreaField(
+        _l("Your own questions (optional)"),
+        description=_l(
+            "One question per line, at most five. For a choice, add the options after "
+            "“|”, e.g. “How was the venue? | good | fair | poor”; without options people "
+            "answer in their own words."
+        ),
+        validators=[Optional(), Length(max=3000)],
+    )
     hosts = FieldList(FormField(HostForm), label=_l("Co-hosts, partners and funders"))
     agenda = FieldList(FormField(AgendaItemForm), label=_l("Agenda"))
 
@@ -359,6 +392,12 @@ class EventForm(FlaskForm):
     def validate_reminders(self, field) -> None:
         try:
             parse_reminder_hours(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+    def validate_feedback_questions(self, field) -> None:
+        try:
+            parse_feedback_questions(field.data)
         except ValueError as error:
             raise ValidationError(str(error)) from None
 
@@ -595,3 +634,34 @@ def parse_reminder_hours(text: str | None) -> list[int]:
 def format_reminder_hours(offsets: list[int]) -> str:
     """The stored minutes as the form shows them (whole hours)."""
     return ", ".join(str(-(-minutes // 60)) for minutes in offsets)
+
+
+FEEDBACK_QUESTIONS_MAX = 5
+FEEDBACK_CHOICES_MAX = 8
+
+
+def parse_feedback_questions(text: str | None) -> list[dict]:
+    """'How was the venue? | good | poor' per line -> [{"label", "choices"}]: at most
+    five questions of up to 200 characters, none or two to eight options of up to 100.
+    ValueError with a message for the form."""
+    questions = []
+    for line in (text or "").splitlines():
+        parts = [part.strip() for part in line.split("|")]
+        if not parts[0] and not any(parts):
+            continue
+        label, choices = parts[0], [part for part in parts[1:] if part]
+        if not label or len(label) > 200:
+            raise ValueError(_l("Each question needs a text of at most 200 characters."))
+        if len(choices) == 1 or len(choices) > FEEDBACK_CHOICES_MAX:
+            raise ValueError(_l("A question with options needs two to eight of them."))
+        if any(len(choice) > 100 for choice in choices) or len(set(choices)) != len(choices):
+            raise ValueError(_l("Options must differ and have at most 100 characters."))
+        questions.append({"label": label, "choices": choices})
+    if len(questions) > FEEDBACK_QUESTIONS_MAX:
+        raise ValueError(_l("Please ask at most five questions of your own."))
+    return questions
+
+
+def format_feedback_questions(questions: list[dict]) -> str:
+    """The stored questions as the form shows them."""
+    return "\n".join(" | ".join([q["label"], *q.get("choices", [])]) for q in questions)

@@ -1,6 +1,6 @@
 """What is due by the clock: daily digests, the attendee list the day before, reminders
-to confirmed people, seats held for unconfirmed addresses that ran out, and meeting
-requests nobody answered in time."""
+to confirmed people, seats held for unconfirmed addresses that ran out, meeting
+requests nobody answered in time, and the feedback invitations after an event."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from eventhub.database import write_transaction
+from eventhub.events.feedback import OPEN_DAYS, queue_invites
 from eventhub.events.registration import release_expired_holds
 from eventhub.extensions import db
 from eventhub.manage.attendee_lists import queue_list
@@ -22,6 +23,7 @@ from eventhub.network.meetings import expire_requests
 
 log = logging.getLogger(__name__)
 REMINDER_BATCH = 200  # reminders written per transaction
+FEEDBACK_BATCH = 200  # feedback invitations written per transaction
 
 
 @dataclass
@@ -31,6 +33,7 @@ class ScheduledReport:
     released_holds: int = 0
     expired_meeting_requests: int = 0
     reminders: int = 0
+    feedback_invites: int = 0
 
 
 def run_scheduled(now: dt.datetime | None = None) -> ScheduledReport:
@@ -47,6 +50,20 @@ def run_scheduled(now: dt.datetime | None = None) -> ScheduledReport:
             _remind(event_id, now, report)
         except Exception:  # one broken event must not stop the others
             log.exception("scheduled mail for event %s failed", event_id)
+            db.session.rollback()
+    # Events that ended recently: their feedback invitations (eventhub.events.feedback).
+    for event_id in db.session.scalars(
+        select(Event.id).where(
+            Event.status == "published",
+            Event.feedback_enabled.is_(True),
+            Event.ends_at <= now,
+            Event.ends_at > now - dt.timedelta(days=OPEN_DAYS),
+        )
+    ).all():
+        try:
+            _invite_to_feedback(event_id, now, report)
+        except Exception:  # one broken event must not stop the others
+            log.exception("feedback invitations for event %s failed", event_id)
             db.session.rollback()
     return report
 
@@ -87,6 +104,21 @@ def _remind(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
             report.reminders += write_reminders(event, composed, now)
         if len(composed.rows) < REMINDER_BATCH:
             return
+
+
+def _invite_to_feedback(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
+    """The feedback invitations in batches, each under the event's row lock, like the
+    reminders: two schedulers at once write each invitation once."""
+    while True:
+        with write_transaction() as session:
+            written = queue_invites(_locked_event(session, event_id), now, limit=FEEDBACK_BATCH)
+        report.feedback_invites += written
+        if written < FEEDBACK_BATCH:
+            return
+
+
+def _locked_event(session, event_id: int) -> Event:
+    return session.get(Event, event_id, populate_existing=True, with_for_update=True)
 
 
 def _digest_due(event: Event, now: dt.datetime, local_today: dt.date) -> bool:

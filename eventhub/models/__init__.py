@@ -12,6 +12,7 @@ from eventhub.models.event import (
     ATTENDANCE_MODES,
     EVENT_FORMATS,
     EVENT_STATUSES,
+    FEEDBACK_AUDIENCES,
     HOST_ROLES,
     MANAGING_ROLES,
     NOTIFY_MODES,
@@ -26,6 +27,7 @@ from eventhub.models.event import (
     Topic,
     event_topics,
 )
+from eventhub.models.feedback import FeedbackInvite, FeedbackResponse
 from eventhub.models.mail import OUTBOX_STATUSES, OutboxMessage
 from eventhub.models.network import (
     AUDIENCES,
@@ -108,6 +110,9 @@ __all__ = [
     "ServiceEntry",
     "ServiceTag",
     "ACTIVE_STATUSES",
+    "FEEDBACK_AUDIENCES",
+    "FeedbackInvite",
+    "FeedbackResponse",
     "ATTENDANCE_MODES",
     "OFFER_HOURS_DEFAULT",
     "REMINDER_OFFSETS_DEFAULT",

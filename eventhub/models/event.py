@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
@@ -50,6 +51,9 @@ event_topics = Table(
     Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
 )
 
+
+# Who is asked for feedback after the event: those checked in, or everyone confirmed.
+FEEDBACK_AUDIENCES = ("checked_in", "confirmed")
 
 # Reminders by default: two days and two hours before the start (minutes).
 REMINDER_OFFSETS_DEFAULT = (2880, 120)
@@ -135,6 +139,16 @@ class Event(db.Model):
     reminder_offsets: Mapped[list[int]] = mapped_column(
         JSON, default=lambda: list(REMINDER_OFFSETS_DEFAULT), server_default="[2880, 120]"
     )
+    # Feedback after the event (eventhub.events.feedback): on or off, who is asked
+    # (FEEDBACK_AUDIENCES), anonymous answers (default) or answers with the person's name,
+    # and the organisers' own questions: [{"label": str, "choices": [str, ...]}] (no
+    # choices: a free-text question), at most five.
+    feedback_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    feedback_audience: Mapped[str] = mapped_column(
+        String(20), default="checked_in", server_default="checked_in"
+    )
+    feedback_anonymous: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    feedback_questions: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default="[]")
     digest_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attendee_list_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # iCalendar SEQUENCE: raised with every change attendees must see.

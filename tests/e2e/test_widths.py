@@ -24,7 +24,7 @@ from eventhub.manage.accounts import create_user
 from eventhub.manage.attendee_messages import send_message
 from eventhub.manage.organisations import invite
 from eventhub.manage.questions import QuestionData, add_esf_questions, add_question
-from eventhub.models import Event, Organisation, OutboxMessage, PasswordReset
+from eventhub.models import Event, FeedbackInvite, Organisation, OutboxMessage, PasswordReset
 from eventhub.network.contacts import send_contact_request
 from eventhub.network.meeting_admin import arrange_meeting
 from eventhub.network.meetings import configure_meetings, request_meeting
@@ -54,6 +54,8 @@ SKIPPED = {
     "manage.meeting_schedules_pdf": "a PDF download (everyone's meeting schedule)",
     "manage.meeting_schedule_pdf": "a PDF download (one person's meeting schedule)",
     "manage.registration_qr": "an SVG image",
+    "manage.feedback_export_csv": "a CSV download (feedback)",
+    "manage.feedback_export_xlsx": "an XLSX download (feedback)",
     "mail.part": "one raw MIME part of a message, as it was written",
     "healthz": "plain-text health probe",
     "readyz": "plain-text readiness probe",
@@ -201,6 +203,17 @@ def site(app):
     asked, _placement = request_meeting(others[0].id, registration.id, "Kurz zur Anerkennung?")
     meeting_answer_token, asked.answer_token_hash = new_token()
     db.session.commit()
+    # The feedback survey, open, with an organiser's question of some length.
+    feedback_token, feedback_hash = new_token()
+    event.feedback_enabled = True
+    event.feedback_questions = [
+        {"label": "Wie fanden Sie die Berufsanerkennungsberatung?", "choices": ["gut", "mäßig"]},
+        {"label": "Welches Thema sollen wir beim nächsten Mal aufgreifen?", "choices": []},
+    ]
+    db.session.add(
+        FeedbackInvite(event_id=event.id, registration_id=registration.id, token_hash=feedback_hash)
+    )
+    db.session.commit()
     message_id = db.session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id))
     # A message to the attendees with a long subject, for its page in the workspace.
     attendee_message = send_message(
@@ -246,6 +259,7 @@ def site(app):
         "network.answer_meeting:token": meeting_answer_token,
         "auth.accept_invitation:token": invitation_token,
         "auth.reset_password:token": reset_token,
+        "events.feedback_survey:token": feedback_token,
     }
 
 
