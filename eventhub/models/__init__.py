@@ -1,5 +1,6 @@
 """Models by domain; imported here so Alembic and the app see every table."""
 
+from eventhub.models.certificate import CERTIFICATE_SOURCES, Certificate, EventMaterial
 from eventhub.models.event import (
     AGENDA_KINDS,
     ATTENDANCE_MODES,
@@ -74,6 +75,9 @@ from eventhub.models.registration import (
 )
 
 __all__ = [
+    "CERTIFICATE_SOURCES",
+    "Certificate",
+    "EventMaterial",
     "AUDIENCES",
     "CONTACT_STATUSES",
     "DIRECTORY_VISIBILITIES",
