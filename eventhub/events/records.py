@@ -96,6 +96,10 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         "hybrid": event.hybrid,
         "online_capacity": event.online_capacity,
         "reminder_offsets": list(event.reminder_offsets),
+        "certificate_mail": event.certificate_mail,
+        "certificate_hours": event.certificate_minutes / 60 if event.certificate_minutes else None,
+        "certificate_signatory": event.certificate_signatory,
+        "certificate_signatory_role": event.certificate_signatory_role,
     }
 
 
@@ -274,6 +278,12 @@ def upsert_event(record: EventRecord, *, member_of: frozenset[int] | None = None
     event.hybrid = record.hybrid
     event.online_capacity = record.online_capacity
     event.reminder_offsets = list(record.reminder_offsets)
+    event.certificate_mail = record.certificate_mail
+    event.certificate_minutes = (
+        round(record.certificate_hours * 60) if record.certificate_hours else None
+    )
+    event.certificate_signatory = record.certificate_signatory
+    event.certificate_signatory_role = record.certificate_signatory_role
     event.venue_name = record.venue.name
     event.venue_street = record.venue.street
     event.venue_postcode = record.venue.postcode

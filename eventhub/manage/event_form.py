@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select
@@ -149,6 +150,12 @@ def fill_event_form(form: EventForm, event: Event) -> None:
     form.hybrid.data = event.hybrid
     form.online_capacity.data = event.online_capacity
     form.reminders.data = format_reminder_hours(event.reminder_offsets)
+    form.certificate_mail.data = event.certificate_mail
+    form.certificate_hours.data = (
+        Decimal(event.certificate_minutes) / 60 if event.certificate_minutes else None
+    )
+    form.certificate_signatory.data = event.certificate_signatory
+    form.certificate_signatory_role.data = event.certificate_signatory_role
     others = [h for h in event.hosts if h is not primary]
     for entry, host in zip(form.hosts, others, strict=False):
         entry.form.organisation.data = host.organisation.slug
@@ -258,4 +265,10 @@ def event_data_from_form(form: EventForm, existing: Event | None) -> dict:
         "hybrid": bool(form.hybrid.data),
         "online_capacity": form.online_capacity.data if form.hybrid.data else None,
         "reminder_offsets": [hours * 60 for hours in parse_reminder_hours(form.reminders.data)],
+        "certificate_mail": bool(form.certificate_mail.data),
+        "certificate_hours": float(form.certificate_hours.data)
+        if form.certificate_hours.data
+        else None,
+        "certificate_signatory": form.certificate_signatory.data or "",
+        "certificate_signatory_role": form.certificate_signatory_role.data or "",
     }

@@ -1,6 +1,7 @@
 """What is due by the clock: daily digests, the attendee list the day before, reminders
 to confirmed people, seats held for unconfirmed addresses that ran out, and meeting
-requests nobody answered in time."""
+requests nobody answered in time; after the event, certificates of attendance and the
+materials the organisers shared."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from eventhub.database import write_transaction
+from eventhub.events.certificates import MAIL_DAYS, queue_certificate_mails
+from eventhub.events.materials import MATERIAL_MAIL_DAYS, queue_material_mails
 from eventhub.events.registration import release_expired_holds
 from eventhub.extensions import db
 from eventhub.manage.attendee_lists import queue_list
@@ -22,6 +25,7 @@ from eventhub.network.meetings import expire_requests
 
 log = logging.getLogger(__name__)
 REMINDER_BATCH = 200  # reminders written per transaction
+CERTIFICATE_BATCH = 50  # certificate mails (each with its PDF) written per transaction
 
 
 @dataclass
@@ -31,6 +35,8 @@ class ScheduledReport:
     released_holds: int = 0
     expired_meeting_requests: int = 0
     reminders: int = 0
+    certificates: int = 0
+    material_mails: int = 0
 
 
 def run_scheduled(now: dt.datetime | None = None) -> ScheduledReport:
@@ -48,7 +54,39 @@ def run_scheduled(now: dt.datetime | None = None) -> ScheduledReport:
         except Exception:  # one broken event must not stop the others
             log.exception("scheduled mail for event %s failed", event_id)
             db.session.rollback()
+    _after_events(now, report)
     return report
+
+
+def _after_events(now: dt.datetime, report: ScheduledReport) -> None:
+    """Events that ended lately: certificates (within MAIL_DAYS) and materials (within
+    MATERIAL_MAIL_DAYS), each event under its row lock."""
+    since = now - dt.timedelta(days=max(MAIL_DAYS, MATERIAL_MAIL_DAYS))
+    for event_id in db.session.scalars(
+        select(Event.id).where(
+            Event.status == "published", Event.ends_at <= now, Event.ends_at > since
+        )
+    ).all():
+        try:
+            _certificates(event_id, now, report)
+            with write_transaction() as session:
+                event = session.get(Event, event_id, populate_existing=True, with_for_update=True)
+                report.material_mails += queue_material_mails(event, now)
+        except Exception:  # one broken event must not stop the others
+            log.exception("mail after event %s failed", event_id)
+            db.session.rollback()
+
+
+def _certificates(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
+    while True:
+        with write_transaction() as session:
+            event = session.get(Event, event_id, populate_existing=True, with_for_update=True)
+            if event.ends_at <= now - dt.timedelta(days=MAIL_DAYS):
+                return
+            written = queue_certificate_mails(event, now, limit=CERTIFICATE_BATCH)
+        report.certificates += written
+        if written < CERTIFICATE_BATCH:
+            return
 
 
 def _run_for_event(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:

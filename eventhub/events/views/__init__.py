@@ -1,5 +1,5 @@
 """Views of the events area; importing them attaches their routes to the blueprint."""
 
-from eventhub.events.views import answers, catalogue, lost_links, registration
+from eventhub.events.views import answers, catalogue, certificates, lost_links, registration
 
-__all__ = ["answers", "catalogue", "lost_links", "registration"]
+__all__ = ["answers", "catalogue", "certificates", "lost_links", "registration"]

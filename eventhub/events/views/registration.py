@@ -21,6 +21,7 @@ from eventhub.calendar.private import feed_links, registered_events, rotate_feed
 from eventhub.errors import abort_with
 from eventhub.events import bp
 from eventhub.events.availability import may_join_waitlist, pools
+from eventhub.events.certificates import certificate_offered
 from eventhub.events.forms import (
     GROUP_MAX,
     CancelForm,
@@ -348,6 +349,7 @@ def _my_page(registration, token: str, form=None, status: int = 200, problem: st
             other_events=registration.status not in ("confirmed", "unverified")
             and bool(registered_events(registration.email_normalised)),
             just_registered=request.args.get("new") == "1",
+            certificate=certificate_offered(registration),
         ),
         status,
     )
