@@ -70,8 +70,7 @@ def _after_events(now: dt.datetime, report: ScheduledReport) -> None:
         try:
             _certificates(event_id, now, report)
             with write_transaction() as session:
-                event = session.get(Event, event_id, populate_existing=True, with_for_update=True)
-                report.material_mails += queue_material_mails(event, now)
+                report.material_mails += queue_material_mails(_locked_event(session, event_id), now)
         except Exception:  # one broken event must not stop the others
             log.exception("mail after event %s failed", event_id)
             db.session.rollback()
@@ -80,7 +79,7 @@ def _after_events(now: dt.datetime, report: ScheduledReport) -> None:
 def _certificates(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
     while True:
         with write_transaction() as session:
-            event = session.get(Event, event_id, populate_existing=True, with_for_update=True)
+            event = _locked_event(session, event_id)
             if event.ends_at <= now - dt.timedelta(days=MAIL_DAYS):
                 return
             written = queue_certificate_mails(event, now, limit=CERTIFICATE_BATCH)
@@ -108,6 +107,12 @@ def _run_for_event(event_id: int, now: dt.datetime, report: ScheduledReport) -> 
             )
             event.attendee_list_sent_at = now
             report.attendee_lists += 1
+
+
+def _locked_event(session, event_id: int) -> Event:
+    """The event under its row lock: two schedulers take turns per event (PostgreSQL;
+    SQLite's write transaction holds the whole database)."""
+    return session.get(Event, event_id, populate_existing=True, with_for_update=True)
 
 
 def _remind(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
