@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from eventhub.events.certificates import grouped, new_code
 from eventhub.events.records import upsert_event
 from eventhub.events.registration import Attendee, register
 from eventhub.events.schema import EventRecord
@@ -23,7 +24,14 @@ from eventhub.extensions import db
 from eventhub.manage.accounts import create_user
 from eventhub.manage.organisations import invite
 from eventhub.manage.questions import QuestionData, add_esf_questions, add_question
-from eventhub.models import Event, Organisation, OutboxMessage, PasswordReset
+from eventhub.models import (
+    Certificate,
+    Event,
+    EventMaterial,
+    Organisation,
+    OutboxMessage,
+    PasswordReset,
+)
 from eventhub.network.contacts import send_contact_request
 from eventhub.network.meeting_admin import arrange_meeting
 from eventhub.network.meetings import configure_meetings, request_meeting
@@ -53,6 +61,7 @@ SKIPPED = {
     "manage.meeting_schedules_pdf": "a PDF download (everyone's meeting schedule)",
     "manage.meeting_schedule_pdf": "a PDF download (one person's meeting schedule)",
     "manage.registration_qr": "an SVG image",
+    "events.my_certificate": "a PDF download (the certificate of attendance)",
     "mail.part": "one raw MIME part of a message, as it was written",
     "healthz": "plain-text health probe",
     "readyz": "plain-text readiness probe",
@@ -201,6 +210,24 @@ def site(app):
     meeting_answer_token, asked.answer_token_hash = new_token()
     db.session.commit()
     message_id = db.session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id))
+    certificate = Certificate(
+        registration_id=registration.id,
+        event_id=event.id,
+        code=new_code(),
+        holder_name=registration.full_name,
+        event_title=event.title,
+        event_starts_at=event.starts_at,
+        event_ends_at=event.ends_at,
+    )
+    db.session.add(certificate)
+    db.session.add(
+        EventMaterial(
+            event_id=event.id,
+            title="Folien: Anerkennungsberatungsverfahrensbeschleunigung im Handwerk",
+            url="https://www.anerkennung-in-deutschland.de/html/de/pro/berufsqualifikation.php",
+        )
+    )
+    db.session.commit()
     service = create_service(
         org.id,
         ServiceValues(
@@ -225,6 +252,7 @@ def site(app):
         "uid": registration.uid,
         "registration_uid": registration.uid,
         "code": checkin_code(registration),
+        "events.verify_certificate:code": grouped(certificate.code),
         "message_id": message_id,
         "events.my_registration:token": token,
         "token": token,  # other pages behind the private link (cancel, confirm)
