@@ -25,7 +25,7 @@ from eventhub.network.meetings import expire_requests
 
 log = logging.getLogger(__name__)
 REMINDER_BATCH = 200  # reminders written per transaction
-CERTIFICATE_BATCH = 50  # certificate mails (each with its PDF) written per transaction
+CERTIFICATE_BATCH = 20  # certificate mails written per transaction (a PDF takes ~0.7 s)
 
 
 @dataclass
