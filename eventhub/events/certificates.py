@@ -14,13 +14,13 @@ from sqlalchemy import exists, select, update
 
 from eventhub.database import write_transaction
 from eventhub.events.certificate_pdf import CertificateSheet, certificate_pdf
+from eventhub.events.notifications import attendee_mail
 from eventhub.extensions import db
 from eventhub.i18n import event_date
-from eventhub.mail.messages import compose
 from eventhub.mail.outbox import outbox_row
 from eventhub.models import MANAGING_ROLES, Certificate, Event, Registration
 from eventhub.models.base import utcnow
-from eventhub.urls import absolute_event_url, absolute_url
+from eventhub.urls import absolute_url
 
 # Crockford's base32: no I, L, O, U, so a code read aloud or typed from paper is not
 # misread; 16 characters are 80 random bits, shown as four groups of four.
@@ -285,20 +285,13 @@ def claim_mail(certificate_id: int, now: dt.datetime) -> bool:
 
 
 def certificate_mail_row(event: Event, registration: Registration, certificate: Certificate):
-    message = compose(
-        to=registration.email,
-        to_name=registration.full_name,
+    message = attendee_mail(
+        event,
+        registration,
         subject=lambda: _("Your certificate of attendance: %(title)s", title=event.title),
         template="certificate",
-        language=registration.language,
-        context={
-            "event": event,
-            "registration": registration,
-            "event_url": absolute_event_url(event),
-            "code": grouped(certificate.code),
-            "verify_url": verify_url(certificate.code),
-        },
-        reply_to=(event.contact_name, event.contact_email) if event.contact_email else None,
+        code=grouped(certificate.code),
+        verify_url=verify_url(certificate.code),
     )
     message.add_attachment(
         certificate_file(certificate, event, registration.language),

@@ -11,12 +11,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from eventhub.database import write_transaction
+from eventhub.events.notifications import attendee_mail
 from eventhub.extensions import db
-from eventhub.mail.messages import compose
 from eventhub.mail.outbox import outbox_row
 from eventhub.models import Event, EventMaterial, Registration
 from eventhub.models.base import utcnow
-from eventhub.urls import absolute_event_url
 
 MATERIALS_MAX = 30  # links per event
 MATERIAL_MAIL_DAYS = 60  # links added up to this many days after the event are mailed
@@ -130,18 +129,11 @@ def queue_material_mails(event: Event, now: dt.datetime) -> int:
 
 
 def _materials_row(event: Event, registration: Registration, materials: list[EventMaterial]):
-    message = compose(
-        to=registration.email,
-        to_name=registration.full_name,
+    message = attendee_mail(
+        event,
+        registration,
         subject=lambda: _("Materials from %(title)s", title=event.title),
         template="materials",
-        language=registration.language,
-        context={
-            "event": event,
-            "registration": registration,
-            "event_url": absolute_event_url(event),
-            "materials": materials,
-        },
-        reply_to=(event.contact_name, event.contact_email) if event.contact_email else None,
+        materials=materials,
     )
     return outbox_row(message, kind="materials", event_id=event.id, registration_id=registration.id)
