@@ -204,6 +204,12 @@ def _hosts(event: Event) -> str:
     return ", ".join(h.organisation.name for h in hosts)
 
 
+def _host_logo(event: Event) -> bytes | None:
+    """The logo of the (first) host organisation, if it has one."""
+    hosts = event.hosts_with_role("host")
+    return hosts[0].organisation.logo if hosts else None
+
+
 def certificate_file(certificate: Certificate, event: Event, language: str) -> bytes:
     """The PDF in `language`."""
     with force_locale(language):
@@ -218,6 +224,7 @@ def certificate_file(certificate: Certificate, event: Event, language: str) -> b
             verify_url=verify_url(certificate.code),
             signatory=event.certificate_signatory,
             signatory_role=event.certificate_signatory_role,
+            logo=_host_logo(event),
         )
         return certificate_pdf(sheet)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -664,4 +665,13 @@ class MaterialForm(FlaskForm):
         _l("Description (optional)"),
         filters=[strip_ends],
         validators=[Optional(), Length(max=2000, message=TOO_LONG), plain_text],
+    )
+
+
+class LogoForm(FlaskForm):
+    logo = FileField(
+        _l("Logo for certificates of attendance"),
+        description=_l("PNG or JPEG, at most 200 kB; printed about 5 cm wide at the top right."),
+        validators=[FileRequired(_l("Please choose a file."))],
+        render_kw={"accept": "image/png,image/jpeg"},
     )

@@ -21,7 +21,14 @@ from eventhub.events import certificates as certificate_rules
 from eventhub.events.registration import Attendee, register, set_checked_in
 from eventhub.extensions import db
 from eventhub.manage.scheduled import run_scheduled
-from eventhub.models import Certificate, Event, EventMaterial, OutboxMessage, Registration
+from eventhub.models import (
+    Certificate,
+    Event,
+    EventMaterial,
+    Organisation,
+    OutboxMessage,
+    Registration,
+)
 from tests.conftest import in_days, run_together
 from tests.manage.conftest import hosted_by, log_in
 from tests.manage.test_events import event_form, org_id
@@ -371,3 +378,72 @@ def test_the_signatory_is_on_the_certificate(past_event, client):
         pdf = certificate_rules.certificate_file(certificate, registration.event, "de")
     text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "Dr. Erika Muster" in text and "IHK NRW" in text
+
+
+# --- the host organisation's logo ---------------------------------------------------------
+
+
+def image_bytes(kind: str, size=(240, 120)) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (11, 79, 138)).save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+def upload(client, data: bytes, name: str = "logo.png"):
+    return client.post(
+        "/manage/organisations/ihk-nrw/logo",
+        data={"logo": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def images_on_certificate(registration_id: int) -> int:
+    db.session.rollback()
+    registration = db.session.get(Registration, registration_id)
+    with at(AFTER):
+        certificate = certificate_rules.certificate_for(registration)
+        pdf = certificate_rules.certificate_file(certificate, registration.event, "de")
+    return len(pypdf.PdfReader(io.BytesIO(pdf)).pages[0].images)
+
+
+@pytest.mark.parametrize("kind", ["PNG", "JPEG"])
+def test_the_host_organisations_logo_is_on_the_certificate(organiser_client, past_event, kind):
+    event, ids = past_event()
+    assert images_on_certificate(ids["Anna"]) == 1  # the QR code
+    response = upload(organiser_client, image_bytes(kind), f"logo.{kind.lower()}")
+    assert response.headers["Location"] == "/manage/organisations/ihk-nrw#logo"
+    assert images_on_certificate(ids["Anna"]) == 2
+    page = organiser_client.get("/manage/organisations/ihk-nrw").get_data(as_text=True)
+    assert "Logo entfernen" in page
+    organiser_client.post("/manage/organisations/ihk-nrw/logo", data={"remove": "1"})
+    assert images_on_certificate(ids["Anna"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (image_bytes("GIF"), "als PNG- oder JPEG-Bild"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "als PNG- oder JPEG-Bild"),
+        (image_bytes("PNG")[:60], "als PNG- oder JPEG-Bild"),  # cut off
+        (image_bytes("PNG", (3200, 10)), "höchstens 3000 Pixel"),
+        (b"\x89PNG" + bytes(210 * 1024), "höchstens 200 kB"),
+    ],
+    ids=["gif", "svg", "truncated", "too-wide", "too-big"],
+)
+def test_only_small_png_or_jpeg_logos(organiser_client, data, message):
+    response = upload(organiser_client, data)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).where(Organisation.logo.is_not(None))) == 0
+
+
+def test_another_organisations_logo_is_404(client, make_organiser):
+    make_organiser()
+    make_organiser("other@hwk.example", "hwk-leipzig")
+    log_in(client, "other@hwk.example")
+    assert upload(client, image_bytes("PNG")).status_code == 404
+    response = client.post("/manage/organisations/ihk-nrw/logo", data={"remove": "1"})
+    assert response.status_code == 404

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from eventhub.access import event_or_404, registration_or_404
+from eventhub.access import event_or_404, owned_organisation_or_404, registration_or_404
+from eventhub.errors import abort_with
 from eventhub.events.certificates import (
     CertificateRefused,
     event_certificates,
@@ -25,7 +26,8 @@ from eventhub.events.materials import (
 )
 from eventhub.extensions import db
 from eventhub.manage import bp
-from eventhub.manage.forms import ActionForm, MaterialForm, RevokeCertificateForm
+from eventhub.manage.forms import ActionForm, LogoForm, MaterialForm, RevokeCertificateForm
+from eventhub.manage.logos import LOGO_MAX_BYTES, LogoRefused, set_logo
 from eventhub.models import Certificate, EventMaterial, Registration
 
 
@@ -141,3 +143,32 @@ def remove_event_material(slug: str, material_id: int):
     remove_material(material.id)
     flash(_("The link has been removed."), "success")
     return redirect(url_for("manage.materials", slug=slug), 303)
+
+
+_LOGO_REFUSALS = {
+    "size": lambda: _("The logo may be at most 200 kB."),
+    "format": lambda: _("Please upload the logo as a PNG or JPEG image."),
+    "dimensions": lambda: _("The logo may be at most 3000 pixels wide and high."),
+}
+
+
+@bp.post("/organisations/<slug:org_slug>/logo")
+def organisation_logo(org_slug: str):
+    """The logo on the organisation's certificates: upload one, or remove it (remove=1)."""
+    organisation = owned_organisation_or_404(org_slug)
+    back = url_for("manage.organisation", org_slug=org_slug, _anchor="logo")
+    if request.form.get("remove") == "1":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        set_logo(organisation.id, None)
+        flash(_("The logo has been removed."), "success")
+        return redirect(back, 303)
+    form = LogoForm()
+    if not form.validate_on_submit():
+        abort_with(422, " ".join(str(e) for e in form.logo.errors) or _("Please choose a file."))
+    try:
+        set_logo(organisation.id, form.logo.data.read(LOGO_MAX_BYTES + 1))
+    except LogoRefused as exc:
+        abort_with(422, _LOGO_REFUSALS[exc.reason]())
+    flash(_("The logo has been saved: it appears on your certificates of attendance."), "success")
+    return redirect(back, 303)
