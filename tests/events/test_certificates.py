@@ -150,6 +150,7 @@ def test_the_check_shows_name_event_and_date_only(client, event_with_people):
         response = client.get(f"/certificates/{typed}")
         body = response.get_data(as_text=True)
         assert response.status_code == 200, typed
+        assert response.headers["X-Robots-Tag"] == "noindex"
         assert "Diese Bescheinigung ist gültig." in body
         assert "Jürgen Müßig" in body and "Fachkräfte-Tag Bottrop" in body
         assert "13. Januar 2027" in body
@@ -161,8 +162,11 @@ def test_the_check_form_leads_to_the_check(client, event_with_people):
     code = issued_code(client, tokens["juergen@example.org"])
     assert client.get("/certificates/").status_code == 200
     response = client.get("/certificates/", query_string={"code": code.lower()})
-    assert response.headers["Location"] == f"/certificates/{code.lower()}"
+    assert response.headers["Location"] == f"/certificates/{grouped(code)}"
     assert client.get(response.headers["Location"]).status_code == 200
+    typo = client.get("/certificates/", query_string={"code": "ab/c"})
+    assert typo.status_code == 404
+    assert "Diese Bescheinigung ist nicht gültig." in typo.get_data(as_text=True)
 
 
 def test_revoked_forged_and_malformed_codes_are_not_valid(client, event_with_people):

@@ -32,9 +32,15 @@ def _not_valid(response) -> bool:
 @bp.get("/certificates/")
 def check_certificate():
     """A form to type a code in (e.g. from a paper certificate without the QR code)."""
-    code = request.args.get("code", "").strip()
+    typed = request.args.get("code", "").strip()[:64]
+    code = normalise_code(typed)
     if code:
-        return redirect(url_for("events.verify_certificate", code=code[:64]), 303)
+        return redirect(url_for("events.verify_certificate", code=grouped(code)), 303)
+    if typed:  # cannot be a code at all: not valid, without a lookup
+        page = render_template(
+            "events/certificate_check.html", certificate=None, code=typed, checked=True
+        )
+        return page, 404
     return render_template("events/certificate_check.html", certificate=None, checked=False)
 
 
@@ -44,14 +50,16 @@ def verify_certificate(code: str):
     """Valid: the name, the event and the date, nothing else. Anything else: not valid."""
     certificate = verified(code)
     normal = normalise_code(code)
-    response = render_template(
+    page = render_template(
         "events/certificate_check.html",
         certificate=certificate,
         dates=certificate_dates(certificate) if certificate else "",
         code=grouped(normal) if normal else code[:64],
         checked=True,
     )
-    return response, 200 if certificate else 404
+    # A person's name behind a code: for whoever holds the paper, not for search engines.
+    headers = {"X-Robots-Tag": "noindex", "Cache-Control": "no-store"}
+    return page, 200 if certificate else 404, headers
 
 
 _REFUSALS = {
