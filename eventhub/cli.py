@@ -213,7 +213,8 @@ def _every(seconds: float, job, *, first: bool = False):
 @mail.command("scheduled")
 def mail_scheduled() -> None:
     """Write the digests, day-before lists and reminders that are due, release expired
-    seat holds, expire meeting requests nobody answered in time."""
+    seat holds, expire meeting requests nobody answered in time; after events, mail the
+    certificates of attendance and the materials."""
     from eventhub.manage.scheduled import run_scheduled
 
     report = run_scheduled()
@@ -222,6 +223,11 @@ def mail_scheduled() -> None:
         click.echo(f"{report.reminders} reminders written.")
     if report.feedback_invites:
         click.echo(f"{report.feedback_invites} feedback invitations written.")
+    if report.certificates or report.material_mails:
+        click.echo(
+            f"{report.certificates} certificates and {report.material_mails} "
+            "materials mails written."
+        )
     if report.released_holds:
         click.echo(f"{report.released_holds} seats of unconfirmed registrations released.")
     if report.expired_meeting_requests:

@@ -27,6 +27,9 @@ class Config:
     REGISTRATION_RATELIMIT = "30 per minute"
     # "Send me my links" requests per client address (the inbox limit caps the mails).
     LOST_LINKS_RATELIMIT = "10 per hour"
+    # Checks of certificate codes that find nothing valid, per client: typing errors are
+    # fine, trying codes in bulk is not.
+    CERTIFICATE_CHECK_RATELIMIT = "20 per hour"
     # Creating or cancelling registrations through the organiser API, per token.
     API_WRITE_RATELIMIT = "120 per minute"
     # Mails that visitors can cause (confirmations, cancellations, reminders, password

@@ -49,6 +49,10 @@ def _attendee_mail(
     )
 
 
+# The same for the area's other modules (certificates, materials after the event).
+attendee_mail = _attendee_mail
+
+
 def _invitation_mail(
     event: Event, registration: Registration, token: str, *, subject, template: str, **context
 ) -> EmailMessage:

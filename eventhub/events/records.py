@@ -105,6 +105,10 @@ def event_to_dict(event: Event) -> dict[str, Any]:
                 for q in event.feedback_questions or []
             ],
         },
+        "certificate_mail": event.certificate_mail,
+        "certificate_hours": event.certificate_minutes / 60 if event.certificate_minutes else None,
+        "certificate_signatory": event.certificate_signatory,
+        "certificate_signatory_role": event.certificate_signatory_role,
     }
 
 
@@ -287,6 +291,12 @@ def upsert_event(record: EventRecord, *, member_of: frozenset[int] | None = None
     event.feedback_audience = record.feedback.audience
     event.feedback_anonymous = record.feedback.anonymous
     event.feedback_questions = [q.model_dump() for q in record.feedback.questions]
+    event.certificate_mail = record.certificate_mail
+    event.certificate_minutes = (
+        round(record.certificate_hours * 60) if record.certificate_hours else None
+    )
+    event.certificate_signatory = record.certificate_signatory
+    event.certificate_signatory_role = record.certificate_signatory_role
     event.venue_name = record.venue.name
     event.venue_street = record.venue.street
     event.venue_postcode = record.venue.postcode

@@ -199,6 +199,12 @@ class EventRecord(_Strict):
         list[Annotated[int, Field(ge=1, le=REMINDER_MAX_MINUTES)]], Field(max_length=5)
     ] = list(REMINDER_OFFSETS_DEFAULT)
     feedback: Feedback = Feedback()
+    # Certificates of attendance: mailed after the event; the hours they state (null: the
+    # event's length); who signs them.
+    certificate_mail: bool = False
+    certificate_hours: Annotated[float, Field(ge=0.25, le=1000)] | None = None
+    certificate_signatory: Text200 = ""
+    certificate_signatory_role: Text200 = ""
 
     @model_validator(mode="after")
     def _consistent(self) -> EventRecord:

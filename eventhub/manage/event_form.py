@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select
@@ -155,6 +156,12 @@ def fill_event_form(form: EventForm, event: Event) -> None:
     form.feedback_audience.data = event.feedback_audience
     form.feedback_named.data = not event.feedback_anonymous
     form.feedback_questions.data = format_feedback_questions(event.feedback_questions or [])
+    form.certificate_mail.data = event.certificate_mail
+    form.certificate_hours.data = (
+        Decimal(event.certificate_minutes) / 60 if event.certificate_minutes else None
+    )
+    form.certificate_signatory.data = event.certificate_signatory
+    form.certificate_signatory_role.data = event.certificate_signatory_role
     others = [h for h in event.hosts if h is not primary]
     for entry, host in zip(form.hosts, others, strict=False):
         entry.form.organisation.data = host.organisation.slug
@@ -270,4 +277,10 @@ def event_data_from_form(form: EventForm, existing: Event | None) -> dict:
             "anonymous": not form.feedback_named.data,
             "questions": parse_feedback_questions(form.feedback_questions.data),
         },
+        "certificate_mail": bool(form.certificate_mail.data),
+        "certificate_hours": float(form.certificate_hours.data)
+        if form.certificate_hours.data
+        else None,
+        "certificate_signatory": form.certificate_signatory.data or "",
+        "certificate_signatory_role": form.certificate_signatory_role.data or "",
     }

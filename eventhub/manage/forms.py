@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    DecimalField,
     EmailField,
     FieldList,
     Form,
@@ -105,6 +107,16 @@ class BoundedIntegerField(IntegerField):
             self.data = None
             raise ValueError(self.gettext("Not a valid integer value."))
         super().process_formdata(valuelist)
+
+
+class HoursField(DecimalField):
+    """Hours as a decimal, with a comma or a point ("4,5" as Germans write it), short."""
+
+    def process_formdata(self, valuelist) -> None:
+        if valuelist and len(valuelist[0].strip()) > 10:
+            self.data = None
+            raise ValueError(_l("Please enter 0.25 to 1000 hours."))
+        super().process_formdata([v.replace(",", ".") for v in valuelist])
 
 
 def format_choices():
@@ -370,6 +382,28 @@ class EventForm(FlaskForm):
         ),
         validators=[Optional(), Length(max=3000)],
     )
+    certificate_mail = BooleanField(
+        _l("Mail certificates of attendance after the event"),
+        description=_l(
+            "Everyone checked in at the event gets their certificate (PDF) by mail once "
+            "the event is over. Without this, they download it from their private page."
+        ),
+        default=False,
+    )
+    certificate_hours = HoursField(
+        _l("Hours on the certificate (e.g. continuing education hours)"),
+        description=_l(
+            "Empty: the length of the event. For events over several days, enter the hours."
+        ),
+        places=2,
+        render_kw={"step": "0.25", "min": "0.25"},
+        validators=[
+            Optional(),
+            NumberRange(min=0.25, max=1000, message=_l("Please enter 0.25 to 1000 hours.")),
+        ],
+    )
+    certificate_signatory = line_field(_l("Signed by (name, optional)"), "off")
+    certificate_signatory_role = line_field(_l("Role of the signatory (optional)"), "off")
     hosts = FieldList(FormField(HostForm), label=_l("Co-hosts, partners and funders"))
     agenda = FieldList(FormField(AgendaItemForm), label=_l("Agenda"))
 
@@ -665,3 +699,49 @@ def parse_feedback_questions(text: str | None) -> list[dict]:
 def format_feedback_questions(questions: list[dict]) -> str:
     """The stored questions as the form shows them."""
     return "\n".join(" | ".join([q["label"], *q.get("choices", [])]) for q in questions)
+
+
+# --- after the event: certificates and materials ----------------------------------------
+
+
+class RevokeCertificateForm(FlaskForm):
+    reason = StringField(
+        _l("Reason (for your records)"),
+        filters=[strip_ends],
+        validators=[Optional(), Length(max=500, message=TOO_LONG), plain_text],
+    )
+
+
+class MaterialForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        filters=[strip_ends],
+        validators=[
+            DataRequired(_l("Please enter a title, e.g. “Slides of the keynote”.")),
+            Length(max=200, message=TOO_LONG),
+            plain_text,
+        ],
+    )
+    url = StringField(
+        _l("Link (https://…)"),
+        filters=[strip_ends],
+        validators=[
+            DataRequired(_l("Please enter the link.")),
+            Length(max=1000, message=TOO_LONG),
+        ],
+        render_kw={"inputmode": "url", "autocomplete": "url"},
+    )
+    description = TextAreaField(
+        _l("Description (optional)"),
+        filters=[strip_ends],
+        validators=[Optional(), Length(max=2000, message=TOO_LONG), plain_text],
+    )
+
+
+class LogoForm(FlaskForm):
+    logo = FileField(
+        _l("Logo for certificates of attendance"),
+        description=_l("PNG or JPEG, at most 200 kB; printed about 5 cm wide at the top right."),
+        validators=[FileRequired(_l("Please choose a file."))],
+        render_kw={"accept": "image/png,image/jpeg"},
+    )

@@ -1,6 +1,7 @@
 """What is due by the clock: daily digests, the attendee list the day before, reminders
-to confirmed people, seats held for unconfirmed addresses that ran out, meeting
-requests nobody answered in time, and the feedback invitations after an event."""
+to confirmed people, seats held for unconfirmed addresses that ran out, and meeting
+requests nobody answered in time; after the event, feedback invitations, certificates of
+attendance and the materials the organisers shared."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from eventhub.database import write_transaction
+from eventhub.events.certificates import MAIL_DAYS, queue_certificate_mails
 from eventhub.events.feedback import OPEN_DAYS, queue_invites
+from eventhub.events.materials import MATERIAL_MAIL_DAYS, queue_material_mails
 from eventhub.events.registration import release_expired_holds
 from eventhub.extensions import db
 from eventhub.manage.attendee_lists import queue_list
@@ -24,6 +27,7 @@ from eventhub.network.meetings import expire_requests
 log = logging.getLogger(__name__)
 REMINDER_BATCH = 200  # reminders written per transaction
 FEEDBACK_BATCH = 200  # feedback invitations written per transaction
+CERTIFICATE_BATCH = 20  # certificate mails written per transaction (a PDF takes ~0.7 s)
 
 
 @dataclass
@@ -34,6 +38,8 @@ class ScheduledReport:
     expired_meeting_requests: int = 0
     reminders: int = 0
     feedback_invites: int = 0
+    certificates: int = 0
+    material_mails: int = 0
 
 
 def run_scheduled(now: dt.datetime | None = None) -> ScheduledReport:
@@ -51,21 +57,41 @@ def run_scheduled(now: dt.datetime | None = None) -> ScheduledReport:
         except Exception:  # one broken event must not stop the others
             log.exception("scheduled mail for event %s failed", event_id)
             db.session.rollback()
-    # Events that ended recently: their feedback invitations (eventhub.events.feedback).
-    for event_id in db.session.scalars(
-        select(Event.id).where(
-            Event.status == "published",
-            Event.feedback_enabled.is_(True),
-            Event.ends_at <= now,
-            Event.ends_at > now - dt.timedelta(days=OPEN_DAYS),
+    _after_events(now, report)
+    return report
+
+
+def _after_events(now: dt.datetime, report: ScheduledReport) -> None:
+    """Events that ended lately: feedback invitations (within the survey's OPEN_DAYS),
+    certificates (within MAIL_DAYS) and materials (within MATERIAL_MAIL_DAYS), each
+    event under its row lock."""
+    since = now - dt.timedelta(days=max(OPEN_DAYS, MAIL_DAYS, MATERIAL_MAIL_DAYS))
+    for event_id, feedback, ends_at in db.session.execute(
+        select(Event.id, Event.feedback_enabled, Event.ends_at).where(
+            Event.status == "published", Event.ends_at <= now, Event.ends_at > since
         )
     ).all():
         try:
-            _invite_to_feedback(event_id, now, report)
+            if feedback and ends_at > now - dt.timedelta(days=OPEN_DAYS):
+                _invite_to_feedback(event_id, now, report)
+            _certificates(event_id, now, report)
+            with write_transaction() as session:
+                report.material_mails += queue_material_mails(_locked_event(session, event_id), now)
         except Exception:  # one broken event must not stop the others
-            log.exception("feedback invitations for event %s failed", event_id)
+            log.exception("mail after event %s failed", event_id)
             db.session.rollback()
-    return report
+
+
+def _certificates(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
+    while True:
+        with write_transaction() as session:
+            event = _locked_event(session, event_id)
+            if event.ends_at <= now - dt.timedelta(days=MAIL_DAYS):
+                return
+            written = queue_certificate_mails(event, now, limit=CERTIFICATE_BATCH)
+        report.certificates += written
+        if written < CERTIFICATE_BATCH:
+            return
 
 
 def _run_for_event(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
@@ -87,6 +113,12 @@ def _run_for_event(event_id: int, now: dt.datetime, report: ScheduledReport) -> 
             )
             event.attendee_list_sent_at = now
             report.attendee_lists += 1
+
+
+def _locked_event(session, event_id: int) -> Event:
+    """The event under its row lock: two schedulers take turns per event (PostgreSQL;
+    SQLite's write transaction holds the whole database)."""
+    return session.get(Event, event_id, populate_existing=True, with_for_update=True)
 
 
 def _remind(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
@@ -115,10 +147,6 @@ def _invite_to_feedback(event_id: int, now: dt.datetime, report: ScheduledReport
         report.feedback_invites += written
         if written < FEEDBACK_BATCH:
             return
-
-
-def _locked_event(session, event_id: int) -> Event:
-    return session.get(Event, event_id, populate_existing=True, with_for_update=True)
 
 
 def _digest_due(event: Event, now: dt.datetime, local_today: dt.date) -> bool:

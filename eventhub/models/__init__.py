@@ -7,6 +7,7 @@ from eventhub.models.attendee_message import (
     AttendeeMessage,
     AttendeeMessageRecipient,
 )
+from eventhub.models.certificate import CERTIFICATE_SOURCES, Certificate, EventMaterial
 from eventhub.models.event import (
     AGENDA_KINDS,
     ATTENDANCE_MODES,
@@ -88,6 +89,9 @@ __all__ = [
     "MESSAGE_SUBJECT_MAX",
     "AttendeeMessage",
     "AttendeeMessageRecipient",
+    "CERTIFICATE_SOURCES",
+    "Certificate",
+    "EventMaterial",
     "AUDIENCES",
     "CONTACT_STATUSES",
     "DIRECTORY_VISIBILITIES",

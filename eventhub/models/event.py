@@ -149,6 +149,14 @@ class Event(db.Model):
     )
     feedback_anonymous: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     feedback_questions: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default="[]")
+    # Certificates of attendance: mailed to the people who came once the event is over;
+    # the hours they state (None: the event's own length); who signs them (optional).
+    certificate_mail: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    certificate_minutes: Mapped[int | None]
+    certificate_signatory: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    certificate_signatory_role: Mapped[str] = mapped_column(
+        String(200), default="", server_default=""
+    )
     digest_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attendee_list_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # iCalendar SEQUENCE: raised with every change attendees must see.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
@@ -43,6 +43,8 @@ class Organisation(db.Model):
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Set by a site admin: the profile is shown nowhere public (its events still are).
     profile_hidden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The logo printed on certificates of attendance (PNG or JPEG, checked on upload).
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")

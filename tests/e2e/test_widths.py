@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from eventhub.events.certificates import grouped, new_code
 from eventhub.events.records import upsert_event
 from eventhub.events.registration import Attendee, register
 from eventhub.events.schema import EventRecord
@@ -24,7 +25,15 @@ from eventhub.manage.accounts import create_user
 from eventhub.manage.attendee_messages import send_message
 from eventhub.manage.organisations import invite
 from eventhub.manage.questions import QuestionData, add_esf_questions, add_question
-from eventhub.models import Event, FeedbackInvite, Organisation, OutboxMessage, PasswordReset
+from eventhub.models import (
+    Certificate,
+    Event,
+    EventMaterial,
+    FeedbackInvite,
+    Organisation,
+    OutboxMessage,
+    PasswordReset,
+)
 from eventhub.network.contacts import send_contact_request
 from eventhub.network.meeting_admin import arrange_meeting
 from eventhub.network.meetings import configure_meetings, request_meeting
@@ -56,6 +65,7 @@ SKIPPED = {
     "manage.registration_qr": "an SVG image",
     "manage.feedback_export_csv": "a CSV download (feedback)",
     "manage.feedback_export_xlsx": "an XLSX download (feedback)",
+    "events.my_certificate": "a PDF download (the certificate of attendance)",
     "mail.part": "one raw MIME part of a message, as it was written",
     "healthz": "plain-text health probe",
     "readyz": "plain-text readiness probe",
@@ -224,6 +234,24 @@ def site(app):
         body="Bitte bringen Sie **Ihren Ausweis** mit.\n\n- Einlass ab 9:30 Uhr",
         nonce="widths-message-nonce-1",
     ).message
+    certificate = Certificate(
+        registration_id=registration.id,
+        event_id=event.id,
+        code=new_code(),
+        holder_name=registration.full_name,
+        event_title=event.title,
+        event_starts_at=event.starts_at,
+        event_ends_at=event.ends_at,
+    )
+    db.session.add(certificate)
+    db.session.add(
+        EventMaterial(
+            event_id=event.id,
+            title="Folien: Anerkennungsberatungsverfahrensbeschleunigung im Handwerk",
+            url="https://www.anerkennung-in-deutschland.de/html/de/pro/berufsqualifikation.php",
+        )
+    )
+    db.session.commit()
     service = create_service(
         org.id,
         ServiceValues(
@@ -248,6 +276,7 @@ def site(app):
         "uid": registration.uid,
         "registration_uid": registration.uid,
         "code": checkin_code(registration),
+        "events.verify_certificate:code": grouped(certificate.code),
         "message_id": message_id,
         "manage.message:message_id": attendee_message.id,
         "events.my_registration:token": token,

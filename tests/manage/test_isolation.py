@@ -11,7 +11,15 @@ from eventhub.extensions import db
 from eventhub.manage.api_keys import create_token
 from eventhub.manage.attendee_messages import send_message
 from eventhub.manage.questions import QuestionData, add_question
-from eventhub.models import ApiToken, AttendeeMessage, Event, EventHost, Organisation, Question
+from eventhub.models import (
+    ApiToken,
+    AttendeeMessage,
+    Event,
+    EventHost,
+    EventMaterial,
+    Organisation,
+    Question,
+)
 from eventhub.models.network import Meeting
 from eventhub.network.meeting_admin import arrange_meeting
 from eventhub.network.meetings import configure_meetings
@@ -67,6 +75,10 @@ def two_organisations(app, make_organiser, make_event, make_registration):
         body="Geheim",
         nonce="their-message-nonce-1",
     )
+    # A link among their materials, so the remove route is walked with a real id of theirs.
+    db.session.add(
+        EventMaterial(event_id=theirs.id, title="Vertraulich", url="https://hwk.example/x")
+    )
     mine = make_event(title="Meine Veranstaltung", hosts=hosted_by("ihk-nrw"))
     db.session.commit()
     hwk = db.session.scalar(select(Organisation).where(Organisation.slug == "hwk-leipzig"))
@@ -100,6 +112,9 @@ def url_for_rule(rule, event, registration) -> str:
         "question_id": db.session.scalar(select(Question.id).where(Question.event_id == event.id)),
         "message_id": db.session.scalar(
             select(AttendeeMessage.id).where(AttendeeMessage.event_id == event.id)
+        ),
+        "material_id": db.session.scalar(
+            select(EventMaterial.id).where(EventMaterial.event_id == event.id)
         ),
     }
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
@@ -217,6 +232,7 @@ def test_state_changes_need_post_and_csrf(app_factory):
                     "entry_id": 1,
                     "meeting_id": 1,
                     "question_id": 1,
+                    "material_id": 1,
                 }[k]
                 for k in rule.arguments
             },

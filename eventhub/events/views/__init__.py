@@ -1,5 +1,12 @@
 """Views of the events area; importing them attaches their routes to the blueprint."""
 
-from eventhub.events.views import answers, catalogue, feedback, lost_links, registration
+from eventhub.events.views import (
+    answers,
+    catalogue,
+    certificates,
+    feedback,
+    lost_links,
+    registration,
+)
 
-__all__ = ["answers", "catalogue", "feedback", "lost_links", "registration"]
+__all__ = ["answers", "catalogue", "certificates", "feedback", "lost_links", "registration"]

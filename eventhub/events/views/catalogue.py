@@ -7,6 +7,7 @@ from flask import abort, render_template
 from eventhub.events import bp
 from eventhub.events.availability import pools
 from eventhub.events.catalogue import catalogue_page, filter_choices
+from eventhub.events.materials import public_materials
 from eventhub.paging import existing_page
 from eventhub.public_events import filters_or_400, public_event
 
@@ -44,7 +45,12 @@ def event_page(slug: str):
     # Seats may be free while a group at the head of the waiting list does not fit yet:
     # newcomers then queue behind it, and the page says so rather than "1 seat left".
     waitlist_only = event.registrations_open and all(p.waitlist_only for p in pools(event))
-    return render_template("events/event.html", event=event, waitlist_only=waitlist_only)
+    return render_template(
+        "events/event.html",
+        event=event,
+        waitlist_only=waitlist_only,
+        materials=public_materials(event),
+    )
 
 
 @bp.get("/privacy")

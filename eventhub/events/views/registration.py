@@ -25,6 +25,7 @@ from eventhub.calendar.responses import ics_response
 from eventhub.errors import abort_with
 from eventhub.events import bp
 from eventhub.events.availability import may_join_waitlist, pools
+from eventhub.events.certificates import certificate_offered
 from eventhub.events.forms import (
     GROUP_MAX,
     CancelForm,
@@ -355,6 +356,7 @@ def _my_page(registration, token: str, form=None, status: int = 200, problem: st
             and bool(registered_events(registration.email_normalised)),
             just_registered=request.args.get("new") == "1",
             organiser_messages=messages_received(registration.id),
+            certificate=certificate_offered(registration),
         ),
         status,
     )

@@ -3,6 +3,7 @@ their routes to the blueprints."""
 
 from eventhub.manage.views import (
     account,
+    after_event,
     auth,
     downloads,
     events,
@@ -21,6 +22,7 @@ from eventhub.manage.views import (
 
 __all__ = [
     "account",
+    "after_event",
     "auth",
     "downloads",
     "events",

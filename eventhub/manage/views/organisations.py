@@ -18,6 +18,7 @@ from eventhub.manage.forms import (
     ActionForm,
     ApiTokenForm,
     InviteForm,
+    LogoForm,
     OrganisationForm,
     OrganisationProfileForm,
 )
@@ -56,6 +57,8 @@ def _organisation_page(organisation, status: int = 200, **overrides):
         "host_requests": pending_host_requests([organisation.id]) if role == "owner" else [],
         "profile_form": _profile_form(organisation, formdata=None),
         "profile_public": profile_is_public(organisation.id),
+        "logo_form": LogoForm(formdata=None),
+        "action_form": ActionForm(),
         **overrides,
     }
     return render_template("manage/organisation.html", **context), status
