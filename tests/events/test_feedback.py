@@ -347,7 +347,7 @@ def test_control_without_the_lock_two_schedulers_invite_twice(app, make_event, m
             )
             db.session.commit()
     assert errors == []
-    lost = [r for r in caplog.records if "feedback invitations for event" in r.getMessage()]
+    lost = [r for r in caplog.records if "mail after event" in r.getMessage()]
     if postgres:
         assert sent == 6  # everyone twice
     else:
