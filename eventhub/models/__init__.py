@@ -19,6 +19,7 @@ from eventhub.models.event import (
     Topic,
     event_topics,
 )
+from eventhub.models.event_file import EVENT_FILE_KINDS, EventFile
 from eventhub.models.mail import OUTBOX_STATUSES, OutboxMessage
 from eventhub.models.network import (
     AUDIENCES,
@@ -127,6 +128,8 @@ __all__ = [
     "ApiToken",
     "ChangeCounter",
     "Event",
+    "EVENT_FILE_KINDS",
+    "EventFile",
     "EventHost",
     "Invitation",
     "Membership",
