@@ -41,8 +41,11 @@ class Config:
     # POSTs to the contact-request pages (send, answer, block) per private link.
     NETWORK_CONTACT_RATELIMIT = "30 per minute"
 
-    # Request size limits: registration forms are small, nothing uploads files.
+    # Request size limits: registration forms are small; the one upload (below) has its own.
     MAX_CONTENT_LENGTH = 256 * 1024
+    # The scan of a signed sign-in sheet (PDF, PNG or JPEG) organisers upload for the
+    # funder report; its route alone accepts a body of this size (request_guard).
+    SIGNIN_SCAN_MAX_BYTES = 20 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024
     MAX_FORM_PARTS = 200
 
