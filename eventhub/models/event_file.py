@@ -29,7 +29,5 @@ class EventFile(db.Model):
     pages: Mapped[int]
     # Loaded only when the bytes are needed (a listing reads the other columns).
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
-    uploaded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
