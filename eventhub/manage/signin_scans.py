@@ -38,10 +38,13 @@ class ScanError(Exception):
         self.message = message
 
 
-def _pdf_pages(data: bytes) -> int:
-    unreadable = ScanError(
+def _unreadable_pdf() -> ScanError:
+    return ScanError(
         422, _("The PDF file could not be read. Please save or scan it again and upload it.")
     )
+
+
+def _pdf_pages(data: bytes) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pypdf warns about files it can still read
@@ -54,9 +57,9 @@ def _pdf_pages(data: bytes) -> int:
     except ScanError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        raise unreadable from None
+        raise _unreadable_pdf() from None
     if not pages:
-        raise unreadable
+        raise _unreadable_pdf()
     if pages > MAX_PAGES:
         raise ScanError(422, _("The PDF file may have at most %(num)d pages.", num=MAX_PAGES))
     return pages
