@@ -17,6 +17,7 @@ from eventhub.manage.exports import (
     FONT,
     FONT_DIR,
     XLSX_SAFE_OPTIONS,
+    _needs_shaping,
     excel_sheet_name,
     write_text,
 )
@@ -42,6 +43,24 @@ def figure_text(figure: Figure, language: str) -> str:
 # --- PDF --------------------------------------------------------------------
 
 
+def _texts(report: FunderReport):
+    yield report.title
+    yield from report.headings.values()
+    for label, text in report.facts:
+        yield label
+        yield text
+    yield from (f.label for f in report.figures)
+    yield from (f.note for f in report.figures)
+    yield from (t.label for t in report.organisation_types)
+    for table in report.esf:
+        yield table.question
+        yield from (r.label for r in table.rows)
+    yield from (f.label for f in report.feedback)
+    yield from (f.value for f in report.feedback if isinstance(f.value, str))
+    if report.scan is not None:
+        yield report.scan.filename
+
+
 class _ReportPdf(FPDF):
     def __init__(self, report: FunderReport) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
@@ -50,8 +69,10 @@ class _ReportPdf(FPDF):
         self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
         self.set_margins(PDF_MARGIN, PDF_MARGIN, PDF_MARGIN)
         self.set_auto_page_break(True, 20)
-        # A few pages of text: shaping everything costs little and gets every script right.
-        self.set_text_shaping(True)
+        # HarfBuzz shaping made the report six times slower; only scripts that need it
+        # (Arabic, Indic ... in a title or a host's name) switch it on, for the whole file.
+        if any(_needs_shaping(text) for text in _texts(report)):
+            self.set_text_shaping(True)
         self.set_title(report.title)
         self.set_creator("eventhub")
         self.set_lang("de-DE" if report.language == "de" else "en")
