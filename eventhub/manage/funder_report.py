@@ -14,6 +14,7 @@ from eventhub.events.questions import event_questions, option_labels, question_l
 from eventhub.extensions import db
 from eventhub.i18n import event_date, event_period, event_time
 from eventhub.labels import FORMAT_LABELS, ORGANISATION_TYPE_LABELS, ROLE_LABELS
+from eventhub.manage.attendee_lists import sheet_info
 from eventhub.manage.questions import _retired
 from eventhub.manage.reports import LEFT_LIST_REASONS
 from eventhub.models import CHOICE_KINDS, Answer, Event, EventFile, Registration
@@ -179,16 +180,8 @@ def _figures(event: Event, counts: list[int]) -> list[Figure]:
     return figures
 
 
-def _facts(event: Event) -> list[tuple[str, str]]:
-    venue = ", ".join(
-        p
-        for p in (
-            event.venue_name,
-            event.venue_street,
-            f"{event.venue_postcode} {event.venue_city}".strip(),
-        )
-        if p
-    )
+def _facts(event: Event, language: str) -> list[tuple[str, str]]:
+    venue = sheet_info(event, language).venue
     facts = [
         (_("Event"), event.title),
         (_("Date"), event_period(event.starts_at, event.ends_at, event.timezone)),
@@ -405,7 +398,7 @@ def funder_report(event: Event, language: str) -> FunderReport:
     return FunderReport(
         language=language,
         title=event.title,
-        facts=_facts(event),
+        facts=_facts(event, language),
         figures=_figures(event, counts),
         organisation_types=_organisation_types(event),
         esf=_esf(event, language, counts[0], counts[1]),

@@ -26,23 +26,25 @@ from eventhub.request_guard import accepts_upload
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@bp.get("/events/<slug:slug>/funder-report.pdf")
-def funder_report_pdf_download(slug: str):
+def _event_and_report(slug: str):
+    """The event (404 unless the current user manages it) and its report in the language
+    asked for by ?lang=de|en, else the event's."""
     event = event_or_404(slug)
     language = report_language(event, request.args.get("lang"))
     with force_locale(language):
-        report = funder_report(event, language)
-    scan = scan_bytes(event) if report.scan else None
-    body = funder_report_pdf(report, scan)
+        return event, funder_report(event, language)
+
+
+@bp.get("/events/<slug:slug>/funder-report.pdf")
+def funder_report_pdf_download(slug: str):
+    event, report = _event_and_report(slug)
+    body = funder_report_pdf(report, scan_bytes(event) if report.scan else None)
     return download(body, "application/pdf", funder_report_filename(event, "pdf"))
 
 
 @bp.get("/events/<slug:slug>/funder-report.xlsx")
 def funder_report_xlsx_download(slug: str):
-    event = event_or_404(slug)
-    language = report_language(event, request.args.get("lang"))
-    with force_locale(language):
-        report = funder_report(event, language)
+    event, report = _event_and_report(slug)
     return download(funder_report_xlsx(report), XLSX_TYPE, funder_report_filename(event, "xlsx"))
 
 
