@@ -125,8 +125,7 @@ def save_scan(
     """Check the upload and keep it as the event's scan, replacing an earlier one."""
     content_type, pages = inspect_scan(data, max_bytes)
     with write_transaction() as session:
-        # The event's row lock orders uploads at once: the second replaces the first.
-        session.get(Event, event_id, with_for_update=True)
+        _lock_event(session, event_id)
         scan = session.scalar(
             select(EventFile)
             .where(EventFile.event_id == event_id, EventFile.kind == SIGNIN_SCAN)
@@ -143,6 +142,12 @@ def save_scan(
         scan.uploaded_by_id = user_id
         scan.uploaded_at = utcnow()
     return scan
+
+
+def _lock_event(session, event_id: int) -> None:
+    """The event's row lock orders uploads at once: the second replaces the first (on
+    SQLite, BEGIN IMMEDIATE already does)."""
+    session.get(Event, event_id, with_for_update=True, populate_existing=True)
 
 
 def delete_scan(event_id: int) -> bool:

@@ -4,6 +4,7 @@ small-number suppression, the signed sign-in sheet's scan, query count and acces
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import os
 import re
@@ -15,8 +16,10 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
+from eventhub.database import write_transaction
 from eventhub.events.registration import cancel_registration, set_checked_in
 from eventhub.extensions import db
+from eventhub.manage import signin_scans
 from eventhub.manage.funder_report import SMALL, WITHHELD, suppressed
 from eventhub.manage.questions import add_esf_questions
 from eventhub.manage.signin_scans import save_scan
@@ -378,6 +381,28 @@ def test_uploads_at_once_leave_one_scan(app, organiser_client, make_event):
     assert errors == []
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(EventFile)) == 1
+
+
+def test_control_without_the_lock_uploads_at_once_collide(app, make_event, monkeypatch):
+    """Shows the test above can fail: without the lock (and BEGIN IMMEDIATE on SQLite)
+    two uploads both find no scan and both insert one."""
+    monkeypatch.setattr(
+        signin_scans, "write_transaction", functools.partial(write_transaction, immediate=False)
+    )
+    monkeypatch.setattr(signin_scans, "_lock_event", lambda session, event_id: None)
+    errors = []
+    for _round in range(5):
+        event = make_event(hosts=HOSTS)
+        errors += run_together(
+            app,
+            lambda event=event: save_scan(
+                event.id, "liste.png", png(), user_id=None, max_bytes=10**6
+            ),
+            count=6,
+        )
+        if errors:
+            break
+    assert errors, "the race did not show"
 
 
 def test_other_organisers_get_404_on_every_funder_report_route(client, make_organiser, make_event):
