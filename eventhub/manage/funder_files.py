@@ -128,7 +128,7 @@ def _report_pages(report: FunderReport) -> _ReportPdf:
     pdf.paragraph(h["privacy"], 9)
 
     pdf.heading(h["facts"])
-    pdf.rows(None, report.facts, (35, 145))
+    pdf.rows(None, report.facts, (45, 135))
     pdf.heading(h["figures"])
     figures = [(f.label, figure_text(f, lang)) for f in report.figures]
     pdf.rows((h["item"], h["count"]), figures, (130, 50))
@@ -178,7 +178,7 @@ def _appendix_cover(pdf: _ReportPdf) -> None:
         (h["pages"], _number(scan.pages, pdf.report.language)),
         (h["uploaded"], scan.uploaded_at),
     ]
-    pdf.rows(None, facts, (35, 145))
+    pdf.rows(None, facts, (45, 135))
 
 
 def _image_page(pdf: _ReportPdf, image: bytes) -> None:
