@@ -16,7 +16,8 @@ from eventhub.extensions import db
 from eventhub.manage.accounts import create_user
 from eventhub.models import EventFile
 from tests.conftest import event_record
-from tests.manage.conftest import hosted_by
+from tests.e2e.test_checkin_scanner import log_in
+from tests.manage.conftest import PASSWORD, hosted_by
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +31,7 @@ def backend():
 def test_organiser_uploads_the_scan_and_downloads_the_report(
     app, browser, live_server, axe_check, tmp_path, width
 ):
-    create_user(email="orga@ihk.example", password="richtig-langes-passwort", org_slug="ihk-nrw")
+    create_user(email="orga@ihk.example", password=PASSWORD, org_slug="ihk-nrw")
     upsert_event(
         EventRecord.model_validate(event_record(slug="foerderung", hosts=hosted_by("ihk-nrw")))
     )
@@ -43,11 +44,7 @@ def test_organiser_uploads_the_scan_and_downloads_the_report(
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(live_server + "/manage/login")
-    page.get_by_label("E-Mail-Adresse").fill("orga@ihk.example")
-    page.get_by_label("Passwort").fill("richtig-langes-passwort")
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url(live_server + "/manage/")
+    log_in(page, live_server)
     page.goto(live_server + "/manage/events/foerderung")
     page.get_by_role("heading", name="Bericht für Fördergeber und Partner").wait_for()
 
