@@ -418,3 +418,9 @@ def test_other_organisers_get_404_on_every_funder_report_route(client, make_orga
     db.session.rollback()
     scan = db.session.scalar(select(EventFile))
     assert scan.filename == "liste.png"  # neither replaced nor deleted
+
+
+def test_a_title_in_arabic_script_is_shaped(organiser_client, make_event):
+    event = make_event(hosts=HOSTS, title="ملتقى المهنيين – Fachkräftetag")
+    reader = pdf_of(organiser_client.get(f"/manage/events/{event.slug}/funder-report.pdf"))
+    assert "Fachkräftetag" in pdf_text(reader)
