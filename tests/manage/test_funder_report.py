@@ -424,3 +424,43 @@ def test_a_title_in_arabic_script_is_shaped(organiser_client, make_event):
     event = make_event(hosts=HOSTS, title="ملتقى المهنيين – Fachkräftetag")
     reader = pdf_of(organiser_client.get(f"/manage/events/{event.slug}/funder-report.pdf"))
     assert "Fachkräftetag" in pdf_text(reader)
+
+
+def test_hybrid_events_split_on_site_and_online(organiser_client, make_event, make_registration):
+    event = make_event(
+        hosts=HOSTS,
+        capacity=5,
+        hybrid=True,
+        online_capacity=5,
+        online_url="https://meet.example.org/x",
+    )
+    people = [
+        ("onsite", True),
+        ("onsite", False),
+        ("online", True),
+        ("online", True),
+        ("online", False),
+    ]
+    for n, (attendance, came) in enumerate(people):
+        registration, _token = make_registration(
+            event, email=f"h{n}@example.org", attendance=attendance
+        )
+        if came:
+            set_checked_in(registration.id, True)
+    move_to_past(event)
+    book = workbook_of(
+        organiser_client.get(f"/manage/events/{event.slug}/funder-report.xlsx?lang=en")
+    )
+    figures = [row[:2] for row in rows(book["Overview"])]
+    start = figures.index(("Registered (confirmed participants)", 5))
+    assert figures[start : start + 6] == [
+        ("Registered (confirmed participants)", 5),
+        ("of whom on site", 2),
+        ("of whom online", 3),
+        ("Attended (checked in)", 3),
+        ("of whom on site", 1),
+        ("of whom online", 2),
+    ]
+    overview = dict(figures)
+    assert overview["Seats"] == "5 on site, 5 online"
+    assert overview["No-show rate"] == pytest.approx(2 / 5)
