@@ -48,8 +48,11 @@ class Config:
     # workspace's "Messages" section): enough for news, too few for a spam tool.
     ATTENDEE_MESSAGES_PER_DAY = 5
 
-    # Request size limits: registration forms are small, nothing uploads files.
+    # Request size limits: registration forms are small; the one upload (below) has its own.
     MAX_CONTENT_LENGTH = 256 * 1024
+    # The scan of a signed sign-in sheet (PDF, PNG or JPEG) organisers upload for the
+    # funder report; its route alone accepts a body of this size (request_guard).
+    SIGNIN_SCAN_MAX_BYTES = 20 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024
     MAX_FORM_PARTS = 200
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from wtforms import Form, TextAreaField
 from wtforms.fields.core import UnboundField
@@ -37,7 +37,35 @@ _BAD_HOST = (
 
 def init_app(app: Flask) -> None:
     app.wsgi_app = HostCheck(app.wsgi_app)
+    # First of all hooks: CSRF protection and the check below read the body already.
+    app.before_request_funcs.setdefault(None, []).insert(0, allow_declared_upload)
     app.before_request(refuse_control_characters)
+
+
+# Room for the form's other fields and the multipart framing around an uploaded file.
+UPLOAD_OVERHEAD = 64 * 1024
+# werkzeug's multipart decoder holds up to a read buffer (64 KiB) and a partial line against
+# this limit even inside a file part, so the 64 KiB of MAX_FORM_MEMORY_SIZE refuse files.
+UPLOAD_FORM_MEMORY = 1024 * 1024
+
+
+def accepts_upload(config_key: str) -> Callable:
+    """Mark a view that takes a file upload of at most app.config[config_key] bytes; every
+    other request keeps MAX_CONTENT_LENGTH (the body is read before any view runs)."""
+
+    def mark(view: Callable) -> Callable:
+        view.upload_limit_config = config_key
+        return view
+
+    return mark
+
+
+def allow_declared_upload() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    config_key = getattr(view, "upload_limit_config", None)
+    if config_key is not None:
+        request.max_content_length = current_app.config[config_key] + UPLOAD_OVERHEAD
+        request.max_form_memory_size = UPLOAD_FORM_MEMORY
 
 
 class HostCheck:

@@ -159,6 +159,23 @@ _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?]")
 _SHEET_NAME_MAX = 31  # Excel counts UTF-16 code units
 
 
+# Every text cell goes through write_text anyway; these guard later edits.
+XLSX_SAFE_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+
+
+def write_text(sheet, row: int, col: int, value: str, guarded, cell_format=None) -> None:
+    """A text cell that stays text: one that Excel would read as a formula gets the
+    `guarded` format (quote prefix), which keeps it a text even after the cell is edited."""
+    if value.startswith(FORMULA_TRIGGERS):
+        sheet.write_string(row, col, value, guarded)
+    else:
+        sheet.write_string(row, col, value, cell_format)
+
+
 def excel_sheet_name(name: str) -> str:
     """The name made acceptable to Excel: 31 characters, none of []:*?/\\, no edge quotes."""
     name = _SHEET_NAME_SLASHES.sub("-", name)
@@ -219,10 +236,7 @@ def _write_workbook(
             "constant_memory": True,
             "in_memory": False,
             "tmpdir": tmpdir,
-            # Every text cell goes through write_string anyway; these guard later edits.
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
+            **XLSX_SAFE_OPTIONS,
         },
     )
     try:
@@ -242,10 +256,7 @@ def _write_workbook(
             sheet.write_string(0, col, label, heading)
 
         def text(r: int, c: int, value: str) -> None:
-            if value.startswith(FORMULA_TRIGGERS):
-                sheet.write_string(r, c, value, guarded)
-            else:
-                sheet.write_string(r, c, value)
+            write_text(sheet, r, c, value, guarded)
 
         last = 0
         answer_headers = headers[fixed:]

@@ -28,6 +28,7 @@ from eventhub.models.event import (
     Topic,
     event_topics,
 )
+from eventhub.models.event_file import EVENT_FILE_KINDS, EventFile
 from eventhub.models.feedback import FeedbackInvite, FeedbackResponse
 from eventhub.models.mail import OUTBOX_STATUSES, OutboxMessage
 from eventhub.models.network import (
@@ -148,6 +149,8 @@ __all__ = [
     "ApiToken",
     "ChangeCounter",
     "Event",
+    "EVENT_FILE_KINDS",
+    "EventFile",
     "EventHost",
     "Invitation",
     "Membership",

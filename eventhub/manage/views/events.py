@@ -24,6 +24,7 @@ from eventhub.manage.event_form import (
     prepare_event_form,
 )
 from eventhub.manage.forms import ActionForm, EventForm, MoveForm, PendingForm
+from eventhub.manage.funder_report import scan_info
 from eventhub.manage.host_requests import pending_host_requests
 from eventhub.models.base import utcnow
 from eventhub.text import render_markdown
@@ -159,6 +160,7 @@ def event(slug: str):
         stats=reports.event_stats(event),
         charts=reports.event_charts(event),
         failed_mail=reports.failed_mail(event),
+        signin_scan=scan_info(event),
         action_form=ActionForm(),
         waitlist=waitlist_admin.overview(event),
         move_form=MoveForm(),
