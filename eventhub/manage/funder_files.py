@@ -21,11 +21,10 @@ from eventhub.manage.exports import (
     excel_sheet_name,
     write_text,
 )
-from eventhub.manage.funder_report import Figure, FunderReport
+from eventhub.manage.funder_report import PERCENT, Figure, FunderReport
 
 PDF_MARGIN = 15.0
 PDF_LINE = 6.0
-PERCENT = "#,##0.0 %"
 
 
 def _number(value: int | float | str, language: str) -> str:

@@ -7,9 +7,11 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from sqlalchemy import Text, case, cast, func, select
 
+from eventhub.events.feedback import feedback_summary as collected_feedback
 from eventhub.events.questions import event_questions, option_labels, question_label
 from eventhub.extensions import db
 from eventhub.i18n import event_date, event_period, event_time
@@ -23,6 +25,7 @@ from eventhub.models.base import utcnow
 # Small-number suppression of the ESF tables (see README "Funder report").
 SMALL_COUNT = 3
 SMALL = "<3"  # a count of 1 or 2, or any count in a column of fewer than 3 people
+PERCENT = "#,##0.0 %"  # shares in the files
 WITHHELD = "x"  # a larger count withheld so that a small one cannot be worked out
 
 SIGNIN_SCAN = "signin_scan"
@@ -317,11 +320,34 @@ def _esf(event: Event, language: str, registered: int, attended: int) -> list[Es
 
 
 def feedback_summary(event: Event) -> list[FeedbackRow]:
-    """THE place for the report's feedback section: rows of aggregated feedback results
-    (e.g. "Overall rating (1-5)", 4.3; "Answers", 57), already suppressed like the ESF
-    tables where they count people. No feedback is collected yet, so there are none and
-    the files say "no feedback collected"; once surveys exist, aggregate them here."""
-    return []
+    """The survey after the event, aggregated (eventhub.events.feedback): people asked,
+    answers, response rate, average rating, answers per rating and per "most useful"
+    choice, the counts suppressed like the ESF tables. With fewer than three answers
+    only the number of people asked is shown: an average of one or two answers would be
+    those people's own ratings. Nothing when no survey was sent."""
+    summary = collected_feedback(event)
+    if not summary.invited:
+        return []
+    rows = [FeedbackRow(_("People asked for feedback"), summary.invited)]
+    if summary.answers < SMALL_COUNT:
+        rows.append(FeedbackRow(_("Answers"), SMALL if summary.answers else 0))
+        return rows
+    rows += [
+        FeedbackRow(_("Answers"), summary.answers),
+        FeedbackRow(_("Response rate"), format_percent(summary.response_rate, PERCENT)),
+        FeedbackRow(_("Average rating (1 = poor, 5 = excellent)"), round(summary.average, 1)),
+    ]
+    ratings = sorted(summary.distribution)
+    for rating, count in zip(
+        ratings, suppressed([summary.distribution[r] for r in ratings]), strict=True
+    ):
+        rows.append(FeedbackRow(_("Rated %(rating)d", rating=rating), count))
+    useful = summary.most_useful
+    for (_key, label, _count), count in zip(
+        useful, suppressed([count for _key, _label, count in useful]), strict=True
+    ):
+        rows.append(FeedbackRow(_("Most useful: %(choice)s", choice=str(label)), count))
+    return rows
 
 
 def scan_info(event: Event) -> ScanInfo | None:

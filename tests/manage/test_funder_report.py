@@ -464,3 +464,60 @@ def test_hybrid_events_split_on_site_and_online(organiser_client, make_event, ma
     overview = dict(figures)
     assert overview["Seats"] == "5 on site, 5 online"
     assert overview["No-show rate"] == pytest.approx(2 / 5)
+
+
+def feedback_event(make_event, ratings: list[int]):
+    """An event whose survey asked everyone checked in; one answer per rating given."""
+    from eventhub.events.feedback import SurveyAnswer, submit_feedback
+    from eventhub.manage.scheduled import run_scheduled
+    from eventhub.models import FeedbackInvite
+    from tests.events.test_feedback import ENDS, ended_event
+    from tests.manage.conftest import hosted_by
+
+    tags = tuple(f"p{n}" for n in range(len(ratings) + 1))
+    event = ended_event(make_event, checked_in=tags, others=(), hosts=hosted_by("ihk-nrw"))
+    run_scheduled(ENDS + dt.timedelta(hours=2))
+    db.session.rollback()
+    invites = db.session.scalars(select(FeedbackInvite.id).order_by(FeedbackInvite.id)).all()
+    for invite, rating in zip(invites, ratings, strict=False):
+        useful = ["contacts"] if rating > 3 else ["talks"]
+        submit_feedback(invite, SurveyAnswer(rating, useful, "", []), ENDS + dt.timedelta(days=1))
+    return event
+
+
+def test_the_feedback_summary_is_aggregated_and_suppressed(organiser_client, make_event):
+    event = feedback_event(make_event, [5, 5, 5, 4, 2])
+    text = " ".join(
+        pdf_text(
+            pdf_of(organiser_client.get(f"/manage/events/{event.slug}/funder-report.pdf"))
+        ).split()
+    )
+    assert "Um Feedback gebeten 6" in text
+    assert "Antworten 5" in text and "Rücklaufquote 83,3 %" in text
+    assert "Durchschnittliche Bewertung (1 = schlecht, 5 = sehr gut) 4,2" in text
+    # 5: three answers; 4 and 2 one each (hidden); 1 and 3 none.
+    assert "Bewertet mit 5 3" in text and "Bewertet mit 4 <3" in text
+    assert "Bewertet mit 1 0" in text
+    # "talks" was chosen once (hidden), so "contacts" (4) is withheld: 5 answers in all.
+    assert "Am nützlichsten: Neue Kontakte x" in text
+    assert "Am nützlichsten: Vorträge und Präsentationen <3" in text
+    book = openpyxl.load_workbook(
+        io.BytesIO(
+            organiser_client.get(f"/manage/events/{event.slug}/funder-report.xlsx?lang=en").data
+        )
+    )
+    sheet = dict(rows(book["Feedback"])[1:])
+    assert sheet["People asked for feedback"] == 6 and sheet["Answers"] == 5
+    assert sheet["Average rating (1 = poor, 5 = excellent)"] == 4.2
+    assert sheet["Rated 4"] == "<3"
+
+
+def test_fewer_than_three_answers_show_no_results(organiser_client, make_event):
+    event = feedback_event(make_event, [1, 5])
+    text = " ".join(
+        pdf_text(
+            pdf_of(organiser_client.get(f"/manage/events/{event.slug}/funder-report.pdf"))
+        ).split()
+    )
+    assert "Um Feedback gebeten 3" in text and "Antworten <3" in text
+    assert "Durchschnittliche Bewertung" not in text and "Bewertet mit" not in text
