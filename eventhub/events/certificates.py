@@ -18,7 +18,7 @@ from eventhub.events.notifications import attendee_mail
 from eventhub.extensions import db
 from eventhub.i18n import event_date
 from eventhub.mail.outbox import outbox_row
-from eventhub.models import MANAGING_ROLES, Certificate, Event, Registration
+from eventhub.models import MANAGING_ROLES, Certificate, Event, OutboxMessage, Registration
 from eventhub.models.base import utcnow
 from eventhub.urls import absolute_url
 
@@ -240,11 +240,11 @@ def certificate_filename(certificate: Certificate, language: str) -> str:
 MAIL_DAYS = 14  # certificates are mailed for events that ended this many days ago at most
 
 
-def queue_certificate_mails(event: Event, now: dt.datetime, *, limit: int) -> int:
-    """For an event whose organisers asked for it, once it is over: issue the due
-    certificates and write one mail with the PDF per valid certificate not mailed yet, at
-    most `limit`, in the caller's transaction (which holds the event's row lock; the
-    conditional update of mailed_at is the backstop). Returns how many mails."""
+def issue_due_certificates(event: Event, now: dt.datetime, *, limit: int) -> int:
+    """For an event whose organisers want certificates mailed, once it is over: issue the
+    certificates of up to `limit` people who came and have none yet, in the caller's
+    transaction (which holds the event's row lock; the unique registration key is the
+    backstop). Quick: no PDF is built here. Returns how many."""
     if not (event.certificate_mail and event_over(event, now)):
         return 0
     due = db.session.scalars(
@@ -260,6 +260,17 @@ def queue_certificate_mails(event: Event, now: dt.datetime, *, limit: int) -> in
     ).all()
     for registration in due:
         _issue(event, registration, now)
+    return len(due)
+
+
+def compose_certificate_mails(
+    event: Event, now: dt.datetime, *, limit: int
+) -> list[tuple[int, OutboxMessage]]:
+    """The mails (with the PDF, about 0.7 s each) of up to `limit` valid certificates not
+    mailed yet: (certificate id, outbox row), built without any lock; write them with
+    write_certificate_mails."""
+    if not (event.certificate_mail and event_over(event, now)):
+        return []
     unsent = db.session.execute(
         select(Certificate, Registration)
         .join(Registration, Registration.id == Certificate.registration_id)
@@ -272,10 +283,20 @@ def queue_certificate_mails(event: Event, now: dt.datetime, *, limit: int) -> in
         .order_by(Certificate.id)
         .limit(limit)
     ).all()
+    return [
+        (certificate.id, certificate_mail_row(event, registration, certificate))
+        for certificate, registration in unsent
+    ]
+
+
+def write_certificate_mails(composed: list[tuple[int, OutboxMessage]], now: dt.datetime) -> int:
+    """Add the composed mails whose certificate is still valid and not mailed by anyone
+    else meanwhile (claimed with a conditional update), in the caller's transaction,
+    which holds the event's row lock. Returns how many."""
     sent = 0
-    for certificate, registration in unsent:
-        if claim_mail(certificate.id, now):
-            db.session.add(certificate_mail_row(event, registration, certificate))
+    for certificate_id, row in composed:
+        if claim_mail(certificate_id, now):
+            db.session.add(row)
             sent += 1
     return sent
 
@@ -284,7 +305,11 @@ def claim_mail(certificate_id: int, now: dt.datetime) -> bool:
     """Mark the certificate mailed unless someone else did: True for the one who did."""
     result = db.session.execute(
         update(Certificate)
-        .where(Certificate.id == certificate_id, Certificate.mailed_at.is_(None))
+        .where(
+            Certificate.id == certificate_id,
+            Certificate.mailed_at.is_(None),
+            Certificate.revoked_at.is_(None),
+        )
         .values(mailed_at=now)
         .execution_options(synchronize_session=False)
     )

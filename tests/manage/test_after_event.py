@@ -231,6 +231,25 @@ def test_two_schedulers_at_once_mail_each_certificate_once(app, past_event, down
     assert db.session.scalar(select(func.count(Certificate.id))) == 10
 
 
+def test_a_certificate_revoked_while_its_mail_is_built_is_not_mailed(past_event, monkeypatch):
+    """The PDFs are built without the lock and written under it: the write checks again."""
+    from eventhub.manage import scheduled
+
+    event, ids = past_event(certificate_mail=True)
+    build = scheduled.compose_certificate_mails
+
+    def revoke_meanwhile(*args, **kwargs):
+        composed = build(*args, **kwargs)
+        bernd = certificate_rules.certificate_of(ids["Bernd"])
+        certificate_rules.revoke(bernd.id, "Doppelt ausgestellt")
+        db.session.commit()
+        return composed
+
+    monkeypatch.setattr(scheduled, "compose_certificate_mails", revoke_meanwhile)
+    assert run_scheduled(AFTER.astimezone(dt.UTC)).certificates == 1
+    assert count_certificate_mails() == Counter({"anna@example.org": 1})
+
+
 def remove_the_guard(monkeypatch) -> None:
     """What mailing would be without the guard: no event lock, no write lock first, and
     'not mailed yet' read and then written (a check-then-act)."""
