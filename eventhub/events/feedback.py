@@ -15,7 +15,7 @@ from sqlalchemy import exists, select, update
 from eventhub.database import write_transaction
 from eventhub.events.notifications import feedback_invite_row
 from eventhub.extensions import db
-from eventhub.models import Event, FeedbackInvite, FeedbackResponse, Registration
+from eventhub.models import Event, FeedbackInvite, FeedbackResponse, OutboxMessage, Registration
 from eventhub.models.base import utcnow
 from eventhub.tokens import lookup_hash, new_token
 
@@ -70,33 +70,77 @@ def audience_condition(event: Event):
     return condition
 
 
-def queue_invites(event: Event, now: dt.datetime, *, limit: int | None = None) -> int:
-    """Write the invitation for everyone of the audience who has none yet, each with its
-    invite row, in the caller's transaction (which holds the event's row lock; the
-    unique registration_id of the invite row is the backstop), at most `limit`."""
+@dataclass
+class ComposedInvites:
+    """Invitations built for one batch, not yet written: whether they promise answers
+    with names, and (registration id, hash of the survey link's token, outbox row)."""
+
+    named: bool
+    rows: list[tuple[int, str, OutboxMessage]] = field(default_factory=list)
+
+
+def compose_invites(event: Event, now: dt.datetime, *, limit: int) -> ComposedInvites | None:
+    """Build the invitations of up to `limit` people of the audience who have none yet,
+    without any lock (building mails is the slow part); None when none are due. Write
+    them with write_invites."""
     if not invites_due(event, now):
-        return 0
+        return None
     registrations = db.session.scalars(
-        select(Registration)
-        .where(
-            audience_condition(event),
-            ~exists().where(FeedbackInvite.registration_id == Registration.id),
-        )
-        .order_by(Registration.id)
-        .limit(limit)
+        _uninvited(event).order_by(Registration.id).limit(limit)
     ).all()
+    composed = ComposedInvites(named=not event.feedback_anonymous)
     for registration in registrations:
         token, token_hash = new_token()
-        db.session.add(
-            FeedbackInvite(
-                event_id=event.id,
-                registration_id=registration.id,
-                token_hash=token_hash,
-                sent_at=now,
+        row = feedback_invite_row(event, registration, token, closes_at(event))
+        composed.rows.append((registration.id, token_hash, row))
+    return composed
+
+
+def write_invites(event: Event, composed: ComposedInvites, now: dt.datetime) -> int:
+    """Write the composed invitations of those still due, each with its invite row, in the
+    caller's transaction, which holds the event's row lock (the unique registration_id
+    of the invite row is the backstop). Nothing when the survey's settings changed
+    meanwhile: the mails would promise the wrong thing. Returns how many."""
+    if not invites_due(event, now) or event.feedback_anonymous == composed.named:
+        return 0
+    still_due = _still_due(event, [rid for rid, _hash, _row in composed.rows])
+    written = 0
+    for registration_id, token_hash, row in composed.rows:
+        if registration_id in still_due:
+            db.session.add(
+                FeedbackInvite(
+                    event_id=event.id,
+                    registration_id=registration_id,
+                    token_hash=token_hash,
+                    sent_at=now,
+                    named=composed.named,
+                )
             )
+            db.session.add(row)
+            written += 1
+    return written
+
+
+def _uninvited(event: Event):
+    return select(Registration).where(
+        audience_condition(event),
+        ~exists().where(FeedbackInvite.registration_id == Registration.id),
+    )
+
+
+def _still_due(event: Event, ids: list[int]) -> set[int]:
+    return set(
+        db.session.scalars(
+            _uninvited(event).with_only_columns(Registration.id).where(Registration.id.in_(ids))
         )
-        db.session.add(feedback_invite_row(event, registration, token, closes_at(event)))
-    return len(registrations)
+    )
+
+
+def answers_named(invite: FeedbackInvite, event: Event) -> bool:
+    """Whether this person's answer is stored with their name: only when their invitation
+    said so and the survey still says so (switching to named answers later never
+    applies to people invited under the promise of anonymity)."""
+    return invite.named and not event.feedback_anonymous
 
 
 # --- the survey -----------------------------------------------------------------------
@@ -198,7 +242,7 @@ def submit_feedback(invite_id: int, answer: SurveyAnswer, now: dt.datetime | Non
         session.add(
             FeedbackResponse(
                 event_id=event.id,
-                registration_id=None if event.feedback_anonymous else invite.registration_id,
+                registration_id=invite.registration_id if answers_named(invite, event) else None,
                 rating=answer.rating,
                 most_useful=answer.most_useful,
                 comment=answer.comment,
@@ -266,6 +310,7 @@ class FeedbackAnswerRow:
     comment: str
     answers: list[str]  # one per current organiser question, "" if not answered
     name: str = ""  # only when the survey was not anonymous
+    key: str = ""  # the response's random id: the last tie-break of the order
 
 
 @dataclass
@@ -297,9 +342,11 @@ def feedback_details(event: Event) -> FeedbackDetails:
                 name=registration.full_name
                 if registration and not event.feedback_anonymous
                 else "",
+                key=response.id,
             )
         )
-    rows.sort(key=lambda r: (-r.rating, r.comment, r.answers))
+    # Ties broken by content, then by the random id: never in the order people answered.
+    rows.sort(key=lambda r: (-r.rating, r.comment, r.answers, r.most_useful, r.key))
     questions = []
     for number, question in enumerate(event.feedback_questions or []):
         given = [row.answers[number] for row in rows if row.answers[number]]

@@ -18,7 +18,7 @@ from eventhub.events.certificates import (
     issue_due_certificates,
     write_certificate_mails,
 )
-from eventhub.events.feedback import OPEN_DAYS, queue_invites
+from eventhub.events.feedback import OPEN_DAYS, compose_invites, write_invites
 from eventhub.events.materials import MATERIAL_MAIL_DAYS, queue_material_mails
 from eventhub.events.registration import release_expired_holds
 from eventhub.extensions import db
@@ -153,13 +153,20 @@ def _remind(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
 
 
 def _invite_to_feedback(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
-    """The feedback invitations in batches, each under the event's row lock, like the
-    reminders: two schedulers at once write each invitation once."""
+    """The feedback invitations in batches, like the reminders: built without a lock,
+    written under the event's row lock after a re-check, so two schedulers at once write
+    each invitation once and registrations go on meanwhile."""
     while True:
+        event = db.session.get(Event, event_id, populate_existing=True)
+        composed = compose_invites(event, now, limit=FEEDBACK_BATCH)
+        db.session.rollback()
+        if composed is None or not composed.rows:
+            return
         with write_transaction() as session:
-            written = queue_invites(_locked_event(session, event_id), now, limit=FEEDBACK_BATCH)
-        report.feedback_invites += written
-        if written < FEEDBACK_BATCH:
+            report.feedback_invites += write_invites(
+                _locked_event(session, event_id), composed, now
+            )
+        if len(composed.rows) < FEEDBACK_BATCH:
             return
 
 

@@ -32,6 +32,9 @@ class FeedbackInvite(db.Model):
     # guard for "one answer per person". A flag, not a time, so it cannot be matched to
     # an answer by its moment.
     answered: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # What the invitation promised: answers with the person's name (the survey was not
+    # anonymous when it was sent). Only then can an answer carry the registration.
+    named: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
 
 def random_response_id() -> str:

@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('sent_at', eventhub.models.base.UTCDateTime(), nullable=False),
     sa.Column('answered', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('named', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_feedback_invites_event_id_events'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['registration_id'], ['registrations.id'], name=op.f('fk_feedback_invites_registration_id_registrations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_invites')),

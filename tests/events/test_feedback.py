@@ -13,7 +13,7 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, inspect, select, text, update
 
 from eventhub.database import write_transaction
 from eventhub.events import feedback as feedback_service
@@ -208,6 +208,25 @@ def test_a_named_survey_says_so_and_links_the_answer(make_event, runner, outbox,
     assert db.session.scalar(select(FeedbackResponse.registration_id)) == registration.id
 
 
+def test_switching_to_named_answers_later_keeps_the_promise_of_anonymity(
+    make_event, runner, outbox, client
+):
+    """People invited to an anonymous survey stay anonymous when the organisers switch to
+    named answers afterwards: the invitation's promise is kept with it."""
+    event = ended_event(make_event)
+    with at(ENDS + dt.timedelta(hours=2)):
+        schedule(runner)
+        link = survey_link(outbox, "came")
+        db.session.execute(
+            update(Event).where(Event.id == event.id).values(feedback_anonymous=False)
+        )
+        db.session.commit()
+        assert "Anonym:" in client.get(link).get_data(as_text=True)
+        assert answer(client, link).status_code == 303
+    db.session.rollback()
+    assert db.session.scalar(select(FeedbackResponse.registration_id)) is None
+
+
 @pytest.mark.parametrize(
     "fields, field, message",
     [
@@ -309,15 +328,16 @@ def test_control_without_the_lock_two_schedulers_invite_twice(app, make_event, m
     ended_event(make_event, checked_in=("a", "b", "c"), others=())
     barrier = threading.Barrier(2)
     waited = threading.local()
-    build_row = feedback_service.feedback_invite_row
+    still_due = feedback_service._still_due
 
-    def after_both_read(*args):
-        if not getattr(waited, "done", False):  # both selected the people first
+    def after_both_checked(*args):
+        found = still_due(*args)
+        if not getattr(waited, "done", False):  # both checked who is due before writing
             waited.done = True
             barrier.wait(timeout=10)
-        return build_row(*args)
+        return found
 
-    monkeypatch.setattr(feedback_service, "feedback_invite_row", after_both_read)
+    monkeypatch.setattr(feedback_service, "_still_due", after_both_checked)
     monkeypatch.setattr(
         scheduled,
         "_locked_event",

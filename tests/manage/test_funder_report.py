@@ -390,6 +390,15 @@ def test_control_without_the_lock_uploads_at_once_collide(app, make_event, monke
         signin_scans, "write_transaction", functools.partial(write_transaction, immediate=False)
     )
     monkeypatch.setattr(signin_scans, "_lock_event", lambda session, event_id: None)
+    clean = signin_scans.clean_filename
+
+    def slowly(*args):  # widen the window between "no scan yet" and the insert
+        import time
+
+        time.sleep(0.05)
+        return clean(*args)
+
+    monkeypatch.setattr(signin_scans, "clean_filename", slowly)
     errors = []
     for _round in range(5):
         event = make_event(hosts=HOSTS)
