@@ -5,6 +5,7 @@ once (links added later go out in a later mail, alone)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
@@ -14,7 +15,7 @@ from eventhub.database import write_transaction
 from eventhub.events.notifications import attendee_mail
 from eventhub.extensions import db
 from eventhub.mail.outbox import outbox_row
-from eventhub.models import Event, EventMaterial, Registration
+from eventhub.models import Event, EventMaterial, OutboxMessage, Registration
 from eventhub.models.base import utcnow
 
 MATERIALS_MAX = 30  # links per event
@@ -101,31 +102,49 @@ def material_recipients(event: Event) -> list[Registration]:
     return list(came) or list(db.session.scalars(confirmed.order_by(Registration.id)))
 
 
-def queue_material_mails(event: Event, now: dt.datetime) -> int:
-    """Once the event is over: one mail per recipient with the links not mailed yet, in
-    the caller's transaction (which holds the event's row lock; the conditional update is
-    the backstop). Returns how many mails."""
+@dataclass
+class ComposedMaterialMails:
+    """The mails about the links not mailed yet, built but not written."""
+
+    material_ids: list[int]
+    rows: list[OutboxMessage] = field(default_factory=list)
+
+
+def compose_material_mails(event: Event, now: dt.datetime) -> ComposedMaterialMails | None:
+    """Once the event is over: one mail per recipient with the links not mailed yet,
+    built without any lock (building mails is the slow part); None when there is
+    nothing new. Write them with write_material_mails."""
     if event.status != "published" or event.ends_at > now:
-        return 0
+        return None
     new = db.session.scalars(
         select(EventMaterial)
         .where(EventMaterial.event_id == event.id, EventMaterial.mailed_at.is_(None))
         .order_by(EventMaterial.position, EventMaterial.id)
     ).all()
     if not new:
-        return 0
-    claimed = db.session.execute(
+        return None
+    return ComposedMaterialMails(
+        [m.id for m in new],
+        [_materials_row(event, person, list(new)) for person in material_recipients(event)],
+    )
+
+
+def write_material_mails(composed: ComposedMaterialMails, now: dt.datetime) -> int:
+    """Claim the composed links (a conditional update: the links are mailed once, however
+    many schedulers run) and write the mails, in the caller's transaction, which holds
+    the event's row lock. Nothing when any of them was mailed or removed meanwhile (the
+    next run builds the mail again). Returns how many mails."""
+    unmailed = (EventMaterial.id.in_(composed.material_ids), EventMaterial.mailed_at.is_(None))
+    if db.session.scalar(select(func.count()).where(*unmailed)) != len(composed.material_ids):
+        return 0  # mailed or removed meanwhile: the next run builds the mail again
+    db.session.execute(
         update(EventMaterial)
-        .where(EventMaterial.id.in_([m.id for m in new]), EventMaterial.mailed_at.is_(None))
+        .where(*unmailed)
         .values(mailed_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != len(new):
-        return 0  # another scheduler got here first; it sends them
-    people = material_recipients(event)
-    for registration in people:
-        db.session.add(_materials_row(event, registration, list(new)))
-    return len(people)
+    )
+    db.session.add_all(composed.rows)
+    return len(composed.rows)
 
 
 def _materials_row(event: Event, registration: Registration, materials: list[EventMaterial]):

@@ -19,7 +19,11 @@ from eventhub.events.certificates import (
     write_certificate_mails,
 )
 from eventhub.events.feedback import OPEN_DAYS, compose_invites, write_invites
-from eventhub.events.materials import MATERIAL_MAIL_DAYS, queue_material_mails
+from eventhub.events.materials import (
+    MATERIAL_MAIL_DAYS,
+    compose_material_mails,
+    write_material_mails,
+)
 from eventhub.events.registration import release_expired_holds
 from eventhub.extensions import db
 from eventhub.manage.attendee_lists import queue_list
@@ -80,11 +84,21 @@ def _after_events(now: dt.datetime, report: ScheduledReport) -> None:
             if feedback and ends_at > now - dt.timedelta(days=OPEN_DAYS):
                 _invite_to_feedback(event_id, now, report)
             _certificates(event_id, now, report)
-            with write_transaction() as session:
-                report.material_mails += queue_material_mails(_locked_event(session, event_id), now)
+            _materials(event_id, now, report)
         except Exception:  # one broken event must not stop the others
             log.exception("mail after event %s failed", event_id)
             db.session.rollback()
+
+
+def _materials(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
+    """The materials mails: built without a lock, written under the event's row lock."""
+    event = db.session.get(Event, event_id, populate_existing=True)
+    composed = compose_material_mails(event, now)
+    db.session.rollback()
+    if composed is not None:
+        with write_transaction() as session:
+            _locked_event(session, event_id)
+            report.material_mails += write_material_mails(composed, now)
 
 
 def _certificates(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
