@@ -239,21 +239,44 @@ def _organisation_types(event: Event) -> list[TypeRow]:
 
 
 def suppressed(counts: list[int]) -> list[Count]:
-    """One column of an ESF table with small numbers hidden.
+    """One column of an ESF table with small numbers hidden, knowing that the column's
+    total is printed elsewhere (so the sum of the hidden cells is known).
 
     A count of 1 or 2 shows as "<3". In a column of fewer than 3 people every count shows
-    as "<3" (zeros would tell that all share one answer). When exactly one count is
-    hidden, the smallest count of 3 or more is withheld as well ("x"), so that the hidden
-    one cannot be worked out from the total.
+    as "<3" (zeros would tell that all share one answer). While a hidden small count could
+    still be worked out from the total and the visible counts (two hidden cells summing
+    to 2 are both 1; a hidden 1 next to a withheld 3 summing to 4 is 1), the smallest
+    count of 3 or more is withheld as well ("x"), the next one after it, and so on; where
+    no withholding protects them, the whole column shows "x".
     """
     if 0 < sum(counts) < SMALL_COUNT:
         return [SMALL] * len(counts)
-    cells: list[Count] = [SMALL if 0 < c < SMALL_COUNT else c for c in counts]
     small = [i for i, c in enumerate(counts) if 0 < c < SMALL_COUNT]
-    larger = [i for i, c in enumerate(counts) if c >= SMALL_COUNT]
-    if len(small) == 1 and larger:
-        cells[min(larger, key=lambda i: (counts[i], i))] = WITHHELD
-    return cells
+    larger = sorted(
+        (i for i, c in enumerate(counts) if c >= SMALL_COUNT), key=lambda i: (counts[i], i)
+    )
+    withheld: list[int] = []
+    while small and _recoverable(counts, small, withheld):
+        if not larger:
+            return [WITHHELD] * len(counts)
+        withheld.append(larger.pop(0))
+    return [SMALL if i in small else WITHHELD if i in withheld else c for i, c in enumerate(counts)]
+
+
+def _recoverable(counts: list[int], small: list[int], withheld: list[int]) -> bool:
+    """Whether any hidden small count has only one value that fits: small counts are 1 or
+    2, withheld ones at least 3, and together they make the known hidden sum."""
+    hidden_sum = sum(counts[i] for i in small + withheld)
+
+    def rest_fits(rest: int) -> bool:
+        return rest >= SMALL_COUNT * len(withheld) if withheld else rest == 0
+
+    # The small counts are alike (1 or 2 each): what fits one of them fits all.
+    others = {0}
+    for _other in range(len(small) - 1):  # what the other small counts can add up to
+        others = {total + value for total in others for value in (1, 2)}
+    fitting = {value for value in (1, 2) if any(rest_fits(hidden_sum - value - o) for o in others)}
+    return len(fitting) < 2
 
 
 def _esf(event: Event, language: str, registered: int, attended: int) -> list[EsfTable]:

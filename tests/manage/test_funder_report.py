@@ -160,8 +160,10 @@ def test_pdf_report_shows_the_figures_in_german_without_personal_data(
     assert "Abmeldungen 2" in flat
     assert "Unternehmen 6 6" in flat  # type of organisation: registered, attended
     assert "Keine Angabe 1 0" in flat
-    assert "weiblich 6 4" in flat
-    assert "männlich 4 x" in flat  # withheld: else "divers <3" could be worked out
+    # Attended 8 = 4 + 3 + 1 + 0: with only the 3 withheld, "x" + "<3" = 4 would give
+    # away 3 and 1, so the 4 is withheld too; registered: the 4 protects the two "<3".
+    assert "weiblich 6 x" in flat
+    assert "männlich x x" in flat
     assert "divers <3 <3" in flat
     assert "Kein Feedback erhoben." in flat
     assert "Es wurde keine unterschriebene Teilnahmeliste hochgeladen." in flat
@@ -192,8 +194,8 @@ def test_xlsx_report_has_numbers_as_numbers_in_english(organiser_client, built_e
     assert types["Employment agency or job centre"] == (0, 0)
     assert types["Not specified"] == (1, 0)
     esf = {(row[0], row[1]): row[2:] for row in rows(book["ESF indicators"])[1:] if row[1]}
-    assert esf[("Gender", "female")] == (6, 4)
-    assert esf[("Gender", "male")] == (4, WITHHELD)
+    assert esf[("Gender", "female")] == (6, WITHHELD)
+    assert esf[("Gender", "male")] == (WITHHELD, WITHHELD)
     assert esf[("Gender", "diverse / non-binary")] == (SMALL, SMALL)
     assert esf[("Gender", "prefer not to say")] == (0, 0)
     assert esf[("Gender", "not answered")] == (SMALL, 0)
@@ -221,8 +223,12 @@ def test_no_show_rate_waits_for_the_end_of_the_event(organiser_client, make_even
 @pytest.mark.parametrize(
     "counts, shown",
     [
-        ([6, 4, 1, 0, 1], [6, 4, SMALL, 0, SMALL]),
-        ([4, 3, 1, 0, 0], [4, WITHHELD, SMALL, 0, 0]),
+        # Two hidden cells summing to 2 would both be 1: the 4 is withheld too.
+        ([6, 4, 1, 0, 1], [6, WITHHELD, SMALL, 0, SMALL]),
+        # A hidden 1 and a withheld 3 (sum 4) would be recoverable: the 4 goes as well.
+        ([4, 3, 1, 0, 0], [WITHHELD, WITHHELD, SMALL, 0, 0]),
+        ([3, 1, 0], [WITHHELD] * 3),  # nothing else to withhold: the whole column
+        ([9, 1, 2, 0], [9, SMALL, SMALL, 0]),  # 3 in two cells: 1+2 or 2+1
         ([5, 5, 2], [WITHHELD, 5, SMALL]),  # the first of equal counts
         ([2, 0, 0], [SMALL, SMALL, SMALL]),  # zeros would tell all share one answer
         ([0, 0], [0, 0]),
@@ -495,19 +501,19 @@ def feedback_event(make_event, ratings: list[int]):
 
 
 def test_the_feedback_summary_is_aggregated_and_suppressed(organiser_client, make_event):
-    event = feedback_event(make_event, [5, 5, 5, 4, 2])
+    event = feedback_event(make_event, [5] * 5 + [4] * 4 + [2])
     text = " ".join(
         pdf_text(
             pdf_of(organiser_client.get(f"/manage/events/{event.slug}/funder-report.pdf"))
         ).split()
     )
-    assert "Um Feedback gebeten 6" in text
-    assert "Antworten 5" in text and "Rücklaufquote 83,3 %" in text
-    assert "Durchschnittliche Bewertung (1 = schlecht, 5 = sehr gut) 4,2" in text
-    # 5: three answers; 4 and 2 one each (hidden); 1 and 3 none.
-    assert "Bewertet mit 5 3" in text and "Bewertet mit 4 <3" in text
-    assert "Bewertet mit 1 0" in text
-    # "talks" was chosen once (hidden), so "contacts" (4) is withheld: 5 answers in all.
+    assert "Um Feedback gebeten 11" in text
+    assert "Antworten 10" in text and "Rücklaufquote 90,9 %" in text
+    assert "Durchschnittliche Bewertung (1 = schlecht, 5 = sehr gut) 4,3" in text
+    # One "2" (hidden): the 4s (the smallest larger count) are withheld as well, or the
+    # hidden one could be worked out from the ten answers.
+    assert "Bewertet mit 5 5" in text and "Bewertet mit 4 x" in text
+    assert "Bewertet mit 2 <3" in text and "Bewertet mit 1 0" in text
     assert "Am nützlichsten: Neue Kontakte x" in text
     assert "Am nützlichsten: Vorträge und Präsentationen <3" in text
     book = openpyxl.load_workbook(
@@ -516,9 +522,9 @@ def test_the_feedback_summary_is_aggregated_and_suppressed(organiser_client, mak
         )
     )
     sheet = dict(rows(book["Feedback"])[1:])
-    assert sheet["People asked for feedback"] == 6 and sheet["Answers"] == 5
-    assert sheet["Average rating (1 = poor, 5 = excellent)"] == 4.2
-    assert sheet["Rated 4"] == "<3"
+    assert sheet["People asked for feedback"] == 11 and sheet["Answers"] == 10
+    assert sheet["Average rating (1 = poor, 5 = excellent)"] == 4.3
+    assert sheet["Rated 5"] == 5 and sheet["Rated 2"] == "<3"
 
 
 def test_fewer_than_three_answers_show_no_results(organiser_client, make_event):
