@@ -53,6 +53,9 @@ class Config:
     # The scan of a signed sign-in sheet (PDF, PNG or JPEG) organisers upload for the
     # funder report; its route alone accepts a body of this size (request_guard).
     SIGNIN_SCAN_MAX_BYTES = 20 * 1024 * 1024
+    # An organisation's logo for its certificates (PNG or JPEG; manage/logos.py checks
+    # the file itself): its route alone accepts a body of this size.
+    LOGO_MAX_BYTES = 200 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024
     MAX_FORM_PARTS = 200
 

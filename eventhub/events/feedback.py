@@ -196,8 +196,9 @@ def _text(form, name: str, limit: int, errors: dict[str, str]) -> str:
 def parse_survey(event: Event, form) -> SurveyAnswer:
     """The posted survey (a MultiDict) checked; FeedbackInvalid names each bad field."""
     errors: dict[str, str] = {}
-    raw = (form.get("rating") or "").strip()
-    rating = int(raw) if raw.isdigit() and len(raw) == 1 else 0
+    given = form.getlist("rating")
+    raw = given[0].strip() if len(given) == 1 else ""
+    rating = int(raw) if raw in {str(r) for r in RATINGS} else 0  # not "١", not "04"
     if rating not in RATINGS:
         errors["rating"] = _("Please choose a rating from 1 to 5.")
     useful = form.getlist("most_useful")

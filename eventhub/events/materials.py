@@ -39,6 +39,8 @@ def safe_link(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
+    if parts.username is not None or parts.password is not None:
+        return None  # https://www.ihk.de@evil.example looks like the chamber's site
     return url
 
 

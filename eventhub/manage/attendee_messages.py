@@ -177,9 +177,13 @@ def send_message(
 
 def _prepared_mail(
     event: Event, registration: Registration, draft: MessageDraft
-) -> tuple[str, OutboxMessage]:
+) -> tuple[str | None, OutboxMessage]:
     """A fresh private link (as the reminders do: it replaces the last mailed one) and
-    the person's mail with it: (the link's hash, the outbox row not yet added)."""
+    the person's mail with it: (the link's hash, the outbox row not yet added). Someone
+    holding a seat offer keeps the link of their offer mail (a new one would end it
+    while they may be about to accept): their mail points to that one instead."""
+    if registration.status == "offered":
+        return None, attendee_message_row(event, registration, draft, None)
     token, token_hash = new_token()
     return token_hash, attendee_message_row(event, registration, draft, token)
 
@@ -189,7 +193,7 @@ def _write_batch(
     message: AttendeeMessage,
     draft: MessageDraft,
     people,
-    prepared: dict[int, tuple[str, OutboxMessage]],
+    prepared: dict[int, tuple[str | None, OutboxMessage]],
 ) -> None:
     rows = []
     for registration in people:
@@ -197,7 +201,8 @@ def _write_batch(
         token_hash, row = prepared.get(registration.id) or _prepared_mail(
             event, registration, draft
         )
-        registration.resent_token_hash = token_hash
+        if token_hash is not None:
+            registration.resent_token_hash = token_hash
         db.session.add(row)
         rows.append((registration, row))
     db.session.flush()

@@ -421,7 +421,7 @@ def report_headings() -> dict[str, str]:
         "suppression": _(
             "Small numbers are hidden: a count of 1 or 2 shows as <3 (every count of a "
             "column of fewer than 3 people too); where that alone would let it be worked "
-            "out from the total, the next larger count shows as x."
+            "out from the total, larger counts show as x as well, up to the whole column."
         ),
         "feedback": _("Feedback"),
         "no_feedback": _("No feedback collected."),
@@ -433,7 +433,8 @@ def report_headings() -> dict[str, str]:
         "pages": _("Pages"),
         "uploaded": _("Uploaded"),
         "privacy": _(
-            "Aggregated figures only: no names, email addresses or organisations of participants."
+            "Aggregated figures only: no names, email addresses or organisations of "
+            "participants (except on the signed sign-in sheet, where it is appended)."
         ),
         "page": _("Page %(page)s of %(pages)s", page="{page}", pages="{nb}"),
         "item": _("Item"),

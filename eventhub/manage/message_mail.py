@@ -54,12 +54,12 @@ def attendee_message_mail(
 
 
 def attendee_message_row(
-    event: Event, registration: Registration, draft: MessageDraft, token: str
+    event: Event, registration: Registration, draft: MessageDraft, token: str | None
 ) -> OutboxMessage:
-    """The outbox row for one person, with a link to their private page (`token`)."""
-    message = attendee_message_mail(
-        event, registration, draft, absolute_url("events.my_registration", token=token)
-    )
+    """The outbox row for one person, with a link to their private page (`token`; None:
+    no link, for someone holding a seat offer whose offer mail carries theirs)."""
+    url = absolute_url("events.my_registration", token=token) if token else None
+    message = attendee_message_mail(event, registration, draft, url)
     return outbox_row(
         message, kind="attendee_message", event_id=event.id, registration_id=registration.id
     )

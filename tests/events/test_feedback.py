@@ -233,6 +233,8 @@ def test_switching_to_named_answers_later_keeps_the_promise_of_anonymity(
         ({"rating": ""}, "rating", "Bitte wählen Sie eine Bewertung von 1 bis 5."),
         ({"rating": "6"}, "rating", "Bitte wählen Sie eine Bewertung von 1 bis 5."),
         ({"rating": "x" * 200}, "rating", "Bitte wählen Sie eine Bewertung von 1 bis 5."),
+        ({"rating": "\u0661"}, "rating", "Bitte wählen Sie eine Bewertung von 1 bis 5."),
+        ({"rating": ["1", "5"]}, "rating", "Bitte wählen Sie eine Bewertung von 1 bis 5."),
         ({"most_useful": "lunch"}, "most_useful", "Bitte wählen Sie aus den angezeigten"),
         ({"question_1": "mittel"}, "question_1", "Bitte wählen Sie aus den angezeigten"),
         ({"comment": "x" * 2001}, "comment", "höchstens 2000 Zeichen"),

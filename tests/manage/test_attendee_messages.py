@@ -156,11 +156,30 @@ def test_mail_frame_in_each_persons_language_with_a_fresh_private_link(
     assert parsed["Subject"] == "Wichtige Hinweise"
     assert parsed["Reply-To"].addresses[0].addr_spec == "erika@example.org"
     assert "<strong>Ihren Ausweis</strong>" in parsed.get_body(("html",)).get_content()
-    link = re.search(r"http://eventhub\.test(/r/\S+)", text_en).group(1)
+    link = re.search(r"http://eventhub\.test(/r/\S+)", text_de).group(1)
     page = client.get(link)
-    assert page.status_code == 200 and "Wim Muster" in page.get_data(as_text=True)
-    registration = db.session.get(Registration, ids["wim"])
+    assert page.status_code == 200 and "Wanda Muster" in page.get_data(as_text=True)
+    registration = db.session.get(Registration, ids["wanda"])
     assert registration.resent_token_hash is not None
+
+
+def test_a_message_leaves_a_seat_offers_link_working(organiser_client, client, people, outbox):
+    """Wim holds a seat offer: the message to the waiting group does not replace the link
+    he needs to accept it (it names that mail instead); Wanda, waiting, gets a new one."""
+    event, ids = people
+    offer_link = re.search(
+        r"http://eventhub\.test(/r/[A-Za-z0-9_-]+)",
+        outbox.text(outbox.last(kind="offered", recipient="wim@example.org")),
+    ).group(1)
+    response = preview(organiser_client, event, group="waiting")
+    assert send(organiser_client, event, nonce_of(response), group="waiting").status_code == 303
+    wim = outbox.text(outbox.last(kind="attendee_message", recipient="wim@example.org"))
+    assert "/r/" not in wim and "the mail that offered it" in wim
+    assert "/r/" in outbox.text(outbox.last(kind="attendee_message", recipient="wanda@example.org"))
+    assert client.get(offer_link).status_code == 200
+    assert client.post(offer_link + "/accept").status_code == 303
+    db.session.rollback()
+    assert db.session.get(Registration, ids["wim"]).status == "confirmed"
 
 
 def test_copy_on_the_private_page_and_not_on_anothers(organiser_client, client, people, outbox):

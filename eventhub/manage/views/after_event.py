@@ -29,6 +29,7 @@ from eventhub.manage import bp
 from eventhub.manage.forms import ActionForm, LogoForm, MaterialForm, RevokeCertificateForm
 from eventhub.manage.logos import LOGO_MAX_BYTES, LogoRefused, set_logo
 from eventhub.models import Certificate, EventMaterial, Registration
+from eventhub.request_guard import accepts_upload
 
 
 @bp.get("/events/<slug:slug>/certificates")
@@ -153,6 +154,7 @@ _LOGO_REFUSALS = {
 
 
 @bp.post("/organisations/<slug:org_slug>/logo")
+@accepts_upload("LOGO_MAX_BYTES")
 def organisation_logo(org_slug: str):
     """The logo on the organisation's certificates: upload one, or remove it (remove=1)."""
     organisation = owned_organisation_or_404(org_slug)
