@@ -78,6 +78,14 @@ def certificate_minutes(event: Event) -> int:
     event's length."""
     if event.certificate_minutes:
         return event.certificate_minutes
+    start, end = event.starts_at.astimezone(event.tz), event.ends_at.astimezone(event.tz)
+    days = (end.date() - start.date()).days + 1
+    if days > 1:
+        # Several days (9:00 on Monday to 17:00 on Tuesday): the daily hours each day,
+        # not the nights in between.
+        daily = dt.datetime.combine(start.date(), end.time()) - start.replace(tzinfo=None)
+        if daily > dt.timedelta(0):
+            return int(daily.total_seconds() // 60) * days
     return int((event.ends_at - event.starts_at).total_seconds() // 60)
 
 

@@ -239,3 +239,26 @@ def test_a_registration_is_checked_once_per_person(app, event_with_people, clien
         db.session.commit()
     db.session.rollback()
     assert certificate_of(certificate.registration_id).code == certificate.code
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "hours"),
+    [
+        ((2027, 1, 13, 10), (2027, 1, 13, 14), 4),  # one day
+        ((2027, 1, 13, 9), (2027, 1, 14, 17), 16),  # two days of 9:00-17:00, not 32 h
+        ((2027, 3, 27, 9), (2027, 3, 28, 17), 16),  # across the change to summer time
+        ((2027, 1, 13, 19), (2027, 1, 14, 1), 6),  # an evening into the night
+    ],
+)
+def test_the_hours_of_an_event_over_several_days_leave_out_the_nights(starts, ends, hours):
+    from types import SimpleNamespace
+
+    from eventhub.events.certificates import certificate_minutes
+
+    event = SimpleNamespace(
+        certificate_minutes=None,
+        tz=BERLIN,
+        starts_at=dt.datetime(*starts, tzinfo=BERLIN).astimezone(dt.UTC),
+        ends_at=dt.datetime(*ends, tzinfo=BERLIN).astimezone(dt.UTC),
+    )
+    assert certificate_minutes(event) == hours * 60
