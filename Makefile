@@ -28,7 +28,7 @@ run: $(VENV)/.runtime translations
 	$(BIN)/flask --app app run --debug --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev translations
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --durations=30
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -85,6 +85,7 @@ def world(app, make_event, make_registration):
         "meeting_id": 1,  # a meeting (there is none: the route must answer 4xx)
         "entry_id": 1,  # a service entry (there is none: the route must answer 4xx)
         "question_id": 1,  # a question (there is none: the route must answer 4xx)
+        "material_id": 1,  # a material link (there is none: the route must answer 4xx)
         "action": "hide",
         "uid": registration.uid,
         "api_key": raw_key,

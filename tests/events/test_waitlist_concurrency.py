@@ -260,15 +260,20 @@ def test_control_without_the_guard_the_same_load_breaks_the_rules(app_factory, m
     """Shows the tests above can fail: with the guard off, the same load ends with errors
     for the users, or over capacity, or a counter that lost track."""
     app = app_factory(**PATIENT_POOL)
-    event_id, taken, queue = fill_and_queue(app, "ohne-schutz", 20, 30)
     remove_the_guard(monkeypatch)
-    errors = mixed_load(app, event_id, "ohne-schutz", taken, queue)
-    broken = bool(errors)
-    if not broken:
-        with app.app_context():
-            try:
-                check_invariants(event_id)
-                assert check_invariants(event_id)["holding"] == 25
-            except AssertionError:
-                broken = True
+    broken = False
+    for attempt in range(3):  # a race: on a busy machine one round may come out clean
+        slug = f"ohne-schutz-{attempt}"
+        event_id, taken, queue = fill_and_queue(app, slug, 20, 30)
+        errors = mixed_load(app, event_id, slug, taken, queue)
+        broken = bool(errors)
+        if not broken:
+            with app.app_context():
+                try:
+                    check_invariants(event_id)
+                    assert check_invariants(event_id)["holding"] == 25
+                except AssertionError:
+                    broken = True
+        if broken:
+            break
     assert broken, "the race did not show: the control proves nothing"
