@@ -259,8 +259,9 @@ def test_control_without_the_lock_the_schedulers_collide(app, make_event, monkey
     when they come to write; the second one's write then fails on the lock (SQLite) or
     the unique send row (PostgreSQL), or, where neither stops it, a person gets the
     reminder twice."""
+    import contextlib
     import functools
-    import time
+    import threading
 
     from sqlalchemy.orm import Session
 
@@ -278,10 +279,13 @@ def test_control_without_the_lock_the_schedulers_collide(app, make_event, monkey
 
     monkeypatch.setattr(Session, "get", get_without_lock)
     still_due = reminders._still_due
+    both_checked = threading.Barrier(2)
 
-    def slow_check(*args):  # widen the window between checking and writing
+    def slow_check(*args):  # both check who is due before either writes
         found = still_due(*args)
-        time.sleep(0.2)
+        # (Broken: the other one found nobody due; there is nothing to wait for.)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait(timeout=5)
         return found
 
     monkeypatch.setattr(reminders, "_still_due", slow_check)
