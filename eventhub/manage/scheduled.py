@@ -125,7 +125,7 @@ def _certificates(event_id: int, now: dt.datetime, report: ScheduledReport) -> N
 def _run_for_event(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
     with write_transaction() as session:
         # Locked, so two workers running this at once write each mail once (PostgreSQL).
-        event = session.get(Event, event_id, populate_existing=True, with_for_update=True)
+        event = _locked_event(session, event_id)
         if not event.contact_email:
             return  # the organisers' mails need an address to go to
         local_today = now.astimezone(event.tz).date()
@@ -150,38 +150,34 @@ def _locked_event(session, event_id: int) -> Event:
 
 
 def _remind(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
-    """The due reminders in batches: each batch is built without a lock (the slow part),
-    then written under the event's row lock (and on SQLite the write lock), which is held
-    only for the inserts, so registrations go on meanwhile."""
-    while True:
-        event = db.session.get(Event, event_id, populate_existing=True)
-        composed = compose_reminders(event, now, limit=REMINDER_BATCH)
-        if composed is None or not composed.rows:
-            db.session.rollback()
-            return
-        with write_transaction() as session:
-            event = session.get(Event, event_id, populate_existing=True, with_for_update=True)
-            report.reminders += write_reminders(event, composed, now)
-        if len(composed.rows) < REMINDER_BATCH:
-            return
+    report.reminders += _compose_then_write(
+        event_id, now, compose_reminders, write_reminders, REMINDER_BATCH
+    )
 
 
 def _invite_to_feedback(event_id: int, now: dt.datetime, report: ScheduledReport) -> None:
-    """The feedback invitations in batches, like the reminders: built without a lock,
-    written under the event's row lock after a re-check, so two schedulers at once write
-    each invitation once and registrations go on meanwhile."""
+    report.feedback_invites += _compose_then_write(
+        event_id, now, compose_invites, write_invites, FEEDBACK_BATCH
+    )
+
+
+def _compose_then_write(event_id: int, now: dt.datetime, compose, write, batch: int) -> int:
+    """Mails to many people (reminders, feedback invitations) in batches: each batch is
+    built without a lock (the slow part), then written under the event's row lock (and
+    on SQLite the write lock) by `write`, which checks again who is still due, so two
+    schedulers at once write each mail once and registrations go on meanwhile. Returns
+    how many were written."""
+    written = 0
     while True:
         event = db.session.get(Event, event_id, populate_existing=True)
-        composed = compose_invites(event, now, limit=FEEDBACK_BATCH)
-        db.session.rollback()
+        composed = compose(event, now, limit=batch)
+        db.session.rollback()  # end the read: the composed mails are not in the session
         if composed is None or not composed.rows:
-            return
+            return written
         with write_transaction() as session:
-            report.feedback_invites += write_invites(
-                _locked_event(session, event_id), composed, now
-            )
-        if len(composed.rows) < FEEDBACK_BATCH:
-            return
+            written += write(_locked_event(session, event_id), composed, now)
+        if len(composed.rows) < batch:
+            return written
 
 
 def _digest_due(event: Event, now: dt.datetime, local_today: dt.date) -> bool:
