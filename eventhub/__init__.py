@@ -129,6 +129,8 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.manage import views as _manage_views  # noqa: F401
     from eventhub.network import bp as network_bp
     from eventhub.network import views as _network_views  # noqa: F401
+    from eventhub.privacy import bp as privacy_bp
+    from eventhub.privacy import views as _privacy_views  # noqa: F401
 
     app.register_blueprint(events_bp)
     app.register_blueprint(calendar_bp)
@@ -137,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(network_bp)
+    app.register_blueprint(privacy_bp)
     from eventhub import health, site_icon
 
     health.init_app(app)

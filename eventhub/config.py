@@ -59,6 +59,12 @@ class Config:
     MAX_FORM_MEMORY_SIZE = 64 * 1024
     MAX_FORM_PARTS = 200
 
+    # The privacy notice's version: stored with every consent and registration. Raise it
+    # whenever the notice's content changes (its settings below included).
+    PRIVACY_NOTICE_VERSION = "2026-12-02"
+    # Days the audit log of organisers' access to attendee data is kept.
+    AUDIT_LOG_DAYS = 365
+
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

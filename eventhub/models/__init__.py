@@ -67,6 +67,7 @@ from eventhub.models.organisation import (
     PasswordReset,
     User,
 )
+from eventhub.models.privacy import CONSENT_ACTIONS, CONSENT_PURPOSES, AuditEntry, ConsentRecord
 from eventhub.models.question import CHOICE_KINDS, QUESTION_KINDS, Answer, Question
 from eventhub.models.registration import (
     ACTIVE_STATUSES,
@@ -124,6 +125,10 @@ __all__ = [
     "WAITLIST_MODES",
     "SEAT_STATUSES",
     "STATUS_REASONS",
+    "CONSENT_ACTIONS",
+    "CONSENT_PURPOSES",
+    "AuditEntry",
+    "ConsentRecord",
     "CHOICE_KINDS",
     "QUESTION_KINDS",
     "Answer",

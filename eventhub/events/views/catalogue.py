@@ -1,4 +1,4 @@
-"""The public catalogue (upcoming and past events), the event page and the privacy notice."""
+"""The public catalogue (upcoming and past events) and the event page."""
 
 from __future__ import annotations
 
@@ -51,8 +51,3 @@ def event_page(slug: str):
         waitlist_only=waitlist_only,
         materials=public_materials(event),
     )
-
-
-@bp.get("/privacy")
-def privacy():
-    return render_template("events/privacy.html")
