@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eventhub.extensions import db
@@ -38,6 +38,9 @@ class EventRetention(db.Model):
     registrations_done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     signin_scan_done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     certificates_done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The event's meeting figures (eventhub.network.meeting_counts), kept when the
+    # meetings themselves went, so the report still shows them.
+    meeting_counts: Mapped[dict | None] = mapped_column(JSON)
 
 
 class RetentionChange(db.Model):
