@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass, fields
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 
 from eventhub.database import write_transaction
@@ -129,21 +130,19 @@ def change_period(event: Event, kind: str, days: int | None, *, reason: str, use
     """Set the event's own period for `kind` (None: back to the site's). Shorter than the
     site's: always; longer: only with a reason, which is recorded with who set it; never
     longer than EVENTHUB_RETENTION_MAX_DAYS, and not for data that has gone already."""
-    from flask_babel import gettext as _
-
     if kind not in RETENTION_EVENT_KINDS:
-        raise RetentionRefused(_("This period cannot be changed for one event."))
+        raise RetentionRefused(_l("This period cannot be changed for one event."))
     reason = reason.strip()
     if days is not None:
         if days < 0:
-            raise RetentionRefused(_("A period cannot be negative."))
+            raise RetentionRefused(_l("A period cannot be negative."))
         if days > max_days():
             raise RetentionRefused(
-                _("At most %(days)s days: the site's longest period.", days=max_days())
+                _l("At most %(days)s days: the site's longest period.", days=max_days())
             )
         if days > site_days(kind) and len(reason) < 10:
             raise RetentionRefused(
-                _(
+                _l(
                     "Keeping data longer than the site's %(days)s days needs a reason "
                     "(for example a funder's requirement).",
                     days=site_days(kind),
@@ -155,7 +154,7 @@ def change_period(event: Event, kind: str, days: int | None, *, reason: str, use
             state = EventRetention(event_id=event.id)
             session.add(state)
         if getattr(state, f"{kind}_done_at") is not None:
-            raise RetentionRefused(_("This data has been deleted already."))
+            raise RetentionRefused(_l("This data has been deleted already."))
         setattr(state, f"{kind}_days", days)
         session.add(
             RetentionChange(event_id=event.id, kind=kind, days=days, reason=reason, user_id=user_id)
