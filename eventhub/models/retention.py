@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import JSON, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
 from eventhub.models.base import UTCDateTime, utcnow
+from eventhub.models.organisation import User
 
 # What goes when, counted in days from the event's end (the site's periods are
 # EVENTHUB_RETENTION_<KIND>_DAYS). Organisers may set their own period for the kinds in
@@ -56,3 +57,5 @@ class RetentionChange(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship()

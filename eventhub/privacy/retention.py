@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import joinedload
 
 from eventhub.database import write_transaction
 from eventhub.events.seats import locked_event
@@ -165,6 +166,7 @@ def changes(event_id: int) -> list[RetentionChange]:
     return list(
         db.session.scalars(
             select(RetentionChange)
+            .options(joinedload(RetentionChange.user))
             .where(RetentionChange.event_id == event_id)
             .order_by(RetentionChange.created_at.desc(), RetentionChange.id.desc())
         )
