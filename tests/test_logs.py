@@ -246,3 +246,36 @@ def test_error_pages_repeat_nothing_of_the_request(client):
     # The language links of an error page lead to the overview, not back to the URL.
     page = client.get(f"/r/{secret}?lang=de").get_data(as_text=True)
     assert 'href="/events/?lang=en"' in page or 'href="/?lang=en"' in page
+
+
+def test_the_filter_redacts_for_a_logging_configuration_of_ones_own(app):
+    """RedactingFilter on a handler does the same to records made without the factory."""
+    import io
+
+    from eventhub.log_redaction import RedactingFilter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(FORMAT)
+    logger = logging.getLogger("tests.own_configuration")
+    logger.addHandler(handler)
+    logger.propagate = False
+    redacting = logging.getLogRecordFactory()
+    logging.setLogRecordFactory(logging.LogRecord)
+    try:
+        try:
+            raise ValueError("refused: ulla@firma-beispiel.de")
+        except ValueError:
+            logger.exception("GET /r/%s for %s", "OhneFilterToken9", "ulla@firma-beispiel.de")
+        handler.addFilter(RedactingFilter())
+        try:
+            raise ValueError("refused: ulla@firma-beispiel.de")
+        except ValueError:
+            logger.exception("GET /r/%s for %s", "MitFilterToken9", "ulla@firma-beispiel.de")
+    finally:
+        logging.setLogRecordFactory(redacting)
+        logger.removeHandler(handler)
+    without, _sep, with_filter = stream.getvalue().partition("GET /r/[token]")
+    assert "OhneFilterToken9" in without and "ulla@firma-beispiel.de" in without
+    assert "MitFilterToken9" not in with_filter and "ulla@" not in with_filter
+    assert "for [email]" in with_filter and "ValueError: refused: [email]" in with_filter
