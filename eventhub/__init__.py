@@ -36,6 +36,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     register_extensions(app)
     register_blueprints(app)
+    from eventhub import log_redaction
+
+    # From here on no log line holds an email address or a link token (the URL map of
+    # the blueprints above says which path segments are tokens).
+    log_redaction.install(app)
     register_template_helpers(app)
     register_error_handlers(app)
 
@@ -70,6 +75,9 @@ def _derive_config(app: Flask) -> None:
             "Rate limits are kept in memory, per worker process: with N workers a client "
             "gets N times each limit. Set EVENTHUB_REDIS_URL to share them."
         )
+    # Database errors (logged, e.g. while the database is away) must not quote the
+    # statement's parameters: they are addresses and token hashes.
+    cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, **cfg["SQLALCHEMY_ENGINE_OPTIONS"]}
     cfg["BASE_URL"] = str(cfg["BASE_URL"]).rstrip("/")
     if cfg["BASE_URL"].startswith("https://"):
         # Served over https only: cookies never travel in clear, browsers stay on https.

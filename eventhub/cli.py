@@ -196,8 +196,11 @@ def mail_send(loop: bool, interval: float) -> None:
         loop=loop, idle_seconds=interval, between_passes=between, wait_for_push=wait_for_new_mail
     )
     click.echo(f"{report.sent} sent, {report.retried} to retry, {report.failed} failed.")
+    from eventhub.log_redaction import redact
+
     for error in dict.fromkeys(report.errors):
-        click.echo(f"error: {error}", err=True)
+        # The worker's output is a log: a server's refusal quotes the address.
+        click.echo(f"error: {redact(error)}", err=True)
 
 
 def _every(seconds: float, job, *, first: bool = False):

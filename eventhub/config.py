@@ -83,6 +83,56 @@ class Config:
     # Days the audit log of organisers' access to attendee data is kept.
     AUDIT_LOG_DAYS = 365
 
+    # The legal pages (/privacy, /imprint, /accessibility) are built from these. The
+    # defaults are placeholders for the demo: `flask check-config` fails until each
+    # marked one is set. Addresses: lines separated by newlines or "; ".
+    # The controller (Verantwortlicher, Art. 4 Nr. 7 GDPR): who runs this site.
+    LEGAL_CONTROLLER_NAME = "Musterorganisation (Platzhalter)"
+    LEGAL_CONTROLLER_ADDRESS = "Musterstraße 1; 12345 Musterstadt (Platzhalter)"
+    LEGAL_CONTROLLER_EMAIL = "datenschutz@platzhalter.example"
+    # The data-protection officer: a name or function, and an address to write to.
+    LEGAL_DPO_NAME = "Datenschutzbeauftragte (Platzhalter)"
+    LEGAL_DPO_EMAIL = "dsb@platzhalter.example"
+    # Legal basis of the data needed to attend: "b" (contract; employers, private
+    # bodies), "e" (public task; chambers, municipalities) or "b_e" (both, named so).
+    LEGAL_BASIS_REGISTRATION = "b_e"
+    # The mail provider that sends our mail on our behalf (a processor, Art. 28 GDPR).
+    LEGAL_MAIL_PROCESSOR = "Mail-Dienstleister (Platzhalter)"
+    # The supervisory authority a person may complain to (Art. 77 GDPR); the default is
+    # the one for bodies in North Rhine-Westphalia.
+    LEGAL_SUPERVISORY_AUTHORITY_NAME = (
+        "Landesbeauftragte für Datenschutz und Informationsfreiheit Nordrhein-Westfalen"
+    )
+    LEGAL_SUPERVISORY_AUTHORITY_ADDRESS = "Kavalleriestraße 2–4; 40213 Düsseldorf"
+    LEGAL_SUPERVISORY_AUTHORITY_URL = "https://www.ldi.nrw.de"
+    # Imprint (§ 5 DDG). Name, address and email default to the controller's (None).
+    IMPRINT_PROVIDER_NAME: str | None = None
+    IMPRINT_LEGAL_FORM = "Rechtsform (Platzhalter)"  # e.g. "Körperschaft des öffentlichen Rechts"
+    IMPRINT_REPRESENTED_BY = "Vertretungsberechtigte Person (Platzhalter)"
+    IMPRINT_ADDRESS: str | None = None
+    IMPRINT_EMAIL: str | None = None
+    IMPRINT_PHONE = "+49 000 000000 (Platzhalter)"
+    IMPRINT_REGISTER = ""  # e.g. "Amtsgericht Essen, VR 1234"; empty: not shown
+    IMPRINT_VAT_ID = ""  # Umsatzsteuer-Identifikationsnummer; empty: not shown
+    IMPRINT_SUPERVISORY_AUTHORITY = ""  # for public bodies, e.g. the state ministry
+    # Responsible for the content (§ 18 (2) MStV): name and address.
+    IMPRINT_CONTENT_RESPONSIBLE = "Name, Anschrift (Platzhalter)"
+    # Accessibility statement (BITV 2.0): "full", "partial" or "none".
+    ACCESSIBILITY_COMPLIANCE = "partial"
+    # Known gaps, a list (JSON in the environment); None: the app's own list.
+    ACCESSIBILITY_KNOWN_GAPS: list[str] | None = None
+    ACCESSIBILITY_STATEMENT_DATE = "2026-12-02"  # when the statement was written (ISO)
+    ACCESSIBILITY_METHOD = "self"  # "self" (self-assessment) or "external" (a test)
+    ACCESSIBILITY_FEEDBACK_EMAIL: str | None = None  # None: the controller's address
+    # The arbitration body (§ 16 BGG); the default is the federal one.
+    ACCESSIBILITY_ARBITRATION_NAME = (
+        "Schlichtungsstelle nach dem Behindertengleichstellungsgesetz bei dem Beauftragten "
+        "der Bundesregierung für die Belange von Menschen mit Behinderungen"
+    )
+    ACCESSIBILITY_ARBITRATION_ADDRESS = "Mauerstraße 53; 10117 Berlin"
+    ACCESSIBILITY_ARBITRATION_EMAIL = "info@schlichtungsstelle-bgg.de"
+    ACCESSIBILITY_ARBITRATION_URL = "https://www.schlichtungsstelle-bgg.de"
+
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

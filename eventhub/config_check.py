@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ def production_checks(app: Flask) -> list[Check]:
     cfg = app.config
     checks = [_secret_key(cfg), _base_url(cfg), _smtp(cfg), _mail_from(cfg)]
     checks += [_rate_limits(cfg), _database(), _redis(app)]
+    checks += _legal(cfg)
     checks.append(
         Check("debug mode", not app.debug, "off" if not app.debug else "on: unset FLASK_DEBUG")
     )
@@ -127,3 +129,64 @@ def _redis(app: Flask) -> Check:
     except Exception as exc:
         return Check("Redis", False, f"does not answer ({exc}): check EVENTHUB_REDIS_URL")
     return Check("Redis", True, "answers")
+
+
+# The settings the legal pages need (/privacy, /imprint, /accessibility): missing or
+# still the demo's placeholder is a problem. Imprint name, address and email fall back
+# to the controller's, so they are checked there.
+LEGAL_SETTINGS = {
+    "LEGAL_CONTROLLER_NAME": "controller (privacy notice, imprint)",
+    "LEGAL_CONTROLLER_ADDRESS": "controller's address",
+    "LEGAL_CONTROLLER_EMAIL": "controller's email",
+    "LEGAL_DPO_NAME": "data-protection officer",
+    "LEGAL_DPO_EMAIL": "data-protection officer's email",
+    "LEGAL_MAIL_PROCESSOR": "mail provider (processor)",
+    "LEGAL_SUPERVISORY_AUTHORITY_NAME": "supervisory authority",
+    "LEGAL_SUPERVISORY_AUTHORITY_ADDRESS": "supervisory authority's address",
+    "IMPRINT_LEGAL_FORM": "imprint: legal form",
+    "IMPRINT_REPRESENTED_BY": "imprint: represented by",
+    "IMPRINT_PHONE": "imprint: phone",
+    "IMPRINT_CONTENT_RESPONSIBLE": "imprint: responsible for the content (§ 18 (2) MStV)",
+    "ACCESSIBILITY_STATEMENT_DATE": "accessibility statement: date",
+    "ACCESSIBILITY_ARBITRATION_NAME": "accessibility statement: arbitration body",
+}
+CHOICES = {
+    "LEGAL_BASIS_REGISTRATION": ("b", "e", "b_e"),
+    "ACCESSIBILITY_COMPLIANCE": ("full", "partial", "none"),
+    "ACCESSIBILITY_METHOD": ("self", "external"),
+}
+PLACEHOLDER_MARK = "platzhalter"
+
+
+def _legal(cfg) -> list[Check]:
+    """One check per legal setting: set, and not the demo's placeholder."""
+    checks = []
+    for name, label in LEGAL_SETTINGS.items():
+        value = str(cfg.get(name) or "").strip()
+        if not value:
+            checks.append(Check(label, False, f"missing: set EVENTHUB_{name}"))
+        elif PLACEHOLDER_MARK in value.lower():
+            checks.append(Check(label, False, f"still the placeholder: set EVENTHUB_{name}"))
+        else:
+            checks.append(Check(label, True, value.replace("\n", "; ")))
+    try:
+        dt.date.fromisoformat(str(cfg.get("ACCESSIBILITY_STATEMENT_DATE")))
+    except ValueError:
+        checks.append(
+            Check(
+                "accessibility statement: date",
+                False,
+                "not a date: set EVENTHUB_ACCESSIBILITY_STATEMENT_DATE=YYYY-MM-DD",
+            )
+        )
+    for name, allowed in CHOICES.items():
+        value = cfg.get(name)
+        if value not in allowed:
+            checks.append(
+                Check(
+                    name.lower().replace("_", " "),
+                    False,
+                    f"{value!r}: set EVENTHUB_{name} to one of {', '.join(allowed)}",
+                )
+            )
+    return checks

@@ -42,7 +42,10 @@ def error_response(status: int, message: str | None = None, **details):
     message = message or _messages().get(status) or _("The request could not be completed.")
     if _wants_json():
         return {"error": {"status": status, "message": message, **details}}, status
-    return render_template("errors/error.html", status=status, message=message), status
+    # Nothing of the request (URL, input) is shown: it may hold a token or an address.
+    return render_template(
+        "errors/error.html", status=status, message=message, error_page=True
+    ), status
 
 
 def abort_with(status: int, message: str):

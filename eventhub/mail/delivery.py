@@ -205,9 +205,13 @@ def deliver_due(limit: int = BATCH) -> DeliveryReport:
                     attempts=row.attempts + 1,
                     last_error=outcome.reason[:2000],
                 )
+                # The server's reason often quotes the address: log lines are redacted
+                # (eventhub.log_redaction).
+                log.warning("outbox message %d undeliverable: %s", row.id, outcome.reason)
                 report.failed += 1
             else:
                 _retry_later(row.id, worker, row.attempts + 1, outcome.reason)
+                log.info("outbox message %d to retry: %s", row.id, outcome.reason)
                 report.retried += 1
             if outcome.stop_batch:
                 # The server or connection is gone: give the rest back, not charging them.
