@@ -144,7 +144,7 @@ def test_mails_are_emptied_after_delivery_or_failure_and_waiting_ones_are_kept(a
 
 def test_organisers_set_their_own_period_longer_only_with_a_reason(app, world, make_organiser):
     event, user = world.event, make_organiser()
-    with app.test_request_context(), pytest.raises(RetentionRefused, match="reason"):
+    with app.test_request_context(), pytest.raises(RetentionRefused, match="Begründung"):
         change_period(event, "signin_scan", 400, reason="", user_id=user.id)
     with app.test_request_context(), pytest.raises(RetentionRefused):
         change_period(event, "signin_scan", 4000, reason="ESF: zehn Jahre", user_id=user.id)
