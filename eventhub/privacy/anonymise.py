@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import String, and_, cast, delete, exists, literal, or_, select, update
+from sqlalchemy import Select, String, and_, cast, delete, exists, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from eventhub.models import (
@@ -73,11 +73,13 @@ def empty_mails(session: Session, condition) -> int:
     return result.rowcount
 
 
-def delete_network_data(session: Session, registration_ids: Sequence[int]) -> int:
+def delete_network_data(session: Session, registrations: Sequence[int] | Select) -> int:
     """Directory profiles, contact requests, blocks and meetings (with their bookings and
-    marked-unavailable slots) of these registrations; returns how many rows went."""
+    marked-unavailable slots) of these registrations (ids, or a query of ids: one pass
+    for a whole event); returns how many rows went."""
     gone = 0
-    for part in chunks(registration_ids):
+    parts = [registrations] if isinstance(registrations, Select) else chunks(registrations)
+    for part in parts:
         meetings = select(Meeting.id).where(
             or_(Meeting.requester_id.in_(part), Meeting.partner_id.in_(part))
         )
@@ -116,12 +118,18 @@ def delete_sensitive_answers(session: Session, event_id: int) -> int:
 
 
 def anonymise_registrations(
-    session: Session, registration_ids: Sequence[int], *, certificates: bool = False
+    session: Session,
+    registration_ids: Sequence[int],
+    *,
+    certificates: bool = False,
+    network_and_mails: bool = True,
 ) -> int:
     """Anonymise these registrations (see the module's docstring); returns how many were
     changed now (already anonymised ones are skipped). `certificates=True` (erasure) also
     deletes their certificates of attendance, which retention keeps longer
-    (RETENTION_CERTIFICATE_DAYS) because people need them as proof."""
+    (RETENTION_CERTIFICATE_DAYS) because people need them as proof.
+    `network_and_mails=False`: the caller removes the network data and empties the mails
+    for the whole event itself (the retention job: one statement instead of one a batch)."""
     now = utcnow()
     changed = 0
     for part in chunks(registration_ids):
@@ -132,7 +140,8 @@ def anonymise_registrations(
                 )
             )
         )
-        delete_network_data(session, part)
+        if network_and_mails:
+            delete_network_data(session, part)
         session.execute(
             delete(Answer)
             .where(
@@ -166,7 +175,8 @@ def anonymise_registrations(
                 .where(Certificate.registration_id.in_(part))
                 .execution_options(synchronize_session=False)
             )
-        empty_mails(session, OutboxMessage.registration_id.in_(part))
+        if network_and_mails:
+            empty_mails(session, OutboxMessage.registration_id.in_(part))
         changed += session.execute(
             update(Registration)
             .where(Registration.id.in_(part), Registration.anonymised_at.is_(None))

@@ -243,8 +243,9 @@ def _purge_event(event_id: int, now: dt.datetime, report: PurgeReport) -> bool:
             counts = count_meetings(event_id)
             if state.meeting_counts is None and any(counts.as_dict().values()):
                 state.meeting_counts = counts.as_dict()  # the report keeps its figures
-            ids = session.scalars(select(Registration.id).where(Registration.event_id == event_id))
-            report.network_rows += delete_network_data(session, list(ids))
+            report.network_rows += delete_network_data(
+                session, select(Registration.id).where(Registration.event_id == event_id)
+            )
         if "signin_scan" in kinds:
             report.signin_scans += session.execute(
                 delete(EventFile)
@@ -266,9 +267,19 @@ def _purge_event(event_id: int, now: dt.datetime, report: PurgeReport) -> bool:
         with write_transaction() as session:
             if locked_event(event_id) is None:
                 return False
-            # What the organisers were mailed about the event (attendee lists, digests)
-            # names people too; a mail still waiting for delivery is left to the mail rule.
-            report.mails += empty_mails(session, OutboxMessage.event_id == event_id)
+            # The mails to the people and what the organisers were mailed about the event
+            # (attendee lists, digests), which names people too; a mail still waiting for
+            # delivery is left to the mail rule.
+            report.mails += empty_mails(
+                session,
+                OutboxMessage.event_id == event_id,
+            )
+            report.mails += empty_mails(
+                session,
+                OutboxMessage.registration_id.in_(
+                    select(Registration.id).where(Registration.event_id == event_id)
+                ),
+            )
             session.get(EventRetention, event_id, with_for_update=True).registrations_done_at = now
     log.info("privacy purge: event %s: %s", event_id, ", ".join(sorted(kinds)))
     return True
@@ -291,7 +302,9 @@ def _anonymise_event(event_id: int) -> int:
             )
             if not ids:
                 return done
-            done += anonymise_registrations(session, ids)
+            # The network data went before (above, one statement for the event), and the
+            # event's mails are emptied after the last batch.
+            done += anonymise_registrations(session, ids, network_and_mails=False)
 
 
 def purge_mails(now: dt.datetime) -> int:
