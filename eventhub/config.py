@@ -62,6 +62,24 @@ class Config:
     # The privacy notice's version: stored with every consent and registration. Raise it
     # whenever the notice's content changes (its settings below included).
     PRIVACY_NOTICE_VERSION = "2026-12-02"
+    # Retention (eventhub.privacy.retention, `flask privacy purge`): days after an event
+    # ends until its data goes. Sensitive answers (diet, accessibility needs) first;
+    # directory profiles, contact requests and meetings; then the registrations are
+    # anonymised (counts, attendance, types of organisation, ESF choices and feedback
+    # ratings stay); the scan of the signed sign-in sheet; certificates of attendance
+    # (kept longer: people need them as proof). Organisers may set an event's own period
+    # for registrations and the sign-in scan: longer than the site's only with a reason,
+    # never longer than RETENTION_MAX_DAYS.
+    RETENTION_SENSITIVE_DAYS = 0
+    RETENTION_NETWORK_DAYS = 30
+    RETENTION_REGISTRATION_DAYS = 90
+    RETENTION_SIGNIN_SCAN_DAYS = 90
+    RETENTION_CERTIFICATE_DAYS = 365
+    RETENTION_MAX_DAYS = 3650
+    # Mails in the outbox: recipient and content are emptied this many days after
+    # delivery, or after they were written when they could not be delivered.
+    RETENTION_MAIL_SENT_DAYS = 30
+    RETENTION_MAIL_FAILED_DAYS = 90
     # Days the audit log of organisers' access to attendee data is kept.
     AUDIT_LOG_DAYS = 365
     # Requests for one's data ("what do you store about me?") per client address; the

@@ -85,6 +85,12 @@ from eventhub.models.registration import (
     ReminderSend,
     normalise_email,
 )
+from eventhub.models.retention import (
+    RETENTION_EVENT_KINDS,
+    RETENTION_KINDS,
+    EventRetention,
+    RetentionChange,
+)
 
 __all__ = [
     "MESSAGE_BODY_MAX",
@@ -126,6 +132,10 @@ __all__ = [
     "WAITLIST_MODES",
     "SEAT_STATUSES",
     "STATUS_REASONS",
+    "RETENTION_EVENT_KINDS",
+    "RETENTION_KINDS",
+    "EventRetention",
+    "RetentionChange",
     "CONSENT_ACTIONS",
     "CONSENT_PURPOSES",
     "AuditEntry",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eventhub.extensions import db
@@ -28,6 +28,13 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         Index("ix_outbox_messages_status_due", "status", "next_attempt_at"),
         Index("ix_outbox_messages_mailbox_created", "mailbox", "created_at"),
+        # The mails whose content the retention job has yet to empty, oldest first.
+        Index(
+            "ix_outbox_messages_unpurged",
+            "created_at",
+            sqlite_where=text("recipient != ''"),
+            postgresql_where=text("recipient != ''"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -149,6 +149,9 @@ class Registration(db.Model):
     offer_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # STATUS_REASONS: why a registration was cancelled or declined, where it tells more.
     status_reason: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    # When the person's data was removed (retention or erasure): the row stays for the
+    # counts, without anything that names or reaches the person (eventhub.privacy).
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
 
