@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from eventhub.access import managed_by
 from eventhub.database import write_transaction
@@ -30,11 +30,7 @@ from eventhub.models import (
 )
 from eventhub.models.mail import mailbox_key
 from eventhub.models.registration import normalise_email
-from eventhub.privacy.anonymise import anonymise_registrations
-
-# Mails on their way out stay (the cancellations just written among them); the rest of
-# an address's mail log goes.
-_MAILS_KEPT = ("queued", "sending")
+from eventhub.privacy.anonymise import DONE_MAIL, anonymise_registrations, chunks, empty_mails
 
 
 @dataclass
@@ -44,12 +40,12 @@ class ErasureReport:
     events: int = 0
     cancelled: int = 0
     anonymised: int = 0
-    mails_deleted: int = 0
+    mails_emptied: int = 0
     other_records_deleted: int = 0
 
     @property
     def rows(self) -> int:
-        return self.anonymised + self.mails_deleted + self.other_records_deleted
+        return self.anonymised + self.mails_emptied + self.other_records_deleted
 
 
 def erase_person(email_normalised: str, *, organisation_id: int | None = None) -> ErasureReport:
@@ -62,7 +58,7 @@ def erase_person(email_normalised: str, *, organisation_id: int | None = None) -
         report.cancelled += cancelled
         report.anonymised += anonymised
     with write_transaction() as session:
-        report.mails_deleted = _forget_mails(email_normalised, organisation_id)
+        report.mails_emptied = _forget_mails(email_normalised, organisation_id)
         if organisation_id is None:
             report.other_records_deleted = (
                 session.execute(
@@ -116,39 +112,19 @@ def _erase_at_event(event_id: int, email_normalised: str) -> tuple[int, int]:
             return 0, 0
         ids = sorted(found)
         active = [i for i in ids if found[i] in ACTIVE_STATUSES]
-        cancelled = 0
-        if active:
-            before = set(_mail_ids(active))
-            cancelled = cancel_registrations(event_id, active, notify=True)
-            session.flush()
-            # The notices just written (CANCEL, "you left the list") must still go out:
-            # they no longer belong to the registration that is anonymised now.
-            notices = [i for i in _mail_ids(active) if i not in before]
-            if notices:
-                session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(notices))
-                    .values(registration_id=None)
-                    .execution_options(synchronize_session=False)
-                )
-        anonymised = anonymise_registrations(session, ids)
+        # The cancel service: seats freed, waiting list served, CANCEL mailed (those mails
+        # are queued, and anonymising leaves queued mail to go out).
+        cancelled = cancel_registrations(event_id, active, notify=True) if active else 0
+        anonymised = anonymise_registrations(session, ids, certificates=True)
     return cancelled, anonymised
 
 
-def _mail_ids(registration_ids: list[int]) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(OutboxMessage.id).where(OutboxMessage.registration_id.in_(registration_ids))
-        )
-    )
-
-
 def _forget_mails(email_normalised: str, organisation_id: int | None) -> int:
-    """Delete the log of mails sent to the address (those still on their way stay); for an
-    organisation, only mails of its events."""
+    """Empty the mails sent to the address, as retention does (those still on their way
+    stay); for an organisation, only mails of its events."""
     query = select(OutboxMessage.id, OutboxMessage.recipient).where(
         OutboxMessage.mailbox == mailbox_key(email_normalised),
-        OutboxMessage.status.not_in(_MAILS_KEPT),
+        OutboxMessage.status.in_(DONE_MAIL),
     )
     if organisation_id is not None:
         query = query.join(Event, Event.id == OutboxMessage.event_id).where(
@@ -159,6 +135,4 @@ def _forget_mails(email_normalised: str, organisation_id: int | None) -> int:
         for mail_id, recipient in db.session.execute(query)
         if normalise_email(recipient) == email_normalised
     ]
-    if not ids:
-        return 0
-    return db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids))).rowcount
+    return sum(empty_mails(db.session, OutboxMessage.id.in_(part)) for part in chunks(ids))

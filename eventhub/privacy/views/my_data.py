@@ -114,16 +114,16 @@ def erase():
             data=data,
             erasure_form=form,
             end_form=UseLinkForm(),
-            ), 422
+        ), 422
     report = erase_person(address)
     session.pop(SESSION_KEY, None)  # nothing is left to show; the request row is gone too
     flash(
         _(
             "Your data has been erased: %(cancelled)d registrations cancelled, "
-            "%(anonymised)d registrations anonymised, %(mails)d mails deleted.",
+            "%(anonymised)d registrations anonymised, %(mails)d mails emptied.",
             cancelled=report.cancelled,
             anonymised=report.anonymised,
-            mails=report.mails_deleted,
+            mails=report.mails_emptied,
         ),
         "success",
     )
