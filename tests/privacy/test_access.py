@@ -104,7 +104,10 @@ def test_the_link_opens_everything_stored_for_the_address_and_nothing_else(
     assert len(data["access_requests"]) == 1 and data["access_requests"][0]["used_at"]
     assert {m["kind"] for m in data["mails"]} >= {"confirmation", "waiting", "privacy_link"}
     assert all(m["subject"] for m in data["mails"])
-    assert "Anonymes Feedback" in html  # says why anonymous feedback is not shown
+    assert "Anonymes Feedback" in html
+    # Codes read as words in the page's language.
+    for label in ("angenommen", "Teilnehmendenverzeichnis: erteilt", "Ausbildung und Studium"):
+        assert label in html, label  # says why anonymous feedback is not shown
 
 
 def test_the_page_queries_stay_flat(client, make_event, outbox, query_counter):

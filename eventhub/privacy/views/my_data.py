@@ -25,10 +25,16 @@ from eventhub.models.base import utcnow
 from eventhub.privacy import bp
 from eventhub.privacy.erasure import erase_person
 from eventhub.privacy.forms import ErasureForm, UseLinkForm
+from eventhub.privacy.labels import privacy_label
 from eventhub.privacy.person_data import as_json, person_data
 from eventhub.privacy.requests import LinkRefused, check_link, granted_address, use_link
 
 SESSION_KEY = "privacy_access"
+
+
+@bp.app_template_filter("privacy_category")
+def privacy_category(code: str) -> str:
+    return privacy_label("category", code)
 
 
 def _refused(reason: str):
@@ -83,6 +89,7 @@ def my_data():
         data=data,
         erasure_form=ErasureForm(),
         end_form=UseLinkForm(),
+        label=privacy_label,
     )
 
 
@@ -114,6 +121,7 @@ def erase():
             data=data,
             erasure_form=form,
             end_form=UseLinkForm(),
+            label=privacy_label,
         ), 422
     report = erase_person(address)
     session.pop(SESSION_KEY, None)  # nothing is left to show; the request row is gone too
