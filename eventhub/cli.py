@@ -38,6 +38,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(api_keys)
     app.cli.add_command(waitlist_cli)
     app.cli.add_command(check_config)
+    app.cli.add_command(privacy_cli)
 
 
 @click.command("init-db")
@@ -183,10 +184,12 @@ def mail_send(loop: bool, interval: float) -> None:
             "EVENTHUB_SMTP_URL is not set: mail stays in the outbox (see /dev/mailbox)."
         )
     from eventhub.manage.scheduled import run_scheduled
+    from eventhub.privacy.retention import purge
 
-    # The long-running worker also writes digests and day-before lists (every 10 min);
-    # a one-off run only delivers (use `mail scheduled` from cron for those).
-    between = _every(600, run_scheduled, first=True) if loop else None
+    # The long-running worker also writes digests and day-before lists (every 10 min) and
+    # removes personal data whose retention time is over (hourly); a one-off run only
+    # delivers (use `mail scheduled` and `privacy purge` from cron for those).
+    between = _both(_every(600, run_scheduled, first=True), _every(3600, purge)) if loop else None
     from eventhub.mail.wakeup import wait_for_new_mail
 
     report = run_worker(
@@ -208,6 +211,14 @@ def _every(seconds: float, job, *, first: bool = False):
             job()
 
     return maybe
+
+
+def _both(*jobs):
+    def run() -> None:
+        for job in jobs:
+            job()
+
+    return run
 
 
 @mail.command("scheduled")
@@ -232,6 +243,24 @@ def mail_scheduled() -> None:
         click.echo(f"{report.released_holds} seats of unconfirmed registrations released.")
     if report.expired_meeting_requests:
         click.echo(f"{report.expired_meeting_requests} unanswered meeting requests expired.")
+
+
+privacy_cli = AppGroup("privacy", help="Data protection.")
+
+
+@privacy_cli.command("purge")
+def privacy_purge() -> None:
+    """Remove the personal data whose retention time is over (idempotent; the looping
+    mail worker runs it hourly). Prints counts only."""
+    from eventhub.privacy.retention import purge
+
+    report = purge()
+    click.echo(
+        f"{report.events} events: {report.registrations} registrations anonymised, "
+        f"{report.sensitive_answers} sensitive answers, {report.network_rows} networking "
+        f"records, {report.signin_scans} sign-in scans, {report.certificates} certificates "
+        f"deleted; {report.mails} mails emptied; {report.audit_entries} audit entries expired."
+    )
 
 
 api_keys = AppGroup("api-keys", help="API keys of organisations (for the organiser API).")

@@ -87,6 +87,7 @@ def world(app, make_event, make_registration):
         "question_id": 1,  # a question (there is none: the route must answer 4xx)
         "material_id": 1,  # a material link (there is none: the route must answer 4xx)
         "action": "hide",
+        "kind": "registrations",  # a kind of data with an event's own retention period
         "uid": registration.uid,
         "api_key": raw_key,
     }

@@ -745,3 +745,21 @@ class LogoForm(FlaskForm):
         validators=[FileRequired(_l("Please choose a file."))],
         render_kw={"accept": "image/png,image/jpeg"},
     )
+
+
+class RetentionForm(FlaskForm):
+    """An event's own retention period for one kind of data (empty: the site's)."""
+
+    kind = HiddenField(validators=[DataRequired()])
+    days = BoundedIntegerField(
+        _l("Days after the event"),
+        description=_l("Empty: the site's period."),
+        validators=[Optional(), NumberRange(min=0, max=36_500)],
+        render_kw={"inputmode": "numeric"},
+    )
+    reason = TextAreaField(
+        _l("Reason (required for a longer period)"),
+        description=_l("For example: the funder requires the signed sign-in sheets for ten years."),
+        filters=[strip_ends],
+        validators=[Optional(), Length(max=1000, message=TOO_LONG), plain_text],
+    )

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from eventhub.database import write_transaction
 from eventhub.events.questions import event_questions, option_labels, question_label
@@ -397,27 +397,6 @@ def add_esf_questions(event_id: int) -> int:
                 continue
             session.add(_new_question(event_id, last, data))
     return added
-
-
-# --- data protection --------------------------------------------------------------
-
-
-def purge_sensitive_answers(event_id: int) -> int:
-    """Delete the answers to the event's sensitive questions (for the data-protection
-    rules, which purge these first); returns how many."""
-    with write_transaction() as session:
-        result = session.execute(
-            delete(Answer)
-            .where(
-                Answer.question_id.in_(
-                    select(Question.id).where(
-                        Question.event_id == event_id, Question.sensitive.is_(True)
-                    )
-                )
-            )
-            .execution_options(synchronize_session=False)
-        )
-    return result.rowcount
 
 
 # --- the report -------------------------------------------------------------------

@@ -25,7 +25,8 @@ from eventhub.models import (
     Registration,
 )
 from eventhub.models.base import utcnow
-from eventhub.models.network import Meeting, MeetingSettings
+from eventhub.models.network import MeetingSettings
+from eventhub.network.meeting_counts import MeetingCounts, meeting_figures
 from eventhub.paging import MAX_PAGE, parse_int
 from eventhub.querying import escape_like
 from eventhub.urls import checkin_code, checkin_url
@@ -318,48 +319,12 @@ def attendance_breakdown(event: Event) -> Breakdown:
     )
 
 
-@dataclass(frozen=True)
-class MeetingCounts:
-    """One-to-one meetings of an event: every request ever made, how they were answered,
-    how many got a time and a table, and how many took place."""
-
-    requested: int  # by participants (arranged ones are counted apart)
-    arranged: int  # set up by the organisers
-    accepted: int  # accepted and still on (placed or waiting for a time)
-    scheduled: int  # of those, with a slot and a table
-    held: int
-    declined: int
-    expired: int
-    cancelled: int
-    open: int  # not answered yet
-
-
 def meeting_counts(event: Event) -> MeetingCounts | None:
     """None when the event does not offer meetings; otherwise two queries."""
     enabled = db.session.scalar(
         select(MeetingSettings.enabled).where(MeetingSettings.event_id == event.id)
     )
-    if not enabled:
-        return None
-    accepted = Meeting.status == "accepted"
-
-    def count(condition):
-        return func.count(case((condition, 1)))
-
-    row = db.session.execute(
-        select(
-            count(Meeting.arranged.is_(False)),
-            count(Meeting.arranged.is_(True)),
-            count(accepted),
-            count(accepted & Meeting.slot_start.is_not(None)),
-            count(Meeting.held_at.is_not(None)),
-            count(Meeting.status == "declined"),
-            count(Meeting.status == "expired"),
-            count(Meeting.status == "cancelled"),
-            count(Meeting.status == "requested"),
-        ).where(Meeting.event_id == event.id)
-    ).one()
-    return MeetingCounts(*row)
+    return meeting_figures(event.id) if enabled else None
 
 
 def failed_mail(event: Event) -> list[OutboxMessage]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
 from eventhub.models.base import UTCDateTime, utcnow
+from eventhub.models.organisation import User
 
 # What goes when, counted in days from the event's end (the site's periods are
 # EVENTHUB_RETENTION_<KIND>_DAYS). Organisers may set their own period for the kinds in
@@ -38,6 +39,9 @@ class EventRetention(db.Model):
     registrations_done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     signin_scan_done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     certificates_done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The event's meeting figures (eventhub.network.meeting_counts), kept when the
+    # meetings themselves went, so the report still shows them.
+    meeting_counts: Mapped[dict | None] = mapped_column(JSON)
 
 
 class RetentionChange(db.Model):
@@ -53,3 +57,5 @@ class RetentionChange(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship()

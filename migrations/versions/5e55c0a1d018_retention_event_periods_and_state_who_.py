@@ -2,7 +2,7 @@
 
 Revision ID: 5e55c0a1d018
 Revises: 5e55c0a1d017
-Create Date: 2026-12-02 03:12:08.939425
+Create Date: 2026-12-02 03:14:03.591486
 
 """
 from alembic import op
@@ -29,6 +29,7 @@ def upgrade():
     sa.Column('registrations_done_at', eventhub.models.base.UTCDateTime(), nullable=True),
     sa.Column('signin_scan_done_at', eventhub.models.base.UTCDateTime(), nullable=True),
     sa.Column('certificates_done_at', eventhub.models.base.UTCDateTime(), nullable=True),
+    sa.Column('meeting_counts', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_retention_event_id_events'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('event_id', name=op.f('pk_event_retention'))
     )

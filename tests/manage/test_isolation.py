@@ -108,6 +108,7 @@ def url_for_rule(rule, event, registration) -> str:
         "link_id": 1,
         "answer": "accept",
         "entry_id": 1,
+        "kind": "signin_scan",
         "meeting_id": db.session.scalar(select(Meeting.id).where(Meeting.event_id == event.id)),
         "question_id": db.session.scalar(select(Question.id).where(Question.event_id == event.id)),
         "message_id": db.session.scalar(
@@ -233,6 +234,7 @@ def test_state_changes_need_post_and_csrf(app_factory):
                     "meeting_id": 1,
                     "question_id": 1,
                     "material_id": 1,
+                    "kind": "registrations",
                 }[k]
                 for k in rule.arguments
             },

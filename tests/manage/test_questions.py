@@ -11,9 +11,11 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from eventhub.database import write_transaction
 from eventhub.extensions import db
-from eventhub.manage.questions import QuestionData, add_question, purge_sensitive_answers
+from eventhub.manage.questions import QuestionData, add_question
 from eventhub.models import Answer, Question
+from eventhub.privacy.anonymise import delete_sensitive_answers
 from tests.manage.conftest import hosted_by, log_in
 
 DIET_LINES = "veg | vegetarisch | vegetarian\nvegan | vegan | vegan\nall | alles | anything"
@@ -331,7 +333,8 @@ def test_registration_page_and_report_show_answers_to_the_events_organisers_only
 
 def test_sensitive_answers_can_be_purged_first(client, event, register_by_form):
     questions = _answered_event(event, register_by_form, client, people=2)
-    assert purge_sensitive_answers(event.id) == 2
+    with write_transaction() as session:
+        assert delete_sensitive_answers(session, event.id) == 2
     db.session.rollback()
     left = set(db.session.scalars(select(Answer.question_id)))
     assert questions["Barrierefreiheit"].id not in left
