@@ -2,11 +2,12 @@
 then everything stored about the address is anonymised or deleted, as retention does.
 
 Event by event, in one write transaction with the event locked (the order every seat
-change takes): the address's registrations of that event are read under the lock, the
-active ones cancelled through the cancel service (seat freed, waiting list served,
-METHOD:CANCEL mailed), and all of them anonymised. A registration of the same address
-for the same event that is in flight either commits before (and is erased with the
-others) or after (a new registration, whole): no seat is ever held by an erased row.
+change takes): the address's registrations of that event are read under the lock; where
+the event is not over, the active ones are cancelled through the cancel service (seat
+freed, waiting list served, METHOD:CANCEL mailed); then all of them are anonymised. A
+registration of the same address for the same event that is in flight either commits
+before (and is erased with the others) or after (a new registration, whole): no seat is
+ever held by an erased row. Events that are over keep their counts (who came).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from eventhub.models import (
     PrivacyRequest,
     Registration,
 )
+from eventhub.models.base import utcnow
 from eventhub.models.mail import mailbox_key
 from eventhub.models.registration import normalise_email
 from eventhub.privacy.anonymise import DONE_MAIL, anonymise_registrations, chunks, empty_mails
@@ -106,12 +108,14 @@ def _erase_at_event(event_id: int, email_normalised: str) -> tuple[int, int]:
     """Cancel and anonymise the address's registrations of one event, the event locked
     throughout; returns (cancelled, anonymised)."""
     with write_transaction() as session:
-        locked_event(event_id)
+        event = locked_event(event_id)
         found = _registrations_at(event_id, email_normalised)
         if not found:
             return 0, 0
         ids = sorted(found)
-        active = [i for i in ids if found[i] in ACTIVE_STATUSES]
+        # An event that is over keeps its counts (who came): nothing to cancel there.
+        upcoming = event.ends_at > utcnow()
+        active = [i for i in ids if upcoming and found[i] in ACTIVE_STATUSES]
         # The cancel service: seats freed, waiting list served, CANCEL mailed (those mails
         # are queued, and anonymising leaves queued mail to go out).
         cancelled = cancel_registrations(event_id, active, notify=True) if active else 0

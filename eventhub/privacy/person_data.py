@@ -44,16 +44,6 @@ from eventhub.network.visibility import NETWORKING_STATUSES
 SECTIONS = ("registrations", "participant_feed", "mails", "access_requests")
 
 
-def registrations_of(email_normalised: str, *, organisation_id: int | None = None):
-    """A select of the address's registrations (of the organisation's events, if given)."""
-    query = select(Registration).where(Registration.email_normalised == email_normalised)
-    if organisation_id is not None:
-        query = query.join(Event, Event.id == Registration.event_id).where(
-            managed_by([organisation_id])
-        )
-    return query
-
-
 def person_data(
     email_normalised: str, *, language: str, organisation_id: int | None = None
 ) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import threading
 
+import time_machine
 from sqlalchemy import func, select
 
 from eventhub.database import write_transaction
@@ -330,3 +331,23 @@ def test_control_without_the_guard_an_erased_row_keeps_a_place(app_factory, monk
 
 def test_the_public_erasure_needs_the_access(app, client):
     assert client.post("/privacy/my-data/erase", data={"confirm": "y"}).status_code == 403
+
+
+def test_an_event_that_is_over_keeps_its_counts(app, make_event, outbox):
+    """Who came stays counted: a past registration is anonymised, not cancelled, and no
+    CANCEL goes out for an event that is over."""
+    from eventhub.events.registration import set_checked_in
+    from tests.conftest import in_days
+
+    event = make_event(starts=in_days(2))
+    came, _t = register(event.id, Attendee("Annabella", "Auskunftsreich", ANNA))
+    set_checked_in(came.id, True)
+    with time_machine.travel(in_days(5)):
+        report = erase_person(ANNA)
+    assert (report.cancelled, report.anonymised) == (0, 1)
+    db.session.rollback()
+    row = db.session.get(Registration, came.id)
+    assert (row.status, row.first_name, row.email) == ("confirmed", "", "")
+    assert row.checked_in_at is not None
+    assert db.session.get(Event, event.id).confirmed_count == 1
+    assert outbox(kind="cancellation") == []
