@@ -48,8 +48,13 @@ def test_the_link_opens_everything_stored_for_the_address_and_nothing_else(
         assert "Meine Daten anzeigen" in shown.get_data(as_text=True)
     used = client.post(link)
     assert used.headers["Location"] == "/privacy/my-data"
-    html = client.get("/privacy/my-data").get_data(as_text=True)
-    data = json.loads(client.get("/privacy/my-data.json").get_data(as_text=True))
+    shown = client.get("/privacy/my-data")
+    assert shown.headers["Cache-Control"] == "private, no-store"
+    html = shown.get_data(as_text=True)
+    download = client.get("/privacy/my-data.json")
+    assert download.headers["Cache-Control"] == "private, no-store"
+    assert download.headers["Content-Disposition"] == 'attachment; filename="my-data.json"'
+    data = json.loads(download.get_data(as_text=True))
     seen = html + json.dumps(data, ensure_ascii=False)
     for item in (
         "Annabella",

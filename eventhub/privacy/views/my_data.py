@@ -10,6 +10,7 @@ import json
 from flask import (
     Response,
     abort,
+    after_this_request,
     current_app,
     flash,
     redirect,
@@ -65,7 +66,14 @@ def open_link(token: str):
 
 
 def _granted() -> str:
-    """The address this browser may see, or a 403 page saying how to get access."""
+    """The address this browser may see, or a 403 page saying how to get access. What
+    follows shows personal data: no shared or browser cache keeps it."""
+
+    @after_this_request
+    def never_cache(response):
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
     request_id, until = session.get(SESSION_KEY) or (None, 0)
     address = granted_address(request_id) if until > utcnow().timestamp() else None
     if address is None:
@@ -103,7 +111,6 @@ def my_data_json():
         mimetype="application/json",
         headers={
             "Content-Disposition": 'attachment; filename="my-data.json"',
-            "Cache-Control": "no-store",
         },
     )
 
