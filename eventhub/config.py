@@ -82,6 +82,13 @@ class Config:
     RETENTION_MAIL_FAILED_DAYS = 90
     # Days the audit log of organisers' access to attendee data is kept.
     AUDIT_LOG_DAYS = 365
+    # Requests for one's data ("what do you store about me?") per client address; the
+    # per-inbox limit (MAILS_PER_MAILBOX_PER_HOUR) caps the mails to one address.
+    PRIVACY_REQUEST_RATELIMIT = "5 per hour"
+    # Minutes the one-time link in that mail can be used.
+    PRIVACY_LINK_MINUTES = 60
+    # Minutes the browser that used the link may see and erase the data (signed session).
+    PRIVACY_ACCESS_MINUTES = 30
 
     # The legal pages (/privacy, /imprint, /accessibility) are built from these. The
     # defaults are placeholders for the demo: `flask check-config` fails until each

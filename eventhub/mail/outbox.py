@@ -69,6 +69,7 @@ VISITOR_CAUSED = (
     "password_reset",
     "private_feed",
     "my_links",
+    "privacy_link",
 )
 
 

@@ -68,6 +68,7 @@ from eventhub.models.organisation import (
     User,
 )
 from eventhub.models.privacy import CONSENT_ACTIONS, CONSENT_PURPOSES, AuditEntry, ConsentRecord
+from eventhub.models.privacy_request import PrivacyRequest
 from eventhub.models.question import CHOICE_KINDS, QUESTION_KINDS, Answer, Question
 from eventhub.models.registration import (
     ACTIVE_STATUSES,
@@ -139,6 +140,7 @@ __all__ = [
     "CONSENT_PURPOSES",
     "AuditEntry",
     "ConsentRecord",
+    "PrivacyRequest",
     "CHOICE_KINDS",
     "QUESTION_KINDS",
     "Answer",

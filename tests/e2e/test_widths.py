@@ -33,6 +33,7 @@ from eventhub.models import (
     Organisation,
     OutboxMessage,
     PasswordReset,
+    PrivacyRequest,
 )
 from eventhub.network.contacts import send_contact_request
 from eventhub.network.meeting_admin import arrange_meeting
@@ -71,6 +72,8 @@ SKIPPED = {
     "manage.funder_report_xlsx_download": "an XLSX download (the funder report)",
     "manage.signin_scan": "a download (the uploaded scan of the sign-in sheet)",
     "mail.part": "one raw MIME part of a message, as it was written",
+    "privacy.my_data_json": "a JSON download (the person's own data)",
+    "manage.export_person": "a JSON download (one person's data, for the organisers)",
     "healthz": "plain-text health probe",
     "readyz": "plain-text readiness probe",
 }
@@ -270,7 +273,23 @@ def site(app):
             by_appointment=True,
         ),
     )
+    # Two one-time links to one's data: one the walk opens (its page with the button), one
+    # used first to give the browser access to /privacy/my-data.
+    privacy_tokens = []
+    for _ in range(2):
+        privacy_token, privacy_hash = new_token()
+        db.session.add(
+            PrivacyRequest(
+                token_hash=privacy_hash,
+                email_normalised=registration.email_normalised,
+                expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
+            )
+        )
+        privacy_tokens.append(privacy_token)
+    db.session.commit()
     return {
+        "privacy.open_link:token": privacy_tokens[0],
+        "privacy_access_token": privacy_tokens[1],
         "network.service:slug": service.slug,
         "manage.edit_service:entry_id": service.id,
         "slug": event.slug,
@@ -381,6 +400,10 @@ def test_every_page_fits_and_passes_axe(app, browser, live_server, site, axe_che
         except AssertionError as error:
             problems.append(str(error))
 
+    # The person's own data needs the access a used link gives this browser.
+    page.goto(live_server + f"/privacy/access/{site['privacy_access_token']}")
+    page.get_by_role("button", name="Meine Daten anzeigen").click()
+    page.wait_for_url(live_server + "/privacy/my-data")
     for endpoint, path in public:
         visit(endpoint, path)
         if endpoint == "events.event_page" and width == "phone":

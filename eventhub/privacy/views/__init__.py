@@ -1,3 +1,3 @@
 """The privacy area's pages; importing the modules attaches their routes to the blueprint."""
 
-from eventhub.privacy.views import legal, notice  # noqa: F401
+from eventhub.privacy.views import legal, my_data, notice  # noqa: F401

@@ -1,0 +1,44 @@
+"""How the codes on the person's data page read (statuses, purposes), translated lazily."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from eventhub.network.taxonomy import CATEGORY_LABELS, VISIBILITY_LABELS
+
+LABELS = {
+    "contact": {
+        "pending": _l("open"),
+        "accepted": _l("accepted"),
+        "declined": _l("declined"),
+        "ended": _l("ended"),
+    },
+    "meeting": {
+        "requested": _l("requested"),
+        "accepted": _l("accepted"),
+        "declined": _l("declined"),
+        "expired": _l("expired"),
+        "cancelled": _l("cancelled"),
+    },
+    "purpose": {
+        "registration": _l("registration (to run the event)"),
+        "directory": _l("participant directory"),
+        "contact_request": _l("contact request"),
+        "feedback": _l("feedback"),
+        "statistics": _l("statistics questions"),
+    },
+    "consent": {"given": _l("given"), "withdrawn": _l("withdrawn")},
+    "mail": {
+        "queued": _l("waiting to be sent"),
+        "sending": _l("being sent"),
+        "sent": _l("sent"),
+        "failed": _l("could not be delivered"),
+    },
+    "category": CATEGORY_LABELS,
+    "visibility": VISIBILITY_LABELS,
+}
+
+
+def privacy_label(kind: str, code: str) -> str:
+    label = LABELS.get(kind, {}).get(code)
+    return str(label) if label is not None else code
