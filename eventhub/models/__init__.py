@@ -67,7 +67,13 @@ from eventhub.models.organisation import (
     PasswordReset,
     User,
 )
-from eventhub.models.privacy import CONSENT_ACTIONS, CONSENT_PURPOSES, AuditEntry, ConsentRecord
+from eventhub.models.privacy import (
+    CONSENT_ACTIONS,
+    CONSENT_PURPOSES,
+    CONSENT_SOURCES,
+    AuditEntry,
+    ConsentRecord,
+)
 from eventhub.models.question import CHOICE_KINDS, QUESTION_KINDS, Answer, Question
 from eventhub.models.registration import (
     ACTIVE_STATUSES,
@@ -127,6 +133,7 @@ __all__ = [
     "STATUS_REASONS",
     "CONSENT_ACTIONS",
     "CONSENT_PURPOSES",
+    "CONSENT_SOURCES",
     "AuditEntry",
     "ConsentRecord",
     "CHOICE_KINDS",
