@@ -33,6 +33,7 @@ from eventhub.models import (
     Organisation,
     OutboxMessage,
     PasswordReset,
+    Question,
 )
 from eventhub.network.contacts import send_contact_request
 from eventhub.network.meeting_admin import arrange_meeting
@@ -170,6 +171,10 @@ def site(app):
         ("date", "Anreisetag"),
     ):
         add_question(event.id, QuestionData(kind, label, required=kind == "boolean"))
+    # A statistics answer: his page lists his consents and offers to withdraw it.
+    gender = db.session.scalar(
+        select(Question).where(Question.event_id == event.id, Question.purpose == "gender")
+    )
     registration, token = register(
         event.id,
         Attendee(
@@ -177,7 +182,12 @@ def site(app):
             "Müller-Lüdenscheidt",
             "juergen.mueller-luedenscheidt@baeckerei-und-konditorei-mueller.example",
             organisation="Bäckerei und Konditorei Müller-Lüdenscheidt GmbH & Co. KG",
-            answers={needs.id: "Rollstuhlgerechter Zugang\n" * 5, topics.id: ["bqfg"]},
+            show_in_directory=True,
+            answers={
+                needs.id: "Rollstuhlgerechter Zugang\n" * 5,
+                topics.id: ["bqfg"],
+                gender.id: "diverse",
+            },
         ),
     )
     others = [

@@ -324,6 +324,27 @@ def test_changing_statistics_answers_records_given_and_withdrawn(
     ]
 
 
+def test_statistics_answers_an_organiser_enters_are_recorded_as_theirs(
+    organiser_client,  # noqa: F811
+    make_event,
+    register_by_form,
+):
+    event = make_event(hosts=hosted_by("ihk-nrw"), capacity=20)
+    add_esf_questions(event.id)
+    db.session.rollback()
+    ids = {
+        q.purpose: q.id
+        for q in db.session.scalars(select(Question).where(Question.event_id == event.id))
+    }
+    register_by_form(event, **all_declined(ids))
+    path = f"/manage/events/{event.slug}/registrations/{registration_id('j.mueller@example.org')}"
+    form = organiser_client.get(f"{path}/answers").get_data(as_text=True)
+    assert 'id="statistics-note"' not in form  # the note speaks to the participant
+    shared = {**all_declined(ids), f"question-{ids['employment']}": "employed"}
+    assert organiser_client.post(f"{path}/answers", data=shared).status_code == 303
+    assert records()[-1] == ("statistics", "given", NOTICE, "manual")
+
+
 def test_withdrawing_works_after_cancelling(client, make_event, register_by_form):
     event, ids = esf_event(make_event)
     shared = {**all_declined(ids), f"question-{ids['education']}": "isced_5_8"}
