@@ -13,6 +13,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import exists, select, update
 
 from eventhub.database import write_transaction
+from eventhub.events.consent import notice_version, record_consent
 from eventhub.events.notifications import feedback_invite_row
 from eventhub.extensions import db
 from eventhub.models import Event, FeedbackInvite, FeedbackResponse, OutboxMessage, Registration
@@ -232,7 +233,14 @@ def mark_answered(invite: FeedbackInvite) -> bool:
 def submit_feedback(invite_id: int, answer: SurveyAnswer, now: dt.datetime | None = None) -> None:
     """Store one answer. The conditional UPDATE on `answered` and the insert are one
     transaction: of two submits at once, one stores its answer, the other is refused
-    ("answered"). An anonymous answer gets no registration, token or time."""
+    ("answered"). An anonymous answer gets no registration, token or time.
+
+    Consent: the version of the privacy notice the person answered under is stored on the
+    answer itself (`notice_version`). An anonymous answer gets no consent record: a record
+    of the registration with the moment of answering would tie the answer to the person
+    (the only answer stored at about that time is theirs), which is what the survey
+    promised not to do. A named answer is linked to the registration anyway, so it also
+    gets a "feedback" consent record of that registration, in the same transaction."""
     with write_transaction() as session:
         invite = session.get(FeedbackInvite, invite_id, populate_existing=True)
         event = session.get(Event, invite.event_id)
@@ -240,16 +248,20 @@ def submit_feedback(invite_id: int, answer: SurveyAnswer, now: dt.datetime | Non
             raise FeedbackRefused("closed")
         if not mark_answered(invite):
             raise FeedbackRefused("answered")
+        named = answers_named(invite, event)
         session.add(
             FeedbackResponse(
                 event_id=event.id,
-                registration_id=invite.registration_id if answers_named(invite, event) else None,
+                registration_id=invite.registration_id if named else None,
                 rating=answer.rating,
                 most_useful=answer.most_useful,
                 comment=answer.comment,
                 answers=answer.answers,
+                notice_version=notice_version(),
             )
         )
+        if named:
+            record_consent(session, invite.registration_id, "feedback")
 
 
 # --- what the reports show ------------------------------------------------------------

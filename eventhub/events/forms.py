@@ -201,9 +201,11 @@ class RegistrationForm(BotCheckedForm):
         _l("Type of organisation (optional)"), choices=organisation_type_choices, default=""
     )
     attendance = attendance_field()
+    # An acknowledgement, not a consent: the details needed to take part are processed to
+    # run the event (Art. 6 (1) b/e GDPR). The optional things below are consents.
     consent_privacy = BooleanField(
-        _l("I agree that my details are stored and passed to the organisers for this event."),
-        validators=[DataRequired(_l("Please agree to the privacy notice to register."))],
+        _l("I have read the privacy notice."),
+        validators=[DataRequired(_l("Please confirm that you have read the privacy notice."))],
     )
     # Maps to the directory visibility "participants" (Registration.show_in_directory).
     show_in_directory = BooleanField(
@@ -212,8 +214,9 @@ class RegistrationForm(BotCheckedForm):
             "who are listed too see my name, organisation and job title."
         ),
         description=_l(
-            "Never your email address. You can change or withdraw this at any time on your "
-            "private registration page, where you can also say what you offer and look for."
+            "Never your email address. This is your consent: you can withdraw it at any "
+            "time on the networking page of your private registration page, where you can "
+            "also say what you offer and look for."
         ),
         default=False,
     )
@@ -303,12 +306,10 @@ class GroupRegistrationForm(BotCheckedForm):
     )
     attendance = attendance_field()
     colleagues = FieldList(FormField(ColleagueForm), min_entries=GROUP_ROWS, max_entries=GROUP_MAX)
+    # An acknowledgement, as on the single form: running the event is the legal basis.
     consent_privacy = BooleanField(
-        _l(
-            "I confirm that my colleagues agree that their details are stored and passed to the "
-            "organisers for this event."
-        ),
-        validators=[DataRequired(_l("Please confirm your colleagues' agreement to register."))],
+        _l("I have read the privacy notice and will tell the people I register about it."),
+        validators=[DataRequired(_l("Please confirm that you have read the privacy notice."))],
     )
 
     def filled_rows(self) -> list[ColleagueForm]:

@@ -13,6 +13,7 @@ from wtforms import Form, TextAreaField
 
 from eventhub.events.questions import (
     AnswersInvalid,
+    answer_required,
     option_label,
     question_help,
     question_label,
@@ -62,8 +63,12 @@ class QuestionField:
         return self.question.kind
 
     @property
+    def statistical(self) -> bool:
+        return self.question.statistical
+
+    @property
     def required(self) -> bool:
-        return self.question.required
+        return answer_required(self.question)
 
     @property
     def text(self) -> str:
@@ -119,6 +124,12 @@ class QuestionFields:
 
     def __bool__(self) -> bool:
         return bool(self.questions)
+
+    @property
+    def asks_statistics(self) -> bool:
+        """Whether the form asks statistical questions (answered by consent: the form says
+        so, see events/_questions.html)."""
+        return any(q.statistical for q in self.questions)
 
     def validate(self, formdata: MultiDict) -> bool:
         """Read the posted answers; True when all are valid (then in `values`)."""

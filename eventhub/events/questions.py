@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from eventhub.database import write_transaction
+from eventhub.events.consent import record_change, record_consent
 from eventhub.extensions import db
 from eventhub.models import ACTIVE_STATUSES, CHOICE_KINDS, Answer, Event, Question, Registration
 from eventhub.models.base import utcnow
@@ -96,6 +97,36 @@ def option_labels(question: Question, language: str) -> dict[str, str]:
     return {o["key"]: option_label(o, language) for o in question.options or []}
 
 
+# --- statistics: answered by consent ------------------------------------------------
+
+# The "prefer not to say" option ("keine Angabe") of statistical questions (the ESF set).
+NO_ANSWER_KEY = "no_answer"
+
+
+def answer_required(question: Question) -> bool:
+    """Whether the form insists on an answer. Statistical questions are answered by
+    consent, so there is always a way not to answer: their "prefer not to say" option
+    (then choosing it is the answer the form asks for), or, where a question has none,
+    leaving it blank -- such a question is optional whatever its `required` says."""
+    if not question.required:
+        return False
+    if not question.statistical:
+        return True
+    return question.kind in CHOICE_KINDS and any(
+        o["key"] == NO_ANSWER_KEY for o in offered_options(question)
+    )
+
+
+def _declined(value: object) -> bool:
+    return value in (None, NO_ANSWER_KEY, [NO_ANSWER_KEY], "", [])
+
+
+def shares_statistics(questions: Iterable[Question], values: Mapping[int, object]) -> bool:
+    """Whether these answers share statistics: some statistical question is answered with
+    something other than "prefer not to say"."""
+    return any(q.statistical and not _declined(values.get(q.id)) for q in questions)
+
+
 def answers_editable_until(event: Event) -> dt.datetime:
     """Participants change their answers until the registration deadline, or the start."""
     return event.registration_closes_at or event.starts_at
@@ -130,7 +161,7 @@ def validate_answers(
             errors[question.id] = str(exc)
             continue
         if value is None:
-            if question.required:
+            if answer_required(question):
                 errors[question.id] = _missing(question)
             continue
         values[question.id] = value
@@ -311,7 +342,16 @@ def change_answers(
                 select(Answer).where(Answer.registration_id == registration_id)
             )
         }
-        values = validate_answers(questions, raw, kept={k: a.value for k, a in stored.items()})
+        kept = {k: a.value for k, a in stored.items()}
+        values = validate_answers(questions, raw, kept=kept)
+        record_change(
+            session,
+            registration_id,
+            "statistics",
+            before=shares_statistics(questions, kept),
+            after=shares_statistics(questions, values),
+            source="manual" if by_organiser else "web",
+        )
         for question in questions:
             answer = stored.get(question.id)
             value = values.get(question.id)
@@ -324,6 +364,37 @@ def change_answers(
             elif answer is not None and answer.value != value:
                 answer.value = value
     return values
+
+
+def withdraw_statistics(registration_id: int) -> int:
+    """The person withdraws their consent to the statistics: every answer of theirs to a
+    statistical question (archived ones too) is deleted and the withdrawal recorded, in one
+    transaction. Possible at any time, also after the deadline for changing answers and
+    after cancelling. Returns how many answers were deleted."""
+    with write_transaction() as session:
+        answers = session.scalars(
+            select(Answer)
+            .join(Question, Question.id == Answer.question_id)
+            .where(Answer.registration_id == registration_id, Question.statistical.is_(True))
+        ).all()
+        shared = any(not _declined(a.value) for a in answers)
+        for answer in answers:
+            session.delete(answer)
+        if shared:
+            record_consent(session, registration_id, "statistics", given=False)
+    return len(answers)
+
+
+def has_statistics_answers(registration_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Answer.id)
+            .join(Question, Question.id == Answer.question_id)
+            .where(Answer.registration_id == registration_id, Question.statistical.is_(True))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 # --- showing answers ----------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy import case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from eventhub.database import write_transaction
+from eventhub.events.consent import record_consent
 from eventhub.events.notifications import (
     confirm_address_row,
     confirmation_row,
@@ -20,6 +21,7 @@ from eventhub.events.notifications import (
     queue_my_links,
     state_row,
 )
+from eventhub.events.questions import active_questions, shares_statistics
 from eventhub.events.seats import (
     claim_seats,
     expire_offers,
@@ -240,6 +242,7 @@ def register_group(
             ]
             if answers:  # one executemany, not an INSERT ... RETURNING per answer
                 session.execute(insert(Answer), answers)
+            _record_consents(session, event_id, people, attendees, group=contact is not None)
             if waiting:  # cheap to compose under the lock: no QR code, no calendar
                 position = waiting_position(people[0].registration)
                 mails = [
@@ -268,6 +271,26 @@ def register_group(
     except IntegrityError as exc:
         raise RegistrationRefused("duplicate") from exc
     return [(p.registration, p.token) for p in people]
+
+
+def _record_consents(
+    session, event_id: int, people: list[_Pending], attendees: list[Attendee], *, group: bool
+) -> None:
+    """In the registration's transaction: each person's "registration" record (the notice
+    version they were shown; the legal basis is running the event, not consent), and the
+    consents the form gave -- the directory opt-in, statistics answered. Who acted is the
+    record's `source`: the person ("web"), the colleague on the group form ("group"), an
+    organiser ("manual", "api"). A speaker's listing is the organisers' doing (a meeting
+    partner for everyone), not a consent of theirs: no directory record."""
+    questions = active_questions(event_id) if any(a.answers for a in attendees) else []
+    for person, attendee in zip(people, attendees, strict=True):
+        source = "group" if group and attendee.source == "web" else attendee.source
+        registration_id = person.registration.id
+        record_consent(session, registration_id, "registration", source=source)
+        if attendee.show_in_directory and attendee.role != "speaker":
+            record_consent(session, registration_id, "directory", source=source)
+        if shares_statistics(questions, attendee.answers):
+            record_consent(session, registration_id, "statistics", source=source)
 
 
 class _AlreadyRegistered(Exception):

@@ -67,7 +67,13 @@ from eventhub.models.organisation import (
     PasswordReset,
     User,
 )
-from eventhub.models.privacy import CONSENT_ACTIONS, CONSENT_PURPOSES, AuditEntry, ConsentRecord
+from eventhub.models.privacy import (
+    CONSENT_ACTIONS,
+    CONSENT_PURPOSES,
+    CONSENT_SOURCES,
+    AuditEntry,
+    ConsentRecord,
+)
 from eventhub.models.privacy_request import PrivacyRequest
 from eventhub.models.question import CHOICE_KINDS, QUESTION_KINDS, Answer, Question
 from eventhub.models.registration import (
@@ -138,6 +144,7 @@ __all__ = [
     "RetentionChange",
     "CONSENT_ACTIONS",
     "CONSENT_PURPOSES",
+    "CONSENT_SOURCES",
     "AuditEntry",
     "ConsentRecord",
     "PrivacyRequest",

@@ -60,3 +60,7 @@ class FeedbackResponse(db.Model):
     comment: Mapped[str] = mapped_column(Text, default="")
     # The organisers' questions as asked then: [{"question": label, "answer": text}].
     answers: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    # The privacy notice in force when the answer was given. Kept on the answer itself, not
+    # in a consent record of the registration: for an anonymous answer that record's time
+    # would tie the answer to the person (see eventhub.events.feedback.submit_feedback).
+    notice_version: Mapped[str] = mapped_column(String(40), default="", server_default="")

@@ -16,6 +16,11 @@ from eventhub.models.base import UTCDateTime, utcnow
 # GDPR, not consent); the others are consents that can be withdrawn.
 CONSENT_PURPOSES = ("registration", "directory", "contact_request", "feedback", "statistics")
 CONSENT_ACTIONS = ("given", "withdrawn")
+# Who performed the act the record is about: the person on the public pages ("web"), a
+# colleague or employer for them on the group form ("group"), an organiser in the
+# workspace ("manual") or through the organiser API ("api"). The record carries it, not
+# only the registration: later acts (a directory opt-in, a withdrawal) have their own.
+CONSENT_SOURCES = ("web", "group", "manual", "api")
 
 
 class ConsentRecord(db.Model):
@@ -31,6 +36,7 @@ class ConsentRecord(db.Model):
     purpose: Mapped[str] = mapped_column(String(30))
     action: Mapped[str] = mapped_column(String(10), default="given")
     notice_version: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(10), default="web", server_default="web")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

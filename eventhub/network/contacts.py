@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from eventhub.database import write_transaction
+from eventhub.events.consent import record_consent
 from eventhub.extensions import db
 from eventhub.models import Event, Registration
 from eventhub.models.base import utcnow
@@ -175,6 +176,8 @@ def send_contact_request(sender_id: int, recipient_id: int, message: str) -> Con
             )
             session.add(request)
             session.flush()
+            # Sending is consenting to share one's address once the recipient accepts.
+            record_consent(session, sender_id, "contact_request")
             if blocked is None:
                 queue_contact_request(session.get(Event, sender.event_id), request, token)
     except IntegrityError as exc:  # a concurrent send of the same request got in first
@@ -304,6 +307,8 @@ def _answer(request_id: int, recipient_id: int, answer: str) -> ContactRequest:
                 event = session.get(Event, request.event_id)
                 session.refresh(request)
                 if answer == "accept":
+                    # Accepting is the recipient's consent to share their address.
+                    record_consent(session, recipient_id, "contact_request")
                     queue_contact_accepted(event, request)
                     _close_reverse_request(request)
                 else:

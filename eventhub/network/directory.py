@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, literal, or_, select
 
 from eventhub.database import write_transaction
+from eventhub.events.consent import record_change
 from eventhub.events.registration import refresh_registration_search_text
 from eventhub.extensions import db
 from eventhub.models import (
@@ -111,12 +112,26 @@ class OrganiserDirectory:
 
 
 def set_visibility(registration_id: int, visibility: str) -> Registration:
-    """Who sees the participant; "hidden" withdraws them from every view at once."""
+    """Who sees the participant; "hidden" withdraws them from every view at once.
+
+    Being listed is a consent: going from hidden to listed records "directory" given,
+    back to hidden "withdrawn" (same transaction). Widening or narrowing the audience of
+    someone listed records nothing new. Cancelling the registration records no
+    withdrawal: the person did not withdraw, and a cancelled registration is never
+    listed anyway (NETWORKING_STATUSES)."""
     if visibility not in DIRECTORY_VISIBILITIES:
         raise ProfileError("visibility", _l("Please choose one of the offered visibilities."))
     with write_transaction() as session:
         registration = _participant(session, registration_id)
+        was_listed = registration.directory_visibility != "hidden"
         registration.directory_visibility = visibility
+        record_change(
+            session,
+            registration_id,
+            "directory",
+            before=was_listed,
+            after=visibility != "hidden",
+        )
     return registration
 
 

@@ -1,7 +1,7 @@
 """privacy requests
 
 Revision ID: 5e55c0a1d020
-Revises: 5e55c0a1d018
+Revises: 5e55c0a1d019
 Create Date: 2026-12-02 03:12:19.380078
 
 """
@@ -13,7 +13,7 @@ import eventhub.models.base
 
 # revision identifiers, used by Alembic.
 revision = '5e55c0a1d020'
-down_revision = '5e55c0a1d018'
+down_revision = '5e55c0a1d019'
 branch_labels = None
 depends_on = None
 

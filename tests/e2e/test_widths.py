@@ -34,6 +34,7 @@ from eventhub.models import (
     OutboxMessage,
     PasswordReset,
     PrivacyRequest,
+    Question,
 )
 from eventhub.network.contacts import send_contact_request
 from eventhub.network.meeting_admin import arrange_meeting
@@ -173,6 +174,10 @@ def site(app):
         ("date", "Anreisetag"),
     ):
         add_question(event.id, QuestionData(kind, label, required=kind == "boolean"))
+    # A statistics answer: his page lists his consents and offers to withdraw it.
+    gender = db.session.scalar(
+        select(Question).where(Question.event_id == event.id, Question.purpose == "gender")
+    )
     registration, token = register(
         event.id,
         Attendee(
@@ -180,7 +185,12 @@ def site(app):
             "Müller-Lüdenscheidt",
             "juergen.mueller-luedenscheidt@baeckerei-und-konditorei-mueller.example",
             organisation="Bäckerei und Konditorei Müller-Lüdenscheidt GmbH & Co. KG",
-            answers={needs.id: "Rollstuhlgerechter Zugang\n" * 5, topics.id: ["bqfg"]},
+            show_in_directory=True,
+            answers={
+                needs.id: "Rollstuhlgerechter Zugang\n" * 5,
+                topics.id: ["bqfg"],
+                gender.id: "diverse",
+            },
         ),
     )
     others = [

@@ -166,7 +166,8 @@ def test_an_anonymous_answer_holds_no_link_to_the_person(make_event, runner, out
         link = survey_link(outbox, "came")
         assert answer(client, link, comment="Gut").status_code == 303
     db.session.rollback()
-    # The table has no column that could name the person, the link or the moment.
+    # The table has no column that could name the person, the link or the moment (the
+    # notice version is the site's, the same for everyone answering under it).
     columns = {c["name"] for c in inspect(db.engine).get_columns("feedback_responses")}
     assert columns == {
         "id",
@@ -176,6 +177,7 @@ def test_an_anonymous_answer_holds_no_link_to_the_person(make_event, runner, out
         "most_useful",
         "comment",
         "answers",
+        "notice_version",
     }
     (row,) = db.session.execute(select(FeedbackResponse.__table__)).mappings().all()
     assert row["registration_id"] is None

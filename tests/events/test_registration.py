@@ -72,7 +72,8 @@ def test_consent_is_required(client, make_event, register_by_form):
     event = make_event()
     response = register_by_form(event, consent_privacy=None)
     assert response.status_code == 422
-    assert "Bitte stimmen Sie der Datenschutzerklärung zu" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert "Bitte bestätigen Sie, dass Sie die Datenschutzerklärung gelesen haben." in text
     assert registrations(event.id) == []
 
 

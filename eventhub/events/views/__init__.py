@@ -4,9 +4,18 @@ from eventhub.events.views import (
     answers,
     catalogue,
     certificates,
+    consents,
     feedback,
     lost_links,
     registration,
 )
 
-__all__ = ["answers", "catalogue", "certificates", "feedback", "lost_links", "registration"]
+__all__ = [
+    "answers",
+    "catalogue",
+    "certificates",
+    "consents",
+    "feedback",
+    "lost_links",
+    "registration",
+]

@@ -16,6 +16,7 @@ from eventhub.events.questions import (
     AnswersInvalid,
     ShownAnswer,
     active_questions,
+    answer_required,
     answers_editable,
     answers_editable_until,
     answers_of,
@@ -50,7 +51,7 @@ def my_answers(registration: Registration) -> MyAnswers | None:
     return MyAnswers(
         shown_answers(questions, values, current_language()),
         answers_editable(registration.event, registration),
-        any(q.required and q.archived_at is None and q.id not in values for q in questions),
+        any(answer_required(q) and q.archived_at is None and q.id not in values for q in questions),
     )
 
 
