@@ -100,7 +100,10 @@ def test_the_link_opens_everything_stored_for_the_address_and_nothing_else(
     assert main["contact_requests"][1]["email_of_other"] is None  # pending: not shared
     assert [m["note"] for m in main["meetings"]] == ["Annas Notiz zum Treffen"]
     assert main["meetings"][0]["email_of_other"] is None  # not accepted by the partner
-    assert [c["purpose"] for c in main["consents"]] == ["directory"]
+    assert [c["purpose"] for c in main["consents"]] == [
+        "registration",
+        "directory",
+    ]  # the first by registering
     assert main["feedback"][0]["rating"] == 4
     assert main["feedback_invitation"]["answered"] is True
     assert len(main["unavailable_for_meetings"]) == 1
