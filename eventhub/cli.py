@@ -262,7 +262,8 @@ def privacy_purge() -> None:
         f"{report.events} events: {report.registrations} registrations anonymised, "
         f"{report.sensitive_answers} sensitive answers, {report.network_rows} networking "
         f"records, {report.signin_scans} sign-in scans, {report.certificates} certificates "
-        f"deleted; {report.mails} mails emptied; {report.audit_entries} audit entries expired."
+        f"deleted; {report.mails} mails emptied; {report.audit_entries} audit entries and "
+        f"{report.access_requests} access links expired."
     )
 
 

@@ -39,8 +39,7 @@ def request_access(email: str, language: str) -> None:
     token, token_hash = new_token()
     address = email.strip()
     with write_transaction() as session:
-        # Requests whose link and access are over keep nothing anyone needs.
-        session.execute(delete(PrivacyRequest).where(PrivacyRequest.expires_at < now - _grace()))
+        delete_spent_requests(session, now)
         session.add(
             PrivacyRequest(
                 token_hash=token_hash,
@@ -62,6 +61,14 @@ def request_access(email: str, language: str) -> None:
             },
         )
         enqueue(message, kind="privacy_link")
+
+
+def delete_spent_requests(session, now: dt.datetime) -> int:
+    """Requests whose link and access are over keep nothing anyone needs (run with each
+    new request and by the retention job)."""
+    return session.execute(
+        delete(PrivacyRequest).where(PrivacyRequest.expires_at < now - _grace())
+    ).rowcount
 
 
 def _grace() -> dt.timedelta:

@@ -41,6 +41,7 @@ from eventhub.privacy.anonymise import (
     delete_sensitive_answers,
     empty_mails,
 )
+from eventhub.privacy.requests import delete_spent_requests
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class PurgeReport:
     certificates: int = 0
     mails: int = 0
     audit_entries: int = 0
+    access_requests: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -217,6 +219,8 @@ def purge(now: dt.datetime | None = None) -> PurgeReport:
         if _purge_event(event_id, now, report):
             report.events += 1
     report.mails += purge_mails(now)
+    with write_transaction() as session:
+        report.access_requests += delete_spent_requests(session, now)
     log.info("privacy purge: %s", report.as_dict())
     return report
 

@@ -9,7 +9,7 @@ import logging
 import pytest
 import time_machine
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from eventhub.database import write_transaction
 from eventhub.events.feedback import feedback_summary
@@ -17,6 +17,7 @@ from eventhub.extensions import db
 from eventhub.manage import reports
 from eventhub.manage.funder_report import funder_report
 from eventhub.models import Event, OutboxMessage, RetentionChange
+from eventhub.models.base import utcnow
 from eventhub.privacy.retention import RetentionRefused, change_period, purge, schedule
 from tests.privacy.conftest import PEOPLE, find_markers, markers
 
@@ -181,3 +182,19 @@ def test_purge_does_not_touch_events_that_are_not_over(app, world):
     db.session.execute(update(OutboxMessage).values(status="sent"))
     db.session.commit()
     assert purge(world.event.ends_at - dt.timedelta(hours=1)).registrations == 0
+
+
+def test_spent_access_links_go_with_the_job(app):
+    from eventhub.models import PrivacyRequest
+    from eventhub.privacy.requests import request_access
+
+    with app.test_request_context():
+        request_access("someone@example.org", "de")
+    assert db.session.scalar(select(func.count(PrivacyRequest.id))) == 1
+    with time_machine.travel(utcnow() + dt.timedelta(minutes=80), tick=False):
+        run_purge(app)  # link (60 min) over, but its access may still be open (30 min)
+    assert db.session.scalar(select(func.count(PrivacyRequest.id))) == 1
+    with time_machine.travel(utcnow() + dt.timedelta(minutes=100), tick=False):
+        assert "1 access links" in run_purge(app)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(PrivacyRequest.id))) == 0
