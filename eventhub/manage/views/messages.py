@@ -17,6 +17,7 @@ from eventhub.manage.message_form import GROUP_LABELS, MessageForm
 from eventhub.manage.message_mail import MessageDraft, preview
 from eventhub.models import Event
 from eventhub.models.base import utcnow
+from eventhub.privacy.audit import audit_rows, audited
 
 
 def _compose_page(event: Event, form: MessageForm, status: int = 200, problem: str = ""):
@@ -125,13 +126,16 @@ def send_message(slug: str):
 
 
 @bp.get("/events/<slug:slug>/messages/<id:message_id>")
+@audited("messages.recipients")
 def message(slug: str, message_id: int):
     event = event_or_404(slug)
     row = service.message_row(event, message_id) or abort(404)
+    recipients = service.message_recipients(row.message)
+    audit_rows(event, len(recipients))
     return render_template(
         "manage/message.html",
         event=event,
         row=row,
         group_labels=GROUP_LABELS,
-        recipients=service.message_recipients(row.message),
+        recipients=recipients,
     )
