@@ -19,11 +19,19 @@ from dataclasses import dataclass
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 
 from eventhub.database import write_transaction
 from eventhub.extensions import db
-from eventhub.models import MANAGING_ROLES, AuditEntry, Event, EventHost, Membership
+from eventhub.models import (
+    MANAGING_ROLES,
+    ApiToken,
+    AuditEntry,
+    Event,
+    EventHost,
+    Membership,
+    User,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -219,3 +227,72 @@ def purge_audit_log(now: dt.datetime) -> int:
             .execution_options(synchronize_session=False)
         )
     return result.rowcount or 0
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One entry as the owners' page shows it."""
+
+    entry: AuditEntry
+    account_name: str | None
+    account_email: str | None
+    key_name: str | None
+    event_title: str | None
+
+    @property
+    def label(self) -> str:
+        return action_label(self.entry.action)
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the log (what paging.existing_page and the template's pager read)."""
+
+    items: list[AuditRow]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(-(-self.total // self.per_page), 1)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def audit_log_page(
+    organisation_id: int, *, event_id: int | None, page: int, per_page: int = 50
+) -> AuditPage:
+    """One page of what the organisation's owners may read, newest first, optionally of
+    one event (two queries: the count and the page)."""
+    where = [visible_entries(organisation_id)]
+    if event_id is not None:
+        where.append(AuditEntry.event_id == event_id)
+    total = db.session.scalar(select(func.count(AuditEntry.id)).where(*where)) or 0
+    rows = db.session.execute(
+        select(AuditEntry, User.name, User.email, ApiToken.name, Event.title)
+        .outerjoin(User, User.id == AuditEntry.user_id)
+        .outerjoin(ApiToken, ApiToken.id == AuditEntry.api_token_id)
+        .outerjoin(Event, Event.id == AuditEntry.event_id)
+        .where(*where)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return AuditPage([AuditRow(*row) for row in rows], page, per_page, total)
+
+
+def audited_events(organisation_id: int) -> list[tuple[int, str]]:
+    """(id, title) of the events with entries the organisation's owners may read."""
+    rows = db.session.execute(
+        select(Event.id, Event.title)
+        .where(Event.id.in_(select(AuditEntry.event_id).where(visible_entries(organisation_id))))
+        .order_by(Event.starts_at.desc(), Event.id)
+    )
+    return [(id_, title) for id_, title in rows]
