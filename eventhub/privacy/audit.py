@@ -150,6 +150,18 @@ def audited(action: str):
 
 
 def _record_request(action: str, note: _Note) -> None:
+    """Write the request's entry without expiring what the view loaded: a streamed
+    download goes on with its event after this commit (else four queries to reload it)."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        _record_for_caller(action, note)
+    finally:
+        session.expire_on_commit = expire
+
+
+def _record_for_caller(action: str, note: _Note) -> None:
     client = g.get("api_client")
     if client is not None:
         record_access(
