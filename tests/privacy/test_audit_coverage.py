@@ -34,7 +34,8 @@ from eventhub.models import (
     Registration,
 )
 from eventhub.models.network import Meeting
-from eventhub.network.meeting_admin import arrange_meeting
+from eventhub.network.directory import set_visibility
+from eventhub.network.meeting_admin import add_speaker, arrange_meeting
 from eventhub.network.meetings import configure_meetings
 from eventhub.privacy import audit
 from eventhub.urls import checkin_code
@@ -46,7 +47,8 @@ from tests.manage.test_reminders import at
 CAME = ("zwirbelbart", "quastenflosser")
 STAYED_HOME = ("yggdrasilowa",)
 WAITING = "wartelistowski"
-SECRETS = (*CAME, *STAYED_HOME, WAITING)
+SPEAKER = "rednerowitsch"
+SECRETS = (*CAME, *STAYED_HOME, WAITING, SPEAKER)
 
 # Routes whose answer carries no person, whatever the data (checked by the walk too:
 # were one of them to show a person without an audit entry, the walk fails).
@@ -92,6 +94,8 @@ def audit_world(app, make_organiser, make_event):
         )
         arrange_meeting(event.id, people[CAME[0]].id, people[CAME[1]].id, slot_start=STARTS)
         add_question(event.id, QuestionData("text", "Woher kommen Sie?"))
+        add_speaker(event.id, "Dana", SPEAKER, f"{SPEAKER}@example.org")
+        set_visibility(people[STAYED_HOME[0]].id, "participants")
         send_message(
             event.id,
             author_id=None,
@@ -228,6 +232,8 @@ def test_every_route_showing_attendees_writes_an_audit_entry(app, client, audit_
         "manage.checkin",
         "manage.feedback_export_csv",
         "manage.meeting_schedules_pdf",
+        "manage.meeting_speakers",
+        "manage.event_network",
         "api.organiser_registrations",
         "api.organiser_registration",
     } <= audited
