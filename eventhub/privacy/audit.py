@@ -132,15 +132,12 @@ def audited(action: str):
             response = current_app.make_response(view(*args, **kwargs))
             note = g.pop("audit_note", None)
             if 200 <= response.status_code < 300:
-                if note:
-                    if note.rows:  # a search that found nobody showed nobody
-                        _record_request(action, note)
-                elif note is False:  # audit_skip(): nobody shown
-                    pass
-                elif current_app.testing:
-                    raise RuntimeError(f"{view.__name__} is audited but noted no rows")
-                else:
+                if note is None:
+                    if current_app.testing:
+                        raise RuntimeError(f"{view.__name__} is audited but noted no rows")
                     logger.error("%s is audited but noted no rows", view.__name__)
+                elif note and note.rows:  # not audit_skip(), nor a search that found nobody
+                    _record_request(action, note)
             return response
 
         wrapper.audit_action = action

@@ -24,6 +24,7 @@ from eventhub.manage.api_keys import create_token
 from eventhub.manage.attendee_messages import send_message
 from eventhub.manage.questions import QuestionData, add_question
 from eventhub.manage.scheduled import run_scheduled
+from eventhub.manage.signin_scans import save_scan
 from eventhub.models import (
     AttendeeMessage,
     AuditEntry,
@@ -41,6 +42,7 @@ from eventhub.privacy import audit
 from eventhub.urls import checkin_code
 from tests.events.test_feedback import ENDS, STARTS, ended_event
 from tests.manage.conftest import hosted_by, log_in
+from tests.manage.test_funder_report import png
 from tests.manage.test_reminders import at
 
 # Last names (also the addresses' local parts, <tag>@example.org) nobody else uses.
@@ -104,6 +106,7 @@ def audit_world(app, make_organiser, make_event):
             body="Hallo",
             nonce="audit-message-nonce-1",
         )
+    save_scan(event.id, "liste.png", png(), user_id=None, max_bytes=10**6)  # signed sheet
     db.session.add(EventMaterial(event_id=event.id, title="Folien", url="https://k.example/f"))
     db.session.commit()
     organisation = db.session.scalar(
@@ -150,7 +153,7 @@ VARIANTS = {
     "manage.checkin": ["?q=quastenflosser"],
     "manage.attendees_csv": ["?status=waiting"],
     "manage.attendees_xlsx": ["?status=confirmed"],
-    "manage.bulk_cancel": ["?organisation=Muster", "?checked_in=no"],
+    "manage.bulk_cancel": ["?domain=example.org", "?organisation=Nirgendwo"],
     "api.organiser_registrations": ["?status=waiting", "?updated_since=2020-01-01T00:00:00Z"],
 }
 
@@ -183,7 +186,7 @@ def readable(response) -> str:
         return "\n".join(
             page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.data)).pages
         )
-    return response.get_data(as_text=True)
+    return response.get_data().decode("utf-8", "replace")  # pages, CSV, JSON, SVG; images
 
 
 def _entries() -> list[AuditEntry]:
@@ -223,20 +226,26 @@ def test_every_route_showing_attendees_writes_an_audit_entry(app, client, audit_
     unaudited, audited, bad = walk(app, client, audit_world)
     assert unaudited == [], "\n".join(f"{u} {s}" for u, s in unaudited)
     assert bad == []
-    # The walk really saw people: the main lists are among what it recorded.
-    assert {
-        "manage.event",
-        "manage.attendees_csv",
-        "manage.attendees_xlsx",
-        "manage.attendees_pdf",
-        "manage.checkin",
-        "manage.feedback_export_csv",
-        "manage.meeting_schedules_pdf",
-        "manage.meeting_speakers",
-        "manage.event_network",
-        "api.organiser_registrations",
-        "api.organiser_registration",
-    } <= audited
+    # The world is rich enough: every decorated route wrote its entry in the walk.
+    assert decorated_endpoints(app) - audited == NOT_EXERCISED
+
+
+# Decorated routes this world does not reach with people: the plan preview has nothing
+# left to place (all meetings placed). The scanned sign-in sheet is an image: the walk
+# cannot read names in it, but its routes must still write right entries.
+NOT_EXERCISED = {"manage.meeting_schedule"}
+
+
+def decorated_endpoints(app) -> set[str]:
+    """Endpoints whose view (under any other decorators) is wrapped by @audited."""
+    found = set()
+    for endpoint, view in app.view_functions.items():
+        while view is not None:
+            if hasattr(view, "audit_action"):
+                found.add(endpoint)
+                break
+            view = getattr(view, "__wrapped__", None)
+    return found
 
 
 @pytest.mark.parametrize(
