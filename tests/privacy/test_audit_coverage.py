@@ -39,7 +39,7 @@ from eventhub.network.directory import set_visibility
 from eventhub.network.meeting_admin import add_speaker, arrange_meeting
 from eventhub.network.meetings import configure_meetings
 from eventhub.privacy import audit
-from eventhub.urls import checkin_code
+from eventhub.urls import checkin_code, checkin_url
 from tests.events.test_feedback import ENDS, STARTS, ended_event
 from tests.manage.conftest import hosted_by, log_in
 from tests.manage.test_funder_report import png
@@ -231,9 +231,10 @@ def test_every_route_showing_attendees_writes_an_audit_entry(app, client, audit_
 
 
 # Decorated routes this world does not reach with people: the plan preview has nothing
-# left to place (all meetings placed). The scanned sign-in sheet is an image: the walk
-# cannot read names in it, but its routes must still write right entries.
-NOT_EXERCISED = {"manage.meeting_schedule"}
+# left to place (all meetings placed); the door scanner answers a POST (its own test).
+# The scanned sign-in sheet is an image: the walk cannot read names in it, but its routes
+# must still write right entries.
+NOT_EXERCISED = {"manage.meeting_schedule", "manage.checkin_scanned"}
 
 
 def decorated_endpoints(app) -> set[str]:
@@ -305,3 +306,17 @@ def test_a_download_writes_one_insert_however_many_rows(
         figures.append(len(inserts))
         assert _entries()[-1].rows == people
     assert figures == [1, 1]
+
+
+def test_a_door_scan_is_recorded_when_it_names_somebody(app, client, audit_world):
+    event, person = audit_world["event"], audit_world["person"]
+    assert log_in(client, "owner@kammer.example").status_code == 303
+    scanner = f"/manage/events/{event.slug}/checkin/scanner"
+    before = len(_entries())
+    unknown = client.post(scanner, json={"qr": "https://elsewhere.example/x"})
+    assert unknown.get_json()["name"] is None
+    assert len(_entries()) == before  # nobody named, nothing recorded
+    known = client.post(scanner, json={"qr": checkin_url(event, person)})
+    assert known.get_json()["name"] == person.full_name
+    (entry,) = _entries()[before:]
+    assert (entry.action, entry.event_id, entry.rows) == ("checkin.scan", event.id, 1)
