@@ -49,6 +49,7 @@ AUDIT_ACTIONS = {
     "checkin.scan": _l("Check-in by QR code"),
     "bulk_cancel.preview": _l("Bulk cancellation preview"),
     "messages.recipients": _l("Message recipients"),
+    "messages.preview": _l("Message preview for one recipient"),
     "network.directory": _l("Participant directory (workspace)"),
     "meetings.page": _l("One-to-one meetings (workspace)"),
     "meetings.form": _l("Arrange or move a meeting"),

@@ -231,10 +231,11 @@ def test_every_route_showing_attendees_writes_an_audit_entry(app, client, audit_
 
 
 # Decorated routes this world does not reach with people: the plan preview has nothing
-# left to place (all meetings placed); the door scanner answers a POST (its own test).
+# left to place (all meetings placed); the door scanner and the message preview answer a
+# POST (their own tests below).
 # The scanned sign-in sheet is an image: the walk cannot read names in it, but its routes
 # must still write right entries.
-NOT_EXERCISED = {"manage.meeting_schedule", "manage.checkin_scanned"}
+NOT_EXERCISED = {"manage.meeting_schedule", "manage.checkin_scanned", "manage.preview_message"}
 
 
 def decorated_endpoints(app) -> set[str]:
@@ -320,3 +321,18 @@ def test_a_door_scan_is_recorded_when_it_names_somebody(app, client, audit_world
     assert known.get_json()["name"] == person.full_name
     (entry,) = _entries()[before:]
     assert (entry.action, entry.event_id, entry.rows) == ("checkin.scan", event.id, 1)
+
+
+def test_a_message_preview_names_one_recipient_and_is_recorded(app, client, audit_world):
+    event = audit_world["event"]
+    assert log_in(client, "owner@kammer.example").status_code == 303
+    path = f"/manage/events/{event.slug}/messages/preview"
+    fields = {"group": "confirmed", "subject": "Hinweise", "body": "Hallo zusammen"}
+    before = len(_entries())
+    again = client.post(path, data={**fields, "edit": "1"})  # back to the form: nobody
+    assert again.status_code == 200 and len(_entries()) == before
+    shown = client.post(path, data=fields)
+    assert shown.status_code == 200
+    assert any(tag in shown.get_data(as_text=True).lower() for tag in SECRETS)
+    (entry,) = _entries()[before:]
+    assert (entry.action, entry.event_id, entry.rows) == ("messages.preview", event.id, 1)

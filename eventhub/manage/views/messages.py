@@ -17,7 +17,7 @@ from eventhub.manage.message_form import GROUP_LABELS, MessageForm
 from eventhub.manage.message_mail import MessageDraft, preview
 from eventhub.models import Event
 from eventhub.models.base import utcnow
-from eventhub.privacy.audit import audit_rows, audited
+from eventhub.privacy.audit import audit_rows, audit_skip, audited
 
 
 def _compose_page(event: Event, form: MessageForm, status: int = 200, problem: str = ""):
@@ -53,6 +53,7 @@ def messages(slug: str):
 
 
 @bp.post("/events/<slug:slug>/messages/preview")
+@audited("messages.preview")
 def preview_message(slug: str):
     event = event_or_404(slug)
     form = MessageForm()
@@ -65,6 +66,7 @@ def preview_message(slug: str):
         form.form_errors, form.nonce.data = [], ""
         for field in form:
             field.errors = []
+        audit_skip()  # the compose form names nobody
         return _compose_page(event, form)
     if not valid:
         return _compose_page(event, form, 422)
@@ -74,6 +76,7 @@ def preview_message(slug: str):
     if service.sent_in_window(event.id, utcnow()) >= service.messages_per_day():
         return _compose_page(event, form, 429, _rate_problem())
     sample = service.sample_recipient(event, form.group.data)
+    audit_rows(event, 1)  # the mail as one named recipient will receive it
     draft = MessageDraft(form.group.data, form.subject.data, form.body.data)
     form.nonce.data = secrets.token_urlsafe(24)
     return render_template(
