@@ -186,6 +186,9 @@ def make_event(app):
 
     def factory(**overrides):
         record = EventRecord.model_validate(event_record(**overrides))
+        # End a read the test left open: a request since may have written (the audit log
+        # records reads), and SQLite refuses to turn a stale read into a write.
+        db.session.commit()
         upsert_event(record)
         db.session.commit()
         from eventhub.models import Event
@@ -327,6 +330,7 @@ def bulk_registrations(app):
     from eventhub.models.base import utcnow
 
     def factory(event, count: int) -> None:
+        db.session.commit()  # end a stale read (see make_event)
         now = utcnow()
         rows = [
             {

@@ -23,6 +23,7 @@ from eventhub.models import Event
 from eventhub.models.network import MEETING_STATUSES, Meeting
 from eventhub.network.meeting_schema import organiser_meeting_json, participant_meetings_json
 from eventhub.network.visibility import NETWORKING_STATUSES
+from eventhub.privacy.audit import audit_rows, audited
 
 PARTICIPANT_PREFIX = "/api/v1/participant/"
 
@@ -69,6 +70,7 @@ def _organiser_json(meeting: Meeting, event: Event) -> dict:
 
 @bp.get("/organiser/events/<slug:slug>/meetings")
 @organiser_api()
+@audited("meetings.api")
 def organiser_meetings(slug: str):
     """Every meeting of one of the organisation's events, oldest first; ?status= filters."""
     event = managed_event(slug)
@@ -80,11 +82,14 @@ def organiser_meetings(slug: str):
                 400, _("'status' must be one of: %(values)s.", values=", ".join(MEETING_STATUSES))
             )
         stmt = stmt.where(Meeting.status == status)
-    return paged_json(stmt.order_by(Meeting.id), lambda m: _organiser_json(m, event))
+    data = paged_json(stmt.order_by(Meeting.id), lambda m: _organiser_json(m, event))
+    audit_rows(event, len(data["items"]))
+    return data
 
 
 @bp.get("/organiser/events/<slug:slug>/meetings/<id:meeting_id>")
 @organiser_api()
+@audited("meeting.api")
 def organiser_meeting(slug: str, meeting_id: int):
     event = managed_event(slug)
     meeting = db.session.scalar(
@@ -94,4 +99,5 @@ def organiser_meeting(slug: str, meeting_id: int):
     )
     if meeting is None:
         abort_with(404, not_yours())
+    audit_rows(event, 1)
     return _organiser_json(meeting, event)

@@ -42,6 +42,7 @@ from eventhub.events.seats import waiting_position
 from eventhub.extensions import db, limiter
 from eventhub.labels import refusal_message
 from eventhub.models import REGISTRATION_STATUSES, Event, Question, Registration
+from eventhub.privacy.audit import audit_rows, audited
 from eventhub.querying import event_load_options
 
 REALM = 'Bearer realm="eventhub"'
@@ -216,6 +217,7 @@ def organiser_events():
 
 @bp.get("/organiser/events/<slug:slug>/registrations")
 @organiser_api()
+@audited("registrations.api")
 def organiser_registrations(slug: str):
     event = managed_event(slug)
     stmt = select(Registration).where(Registration.event_id == event.id)
@@ -240,11 +242,13 @@ def organiser_registrations(slug: str):
             registration, slug, answers[registration.id], positions.get(registration.id)
         )
 
-    return paged_json(
+    data = paged_json(
         stmt.order_by(Registration.id),
         to_json,
         prepare=lambda page: answers_of([r.id for r in page]),  # one query per page
     )
+    audit_rows(event, len(data["items"]))
+    return data
 
 
 @bp.post("/organiser/events/<slug:slug>/registrations")
@@ -330,9 +334,12 @@ def question_json(question: Question) -> dict:
 
 @bp.get("/organiser/events/<slug:slug>/registrations/<id:registration_id>")
 @organiser_api()
+@audited("registration.api")
 def organiser_registration(slug: str, registration_id: int):
     event = managed_event(slug)
-    return registration_json(registration_or_404(event, registration_id, not_yours()), slug)
+    registration = registration_or_404(event, registration_id, not_yours())
+    audit_rows(event, 1)
+    return registration_json(registration, slug)
 
 
 @bp.delete("/organiser/events/<slug:slug>/registrations/<id:registration_id>")

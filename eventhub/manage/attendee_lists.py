@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from eventhub.database import write_transaction
 from eventhub.events.questions import answer_columns, answers_of
@@ -18,6 +18,7 @@ from eventhub.manage.exports import AttendeeRow, SheetInfo, attendee_csv, attend
 from eventhub.manage.notifications import queue_attendee_list
 from eventhub.manage.reports import event_stats
 from eventhub.models import Event, Registration, User
+from eventhub.privacy.audit import record_list_mail
 from eventhub.querying import event_load_options
 
 
@@ -57,7 +58,7 @@ def attendee_rows(
     by position (1 + the people ahead, a group sharing its number); the others by name.
     `onsite_only` leaves out who attends online (the sign-in sheet). With `answers`, the
     answers to the event's questions (answer_headers(event)), one query per batch."""
-    stmt = (
+    stmt = _attendee_filter(
         select(
             Registration.id,
             Registration.last_name,
@@ -70,16 +71,14 @@ def attendee_rows(
             Registration.checked_in_at,
             Registration.attendance,
             Registration.waiting_rank,
-        )
-        .where(Registration.event_id == event.id)
-        .execution_options(yield_per=1000)
+        ).execution_options(yield_per=1000),
+        event,
+        confirmed_only=confirmed_only,
+        status=status,
+        onsite_only=onsite_only,
     )
     if confirmed_only:
         status = "confirmed"
-    if status:
-        stmt = stmt.where(Registration.status == status)
-    if onsite_only:
-        stmt = stmt.where(Registration.attendance == "onsite")
     if status == "waiting":
         stmt = stmt.order_by(Registration.attendance, Registration.waiting_rank, Registration.id)
     else:
@@ -115,6 +114,32 @@ def attendee_rows(
             )
 
 
+def _attendee_filter(stmt, event: Event, *, confirmed_only: bool, status: str, onsite_only: bool):
+    """Who is on the list: the one filter of attendee_rows and attendee_count."""
+    stmt = stmt.where(Registration.event_id == event.id)
+    if confirmed_only:
+        status = "confirmed"
+    if status:
+        stmt = stmt.where(Registration.status == status)
+    if onsite_only:
+        stmt = stmt.where(Registration.attendance == "onsite")
+    return stmt
+
+
+def attendee_count(
+    event: Event, *, confirmed_only: bool = False, status: str = "", onsite_only: bool = False
+) -> int:
+    """How many rows attendee_rows gives with the same filters (one COUNT query)."""
+    stmt = _attendee_filter(
+        select(func.count(Registration.id)),
+        event,
+        confirmed_only=confirmed_only,
+        status=status,
+        onsite_only=onsite_only,
+    )
+    return db.session.scalar(stmt) or 0
+
+
 def sheet_info(event: Event, language: str) -> SheetInfo:
     venue = ", ".join(
         p
@@ -138,10 +163,13 @@ def sheet_info(event: Event, language: str) -> SheetInfo:
     )
 
 
-def queue_list(event: Event, *, to: str, to_name: str, language: str) -> None:
+def queue_list(
+    event: Event, *, to: str, to_name: str, language: str, requested_by: int | None = None
+) -> None:
     """The attendee list with CSV and XLSX attached, in the caller's transaction. Mailed
     lists leave out the answers to sensitive questions (diet, accessibility needs): a mail
-    travels further than a download behind the workspace login."""
+    travels further than a download behind the workspace login. The audit log records it
+    for the account that asked (`requested_by`), else (the scheduler) for the system."""
     with force_locale(language):
         headers = export_headers(event)
         answers = answer_headers(event, sensitive=False)
@@ -170,6 +198,7 @@ def queue_list(event: Event, *, to: str, to_name: str, language: str) -> None:
         csv_bytes=csv_bytes,
         xlsx_bytes=xlsx_bytes,
     )
+    record_list_mail(event.id, attendee_count(event), requested_by)
 
 
 def mail_attendee_list(event_id: int, user_id: int, language: str) -> None:
@@ -179,4 +208,4 @@ def mail_attendee_list(event_id: int, user_id: int, language: str) -> None:
             select(Event).options(*event_load_options()).where(Event.id == event_id)
         )
         user = db.session.get(User, user_id)
-        queue_list(event, to=user.email, to_name=user.name, language=language)
+        queue_list(event, to=user.email, to_name=user.name, language=language, requested_by=user.id)

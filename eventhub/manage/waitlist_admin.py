@@ -136,6 +136,12 @@ class Overview:
     groups: dict[str, int] = field(default_factory=dict)  # group uid -> its number
 
     @property
+    def people_shown(self) -> int:
+        """How many people the page names (for the audit log)."""
+        waiting = sum(len(e.people) for lst in self.waiting for e in lst.entries)
+        return waiting + len(self.pending)
+
+    @property
     def shown(self) -> bool:
         return bool(self.waiting or self.pending or any(p.offered for p in self.pools))
 

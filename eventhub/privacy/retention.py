@@ -41,6 +41,7 @@ from eventhub.privacy.anonymise import (
     delete_sensitive_answers,
     empty_mails,
 )
+from eventhub.privacy.audit import purge_audit_log
 from eventhub.privacy.requests import delete_spent_requests
 
 log = logging.getLogger(__name__)
@@ -221,6 +222,7 @@ def purge(now: dt.datetime | None = None) -> PurgeReport:
     report.mails += purge_mails(now)
     with write_transaction() as session:
         report.access_requests += delete_spent_requests(session, now)
+    report.audit_entries += purge_audit_log(now)
     log.info("privacy purge: %s", report.as_dict())
     return report
 

@@ -256,3 +256,32 @@ def test_ids_beyond_32_bits_are_404(organiser_client, make_event):
     for tail in ("99999999999999999999", "2147483648", "0"):
         response = organiser_client.get(f"/manage/events/{event.slug}/registrations/{tail}")
         assert response.status_code == 404, tail
+
+
+def test_the_audit_log_shows_no_other_organisations_access(app, client, two_organisations):
+    """HWK reads its attendees in the workspace and through its key; IHK's owner (a
+    partner named on that event, not a host) finds none of it in IHK's audit log, and
+    cannot filter by HWK's event."""
+    theirs, registration, mine = two_organisations
+    assert log_in(client, "b@hwk.example").status_code == 303
+    assert client.get(f"/manage/events/{theirs.slug}/attendees.csv").status_code == 200
+    client.get("/manage/logout")
+    _key, raw = create_token(
+        their_token().organisation_id, "Zweiter Schlüssel", can_write=False, created_by_id=None
+    )
+    path = f"/api/v1/organiser/events/{theirs.slug}/registrations/{registration.id}"
+    assert client.get(path, headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    # Their owner sees both.
+    assert log_in(client, "b@hwk.example").status_code == 303
+    html = client.get("/manage/organisations/hwk-leipzig/audit").get_data(as_text=True)
+    assert "b@hwk.example" in html and "Zweiter Schlüssel" in html
+    client.get("/manage/logout")
+    assert log_in(client, "a@ihk.example").status_code == 303
+    page = client.get("/manage/organisations/ihk-nrw/audit")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for secret in ("Geheime Veranstaltung", "b@hwk.example", "Zweiter Schlüssel"):
+        assert secret not in html
+    assert "Keine Einträge." in html
+    assert client.get(f"/manage/organisations/ihk-nrw/audit?event={theirs.id}").status_code == 404
+    assert client.get("/manage/organisations/hwk-leipzig/audit").status_code == 404

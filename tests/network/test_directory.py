@@ -440,6 +440,7 @@ def _bulk_listed(event: Event, count: int, first_name: str) -> None:
         }
         for n in range(count)
     ]
+    db.session.commit()  # end a stale read: the organiser's page since wrote its audit entry
     db.session.execute(insert(Registration), registrations)
     ids = db.session.scalars(
         select(Registration.id).where(Registration.first_name == first_name)

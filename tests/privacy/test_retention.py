@@ -198,3 +198,21 @@ def test_spent_access_links_go_with_the_job(app):
         assert "1 access links" in run_purge(app)
     db.session.rollback()
     assert db.session.scalar(select(func.count(PrivacyRequest.id))) == 0
+
+
+def test_the_job_expires_the_audit_log(app, world, make_organiser):
+    from eventhub.models import AuditEntry
+    from eventhub.privacy.audit import record_access
+
+    user = make_organiser()
+    with time_machine.travel(world.event.ends_at, tick=False):
+        record_access(
+            "attendees.csv", organisation_id=None, event_id=world.event.id, rows=2, user_id=user.id
+        )
+    with after_end(world.event, 364):
+        run_purge(app)
+    assert db.session.scalar(select(func.count(AuditEntry.id))) == 1
+    with after_end(world.event, 366):
+        assert "1 audit entries" in run_purge(app)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(AuditEntry.id))) == 0

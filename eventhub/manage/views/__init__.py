@@ -4,6 +4,7 @@ their routes to the blueprints."""
 from eventhub.manage.views import (
     account,
     after_event,
+    audit_log,
     auth,
     downloads,
     events,
@@ -26,6 +27,7 @@ from eventhub.manage.views import (
 __all__ = [
     "account",
     "after_event",
+    "audit_log",
     "auth",
     "downloads",
     "events",

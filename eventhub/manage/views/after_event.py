@@ -29,10 +29,12 @@ from eventhub.manage import bp
 from eventhub.manage.forms import ActionForm, LogoForm, MaterialForm, RevokeCertificateForm
 from eventhub.manage.logos import LOGO_MAX_BYTES, LogoRefused, set_logo
 from eventhub.models import Certificate, EventMaterial, Registration
+from eventhub.privacy.audit import audit_rows, audited
 from eventhub.request_guard import accepts_upload
 
 
 @bp.get("/events/<slug:slug>/certificates")
+@audited("certificates.page")
 def certificates(slug: str):
     event = event_or_404(slug)
     people = db.session.scalars(
@@ -40,6 +42,7 @@ def certificates(slug: str):
         .where(Registration.event_id == event.id, Registration.status == "confirmed")
         .order_by(Registration.last_name, Registration.first_name, Registration.id)
     ).all()
+    audit_rows(event, len(people))
     return render_template(
         "manage/certificates.html",
         event=event,

@@ -11,6 +11,7 @@ from eventhub.i18n import current_language
 from eventhub.manage import bp
 from eventhub.manage.attendee_lists import (
     answer_headers,
+    attendee_count,
     attendee_rows,
     export_headers,
     mail_attendee_list,
@@ -25,6 +26,7 @@ from eventhub.manage.exports import (
 )
 from eventhub.manage.forms import ActionForm
 from eventhub.models import REGISTRATION_STATUSES
+from eventhub.privacy.audit import audit_rows, audited
 
 
 def _download(body, mimetype: str, filename: str) -> Response:
@@ -43,9 +45,11 @@ def _status() -> str:
 
 
 @bp.get("/events/<slug:slug>/attendees.csv")
+@audited("attendees.csv")
 def attendees_csv(slug: str):
     event = event_or_404(slug)
     status = _status()
+    audit_rows(event, attendee_count(event, status=status))
     rows = attendee_rows(event, status=status, answers=True)
     body = stream_with_context(
         attendee_csv(rows, export_headers(event), answer_headers(event), attendance=event.hybrid)
@@ -54,9 +58,11 @@ def attendees_csv(slug: str):
 
 
 @bp.get("/events/<slug:slug>/attendees.xlsx")
+@audited("attendees.xlsx")
 def attendees_xlsx(slug: str):
     event = event_or_404(slug)
     status = _status()
+    audit_rows(event, attendee_count(event, status=status))
     rows = attendee_rows(event, status=status, answers=True)
     headers = export_headers(event)
     body = stream_with_context(
@@ -70,8 +76,10 @@ def attendees_xlsx(slug: str):
 
 
 @bp.get("/events/<slug:slug>/attendees.pdf")
+@audited("attendees.pdf")
 def attendees_pdf(slug: str):
     event = event_or_404(slug)
+    audit_rows(event, attendee_count(event, confirmed_only=True, onsite_only=True))
     info = sheet_info(event, current_language())
     # Who signs is who is in the room: confirmed, and on site at a hybrid event.
     body = sign_in_sheet_pdf(info, attendee_rows(event, confirmed_only=True, onsite_only=True))

@@ -27,6 +27,7 @@ from eventhub.manage.forms import ActionForm, EventForm, MoveForm, PendingForm
 from eventhub.manage.funder_report import scan_info
 from eventhub.manage.host_requests import pending_host_requests
 from eventhub.models.base import utcnow
+from eventhub.privacy.audit import audit_rows, audited
 from eventhub.text import render_markdown
 
 
@@ -150,9 +151,12 @@ def _attach_event_error(form: EventForm, error: EventError) -> None:
 
 
 @bp.get("/events/<slug:slug>")
+@audited("registrations.page")
 def event(slug: str):
     event = event_or_404(slug)
     listing = reports.registration_listing(event, request.args)
+    waitlist = waitlist_admin.overview(event)
+    audit_rows(event, len(listing.page.items) + waitlist.people_shown)
     return render_template(
         "manage/event.html",
         event=event,
@@ -162,7 +166,7 @@ def event(slug: str):
         failed_mail=reports.failed_mail(event),
         signin_scan=scan_info(event),
         action_form=ActionForm(),
-        waitlist=waitlist_admin.overview(event),
+        waitlist=waitlist,
         move_form=MoveForm(),
         pending_form=PendingForm(),
         attendance_labels=ATTENDANCE_LABELS,

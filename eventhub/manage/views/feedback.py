@@ -16,6 +16,7 @@ from eventhub.manage.feedback_exports import (
     feedback_xlsx,
 )
 from eventhub.manage.reports import Bar
+from eventhub.privacy.audit import audit_rows, audit_skip, audited
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -36,10 +37,20 @@ def _headers() -> dict[str, str]:
     }
 
 
+def _audit_feedback(event, details) -> None:
+    """Named answers are attendee data; an anonymous survey's are not recorded."""
+    if event.feedback_anonymous:
+        audit_skip()
+    else:
+        audit_rows(event, len(details.rows))
+
+
 @bp.get("/events/<slug:slug>/feedback")
+@audited("feedback.page")
 def feedback_report(slug: str):
     event = event_or_404(slug)
     details = feedback_details(event)
+    _audit_feedback(event, details)
     summary = details.summary
     return render_template(
         "manage/feedback.html",
@@ -54,16 +65,21 @@ def feedback_report(slug: str):
 
 
 @bp.get("/events/<slug:slug>/feedback.csv")
+@audited("feedback.csv")
 def feedback_export_csv(slug: str):
     event = event_or_404(slug)
-    table = feedback_table(feedback_details(event), _headers(), not event.feedback_anonymous)
+    details = feedback_details(event)
+    _audit_feedback(event, details)
+    table = feedback_table(details, _headers(), not event.feedback_anonymous)
     return _download(feedback_csv(table), "text/csv", feedback_filename(event, "csv"))
 
 
 @bp.get("/events/<slug:slug>/feedback.xlsx")
+@audited("feedback.xlsx")
 def feedback_export_xlsx(slug: str):
     event = event_or_404(slug)
     details = feedback_details(event)
+    _audit_feedback(event, details)
     summary = details.summary
     rows: list[tuple[str, object]] = [
         (_("Invited"), summary.invited),

@@ -10,6 +10,7 @@ from flask_login import current_user
 from eventhub.access import event_or_404
 from eventhub.errors import abort_with
 from eventhub.manage import bp
+from eventhub.manage.attendee_lists import attendee_count
 from eventhub.manage.forms import ActionForm
 from eventhub.manage.funder_files import funder_report_pdf, funder_report_xlsx
 from eventhub.manage.funder_report import (
@@ -21,6 +22,7 @@ from eventhub.manage.funder_report import (
 )
 from eventhub.manage.signin_scans import ScanError, delete_scan, save_scan
 from eventhub.manage.views.downloads import _download as download
+from eventhub.privacy.audit import audit_rows, audit_skip, audited
 from eventhub.request_guard import accepts_upload
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,9 +37,21 @@ def _event_and_report(slug: str):
         return event, funder_report(event, language)
 
 
+def _audit_sign_in_sheet(event) -> None:
+    """The scanned sign-in sheet names everyone on it (the onsite confirmed people)."""
+    audit_rows(event, attendee_count(event, confirmed_only=True, onsite_only=True))
+
+
 @bp.get("/events/<slug:slug>/funder-report.pdf")
+@audited("funder_report.pdf")
 def funder_report_pdf_download(slug: str):
+    """The figures, and the scanned sign-in sheet when there is one (then audited: the
+    figures alone name nobody, and the XLSX has only the figures)."""
     event, report = _event_and_report(slug)
+    if report.scan:
+        _audit_sign_in_sheet(event)
+    else:
+        audit_skip()
     body = funder_report_pdf(report, scan_bytes(event) if report.scan else None)
     return download(body, "application/pdf", funder_report_filename(event, "pdf"))
 
@@ -80,11 +94,13 @@ def delete_signin_scan(slug: str):
 
 
 @bp.get("/events/<slug:slug>/signin-scan")
+@audited("signin_scan.download")
 def signin_scan(slug: str):
     event = event_or_404(slug)
     info = scan_info(event)
     if info is None:
         abort(404)
+    _audit_sign_in_sheet(event)
     return download(scan_bytes(event), info.content_type, _ascii_name(info.filename))
 
 

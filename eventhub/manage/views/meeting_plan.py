@@ -28,6 +28,7 @@ from eventhub.network.meeting_plan import (
     publish_plan,
 )
 from eventhub.network.meetings import meeting_setup, refusal_message
+from eventhub.privacy.audit import audit_rows, audited
 
 
 class PublishPlanForm(FlaskForm):
@@ -49,6 +50,10 @@ def _refusal(reason: str) -> str:
 
 def _preview_page(event: Event, form: PublishPlanForm, status: int = 200):
     preview = preview_plan(event.id)
+    audit_rows(
+        event,
+        len(preview.placements) + len(preview.unplaced) + len(preview.people_without_meeting),
+    )
     form.digest.data = preview.digest
     return render_template(
         "manage/meeting_schedule.html", event=event, preview=preview, form=form
@@ -56,6 +61,7 @@ def _preview_page(event: Event, form: PublishPlanForm, status: int = 200):
 
 
 @bp.route("/events/<slug:slug>/meetings/schedule", methods=["GET", "POST"])
+@audited("meetings.plan")
 def meeting_schedule(slug: str):
     event = event_or_404(slug)
     form = PublishPlanForm()
@@ -96,26 +102,34 @@ def _meeting_setup_or_404(event: Event):
 
 
 @bp.get("/events/<slug:slug>/meetings/table-plan.pdf")
+@audited("meetings.table_plan.pdf")
 def meeting_table_plan(slug: str):
     event = event_or_404(slug)
     setup = _meeting_setup_or_404(event)
-    body = table_plan_pdf(event, setup.blocks, setup.slots, setup.tables, placed_meetings(event.id))
+    placed = placed_meetings(event.id)
+    audit_rows(event, len(placed))
+    body = table_plan_pdf(event, setup.blocks, setup.slots, setup.tables, placed)
     return _pdf(body, plan_filename(event))
 
 
 @bp.get("/events/<slug:slug>/meetings/schedules.pdf")
+@audited("meetings.schedules.pdf")
 def meeting_schedules_pdf(slug: str):
     event = event_or_404(slug)
     _meeting_setup_or_404(event)
-    body = schedules_pdf(event, personal_schedules(placed_meetings(event.id)))
+    schedules = personal_schedules(placed_meetings(event.id))
+    audit_rows(event, len(schedules))
+    body = schedules_pdf(event, schedules)
     return _pdf(body, schedules_filename(event))
 
 
 @bp.get("/events/<slug:slug>/registrations/<id:registration_id>/meetings.pdf")
+@audited("meetings.schedule.pdf")
 def meeting_schedule_pdf(slug: str, registration_id: int):
     event = event_or_404(slug)
     person = registration_or_404(event, registration_id)
     _meeting_setup_or_404(event)
     mine = placed_meetings(event.id, person.id)
+    audit_rows(event, 1)
     body = schedules_pdf(event, [PersonalSchedule(person, mine)])
     return _pdf(body, schedules_filename(event, person))

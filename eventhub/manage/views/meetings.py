@@ -34,6 +34,7 @@ from eventhub.network.meeting_admin import (
 )
 from eventhub.network.meetings import MeetingRefused, configure_meetings
 from eventhub.network.meetings import meeting_setup as setup_of
+from eventhub.privacy.audit import audit_rows, audited
 
 
 def event_moment(moment: dt.datetime, timezone: str) -> str:
@@ -48,6 +49,8 @@ def _overview_url(slug: str) -> str:
 
 def _overview(event, refusal: MeetingRefused | None = None):
     grid = meeting_grid(event.id)
+    placed = sum(1 for row in grid.rows for cell in row.cells if cell is not None)
+    audit_rows(event, placed + len(grid.unplaced))
     closes = grid.setup.requests_close_at
     return render_template(
         "manage/meetings.html",
@@ -67,6 +70,7 @@ def _meeting_or_404(event, meeting_id: int):
 
 
 @bp.get("/events/<slug:slug>/meetings")
+@audited("meetings.page")
 def meetings(slug: str):
     return _overview(event_or_404(slug))
 
@@ -94,11 +98,14 @@ def meeting_setup(slug: str):
 
 
 @bp.route("/events/<slug:slug>/meetings/new", methods=["GET", "POST"])
+@audited("meetings.form")
 def meeting_arrange(slug: str):
     event = event_or_404(slug)
     setup = setup_of(event.id)
     form = ArrangeMeetingForm()
-    form.prepare(setup, event.timezone, meeting_partners(event.id))
+    partners = meeting_partners(event.id)
+    audit_rows(event, len(partners))
+    form.prepare(setup, event.timezone, partners)
     refusal, status = None, 200
     if form.is_submitted():
         status = 422
@@ -116,9 +123,11 @@ def meeting_arrange(slug: str):
 
 
 @bp.route("/events/<slug:slug>/meetings/<id:meeting_id>/move", methods=["GET", "POST"])
+@audited("meetings.form")
 def meeting_move(slug: str, meeting_id: int):
     event = event_or_404(slug)
     meeting = _meeting_or_404(event, meeting_id)
+    audit_rows(event, 2)  # the meeting's two people
     setup = setup_of(event.id)
     form = MoveMeetingForm()
     form.prepare(setup, event.timezone)
@@ -179,6 +188,7 @@ def meeting_held(slug: str, meeting_id: int):
 
 
 @bp.route("/events/<slug:slug>/meetings/speakers", methods=["GET", "POST"])
+@audited("meetings.speakers")
 def meeting_speakers(slug: str):
     event = event_or_404(slug)
     form = SpeakerForm()
@@ -215,6 +225,8 @@ def meeting_speakers(slug: str):
                     "success",
                 )
                 return redirect(url_for("manage.meeting_speakers", slug=slug), 303)
+    speakers = speakers_of(event.id)
+    audit_rows(event, len(speakers))
     return render_template(
-        "manage/meeting_speakers.html", event=event, form=form, speakers=speakers_of(event.id)
+        "manage/meeting_speakers.html", event=event, form=form, speakers=speakers
     ), status

@@ -17,6 +17,7 @@ from eventhub.manage.message_form import GROUP_LABELS, MessageForm
 from eventhub.manage.message_mail import MessageDraft, preview
 from eventhub.models import Event
 from eventhub.models.base import utcnow
+from eventhub.privacy.audit import audit_rows, audit_skip, audited
 
 
 def _compose_page(event: Event, form: MessageForm, status: int = 200, problem: str = ""):
@@ -52,6 +53,7 @@ def messages(slug: str):
 
 
 @bp.post("/events/<slug:slug>/messages/preview")
+@audited("messages.preview")
 def preview_message(slug: str):
     event = event_or_404(slug)
     form = MessageForm()
@@ -64,6 +66,7 @@ def preview_message(slug: str):
         form.form_errors, form.nonce.data = [], ""
         for field in form:
             field.errors = []
+        audit_skip()  # the compose form names nobody
         return _compose_page(event, form)
     if not valid:
         return _compose_page(event, form, 422)
@@ -73,6 +76,7 @@ def preview_message(slug: str):
     if service.sent_in_window(event.id, utcnow()) >= service.messages_per_day():
         return _compose_page(event, form, 429, _rate_problem())
     sample = service.sample_recipient(event, form.group.data)
+    audit_rows(event, 1)  # the mail as one named recipient will receive it
     draft = MessageDraft(form.group.data, form.subject.data, form.body.data)
     form.nonce.data = secrets.token_urlsafe(24)
     return render_template(
@@ -125,13 +129,16 @@ def send_message(slug: str):
 
 
 @bp.get("/events/<slug:slug>/messages/<id:message_id>")
+@audited("messages.recipients")
 def message(slug: str, message_id: int):
     event = event_or_404(slug)
     row = service.message_row(event, message_id) or abort(404)
+    recipients = service.message_recipients(row.message)
+    audit_rows(event, len(recipients))
     return render_template(
         "manage/message.html",
         event=event,
         row=row,
         group_labels=GROUP_LABELS,
-        recipients=service.message_recipients(row.message),
+        recipients=recipients,
     )

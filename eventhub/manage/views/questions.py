@@ -35,6 +35,7 @@ from eventhub.manage.questions import (
     update_question,
 )
 from eventhub.models import Event, Registration
+from eventhub.privacy.audit import audit_rows, audited
 
 
 def registration_answers(registration: Registration) -> list[ShownAnswer]:
@@ -188,11 +189,13 @@ def add_esf_questions_view(slug: str):
 
 
 @bp.route("/events/<slug:slug>/registrations/<id:registration_id>/answers", methods=["GET", "POST"])
+@audited("registration.page")
 def edit_registration_answers(slug: str, registration_id: int):
     """Organisers correct a person's answers (told on the phone, say), also after the
     deadline; the same checks as on the form."""
     event = event_or_404(slug)
     registration = registration_or_404(event, registration_id)
+    audit_rows(event, 1)
     back = url_for("manage.edit_registration", slug=slug, registration_id=registration.id)
     questions = active_questions(event.id)
     if not questions:

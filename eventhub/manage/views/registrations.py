@@ -24,6 +24,7 @@ from eventhub.manage import bp, bulk, reports
 from eventhub.manage.event_editing import EventError
 from eventhub.manage.forms import ActionForm, AttendeeForm, BulkCancelFilterForm, BulkCancelForm
 from eventhub.network.meeting_plan import has_placed_meetings
+from eventhub.privacy.audit import audit_rows, audit_skip, audited
 
 
 @bp.route("/events/<slug:slug>/registrations/new", methods=["GET", "POST"])
@@ -50,9 +51,11 @@ def add_registration(slug: str):
 
 
 @bp.route("/events/<slug:slug>/registrations/<id:registration_id>", methods=["GET", "POST"])
+@audited("registration.page")
 def edit_registration(slug: str, registration_id: int):
     event = event_or_404(slug)
     registration = registration_or_404(event, registration_id)
+    audit_rows(event, 1)
     form = AttendeeForm(obj=registration)
     status = 200
     if request.method == "POST":
@@ -118,34 +121,41 @@ def renew_link(slug: str, registration_id: int):
 
 
 @bp.get("/events/<slug:slug>/registrations/<id:registration_id>/qr.svg")
+@audited("registration.qr")
 def registration_qr(slug: str, registration_id: int):
     event = event_or_404(slug)
     registration = registration_or_404(event, registration_id)
+    audit_rows(event, 1)
     svg = reports.checkin_qr_svg(event, registration)
     return Response(svg, mimetype="image/svg+xml")
 
 
 @bp.get("/events/<slug:slug>/checkin")
+@audited("checkin.page")
 def checkin(slug: str):
     event = event_or_404(slug)
     query = request.args.get("q", "").strip()[:100]
+    people = reports.checkin_search(event, query)
+    audit_rows(event, len(people))
     return render_template(
         "manage/checkin.html",
         event=event,
         query=query,
-        people=reports.checkin_search(event, query),
+        people=people,
         stats=reports.event_stats(event),
         action_form=ActionForm(),
     )
 
 
 @bp.get("/events/<slug:slug>/checkin/scan/<token:registration_uid>/<token:code>")
+@audited("checkin.scan")
 def checkin_scan(slug: str, registration_uid: str, code: str):
     """Where the QR code on a confirmation leads: the person, ready to be checked in."""
     event = event_or_404(slug)
     registration = reports.registration_by_uid_or_404(event, registration_uid)
     if not reports.checkin_code_matches(registration, code):
         abort(404)
+    audit_rows(event, 1)
     return render_template(
         "manage/checkin.html",
         event=event,
@@ -179,6 +189,7 @@ def checkin_toggle(slug: str, registration_id: int):
 
 
 @bp.route("/events/<slug:slug>/registrations/bulk-cancel", methods=["GET", "POST"])
+@audited("bulk_cancel.preview")
 def bulk_cancel(slug: str):
     """Filter the confirmed registrations, preview them, cancel exactly the set shown.
 
@@ -241,6 +252,10 @@ def _bulk_filter(event, form) -> bulk.BulkFilter | None:
 
 
 def _bulk_page(event, form, confirm, selection, status: int = 200, *, changed: bool = False):
+    if selection is None:
+        audit_skip()  # the filter form alone names nobody
+    else:
+        audit_rows(event, len(selection.first))
     return render_template(
         "manage/bulk_cancel.html",
         event=event,

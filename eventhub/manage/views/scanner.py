@@ -9,6 +9,7 @@ from eventhub.access import event_or_404
 from eventhub.events.registration import RegistrationRefused, set_checked_in
 from eventhub.i18n import event_time
 from eventhub.manage import bp, reports
+from eventhub.privacy.audit import audit_rows, audit_skip, audited
 
 # Longer than any check-in URL; anything longer is not one of our codes.
 MAX_SCANNED_TEXT = 2000
@@ -23,6 +24,7 @@ def checkin_scanner(slug: str):
 
 
 @bp.post("/events/<slug:slug>/checkin/scanner")
+@audited("checkin.scan")
 def checkin_scanned(slug: str):
     """Checks in the person of one scanned code; answers what the door should show.
 
@@ -52,7 +54,10 @@ def checkin_scanned(slug: str):
 
 def _answer(event, result: str, registration=None):
     body = {"result": result, "name": None, "at": None}
-    if registration is not None:
+    if registration is None:
+        audit_skip()  # nobody named
+    else:
+        audit_rows(event, 1)
         body["name"] = registration.full_name
         if result in ("checked_in", "already") and registration.checked_in_at:
             body["at"] = event_time(registration.checked_in_at, event.timezone)
