@@ -71,6 +71,7 @@ AUDIT_ACTIONS = {
     "meeting.api": _l("One meeting read through the API"),
     "person.export": _l("Everything stored about a person (export)"),
     "person.erase": _l("A person's data erased"),
+    "person.erase_form": _l("A person's data: the erasure form"),
 }
 
 

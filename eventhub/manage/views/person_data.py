@@ -16,7 +16,7 @@ from eventhub.extensions import db
 from eventhub.i18n import current_language
 from eventhub.manage import bp
 from eventhub.models import MANAGING_ROLES, Event, EventHost, Membership
-from eventhub.privacy.audit import record_access
+from eventhub.privacy.audit import audit_rows, audited, record_access
 from eventhub.privacy.erasure import erase_person
 from eventhub.privacy.forms import ErasureForm
 from eventhub.privacy.person_data import as_json, item_count, person_data
@@ -68,12 +68,14 @@ def export_person(slug: str, registration_id: int):
 
 
 @bp.route("/events/<slug:slug>/registrations/<id:registration_id>/erase", methods=["GET", "POST"])
+@audited("person.erase_form")
 def erase_person_data(slug: str, registration_id: int):
     event = event_or_404(slug)
     registration = registration_or_404(event, registration_id)
     organisation_id = _acting_organisation(event)
     form = ErasureForm()
     if not form.validate_on_submit():
+        audit_rows(event, 1)  # the form names the person
         status = 422 if form.is_submitted() else 200
         return render_template(
             "manage/person_erase.html", event=event, registration=registration, form=form
