@@ -265,6 +265,10 @@ def privacy_purge() -> None:
         f"deleted; {report.mails} mails emptied; {report.audit_entries} audit entries and "
         f"{report.access_requests} access links expired."
     )
+    if report.failed:
+        raise click.ClickException(
+            f"{report.failed} events could not be purged (see the log); the next run retries."
+        )
 
 
 api_keys = AppGroup("api-keys", help="API keys of organisations (for the organiser API).")

@@ -27,6 +27,7 @@ from eventhub.models import (
     Certificate,
     ContactBlock,
     ContactRequest,
+    Event,
     FeedbackInvite,
     FeedbackResponse,
     Meeting,
@@ -163,12 +164,7 @@ def anonymise_registrations(
             .values(token_hash=_dead_key(FeedbackInvite.id))
             .execution_options(synchronize_session=False)
         )
-        session.execute(
-            update(FeedbackResponse)
-            .where(FeedbackResponse.registration_id.in_(part))
-            .values(registration_id=None)
-            .execution_options(synchronize_session=False)
-        )
+        _unname_feedback(session, part)
         if certificates:
             session.execute(
                 delete(Certificate)
@@ -198,6 +194,29 @@ def anonymise_registrations(
         ).rowcount
         _drop_orphan_feeds(session, addresses)
     return changed
+
+
+def _unname_feedback(session: Session, registration_ids: list[int]) -> None:
+    """A named feedback answer becomes anonymous: the link to the person goes, and so do
+    the comment and the free-text answers, which the organisers read next to the name;
+    the rating, the ticks and the choices stay for the figures."""
+    rows = session.execute(
+        select(FeedbackResponse.id, FeedbackResponse.answers, Event.feedback_questions)
+        .join(Event, Event.id == FeedbackResponse.event_id)
+        .where(FeedbackResponse.registration_id.in_(registration_ids))
+    ).all()
+    for response_id, answers, questions in rows:
+        with_choices = {q.get("label") for q in questions or () if q.get("choices")}
+        session.execute(
+            update(FeedbackResponse)
+            .where(FeedbackResponse.id == response_id)
+            .values(
+                registration_id=None,
+                comment="",
+                answers=[a for a in answers or () if a.get("question") in with_choices],
+            )
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _drop_orphan_feeds(session: Session, addresses: set[str]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, union
 
 from eventhub.access import managed_by
 from eventhub.database import write_transaction
@@ -23,7 +23,9 @@ from eventhub.events.seats import locked_event
 from eventhub.extensions import db
 from eventhub.models import (
     ACTIVE_STATUSES,
+    ContactRequest,
     Event,
+    Meeting,
     OutboxMessage,
     ParticipantFeed,
     PrivacyRequest,
@@ -119,8 +121,43 @@ def _erase_at_event(event_id: int, email_normalised: str) -> tuple[int, int]:
         # The cancel service: seats freed, waiting list served, CANCEL mailed (those mails
         # are queued, and anonymising leaves queued mail to go out).
         cancelled = cancel_registrations(event_id, active, notify=True) if active else 0
+        others = _who_was_told_about(event_id, ids)
         anonymised = anonymise_registrations(session, ids, certificates=True)
+        # Mails to others that name the person: their contacts' and meeting partners'
+        # mails, the group's booking summary, the organisers' notices, digests and lists
+        # (no registration: written to the event's contact). Delivered ones are emptied
+        # now; those still queued (the CANCEL among them) go out and are emptied by the
+        # mail rule after delivery (EVENTHUB_RETENTION_MAIL_SENT_DAYS).
+        empty_mails(
+            session,
+            (OutboxMessage.event_id == event_id)
+            & (OutboxMessage.registration_id.is_(None) | OutboxMessage.registration_id.in_(others)),
+        )
     return cancelled, anonymised
+
+
+def _who_was_told_about(event_id: int, ids: list[int]) -> list[int]:
+    """Registrations of the event that were mailed about these people: the other side of
+    their contact requests and meetings, and the members of their groups."""
+    groups = select(Registration.group_uid).where(
+        Registration.id.in_(ids), Registration.group_uid.is_not(None)
+    )
+    return sorted(
+        set(
+            db.session.scalars(
+                union(
+                    select(ContactRequest.recipient_id).where(ContactRequest.sender_id.in_(ids)),
+                    select(ContactRequest.sender_id).where(ContactRequest.recipient_id.in_(ids)),
+                    select(Meeting.partner_id).where(Meeting.requester_id.in_(ids)),
+                    select(Meeting.requester_id).where(Meeting.partner_id.in_(ids)),
+                    select(Registration.id).where(
+                        Registration.event_id == event_id, Registration.group_uid.in_(groups)
+                    ),
+                )
+            )
+        )
+        - set(ids)
+    )
 
 
 def _forget_mails(email_normalised: str, organisation_id: int | None) -> int:

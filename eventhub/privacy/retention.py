@@ -75,6 +75,7 @@ class PurgeReport:
     mails: int = 0
     audit_entries: int = 0
     access_requests: int = 0
+    failed: int = 0  # events whose purge failed (logged; the next run tries again)
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -153,7 +154,10 @@ def change_period(event: Event, kind: str, days: int | None, *, reason: str, use
                 )
             )
     with write_transaction() as session:
-        state = session.get(EventRetention, event.id, with_for_update=True)
+        # The event's lock, as the purge takes it: one of the two waits for the other.
+        if locked_event(event.id) is None:
+            raise RetentionRefused(_l("This event no longer exists."))
+        state = session.get(EventRetention, event.id, populate_existing=True)
         if state is None:
             state = EventRetention(event_id=event.id)
             session.add(state)
@@ -217,8 +221,13 @@ def purge(now: dt.datetime | None = None) -> PurgeReport:
     ).all()
     db.session.commit()  # end the read: each event below is its own set of transactions
     for event_id in candidates:
-        if _purge_event(event_id, now, report):
-            report.events += 1
+        try:
+            if _purge_event(event_id, now, report):
+                report.events += 1
+        except Exception:  # one event's trouble must not hold up the others' retention
+            db.session.rollback()
+            report.failed += 1
+            log.exception("privacy purge: event %s failed", event_id)
     report.mails += purge_mails(now)
     with write_transaction() as session:
         report.access_requests += delete_spent_requests(session, now)
@@ -227,22 +236,31 @@ def purge(now: dt.datetime | None = None) -> PurgeReport:
     return report
 
 
+def _due(event: Event, state: EventRetention | None, now: dt.datetime) -> set[str]:
+    return {d.kind for d in schedule(event, state) if d.done_at is None and d.due_at <= now}
+
+
 def _purge_event(event_id: int, now: dt.datetime, report: PurgeReport) -> bool:
     event = db.session.get(Event, event_id)
     if event is None:
         return False
-    due = [d for d in schedule(event) if d.done_at is None and d.due_at <= now]
-    db.session.commit()
-    if not due:
+    if not _due(event, db.session.get(EventRetention, event_id), now):
+        db.session.commit()
         return False
-    kinds = {d.kind for d in due}
+    db.session.commit()
     with write_transaction() as session:
-        if locked_event(event_id) is None:
+        event = locked_event(event_id)
+        if event is None:
             return False
-        state = session.get(EventRetention, event_id, with_for_update=True)
+        state = session.get(EventRetention, event_id, populate_existing=True)
         if state is None:
             state = EventRetention(event_id=event_id)
             session.add(state)
+        # Decided again under the lock: a period an organiser extended in the meantime
+        # (change_period takes the same lock) holds.
+        kinds = _due(event, state, now)
+        if not kinds:
+            return False
         if "sensitive" in kinds:
             report.sensitive_answers += delete_sensitive_answers(session, event_id)
         if kinds & {"network", "registrations"}:
@@ -286,7 +304,9 @@ def _purge_event(event_id: int, now: dt.datetime, report: PurgeReport) -> bool:
                     select(Registration.id).where(Registration.event_id == event_id)
                 ),
             )
-            session.get(EventRetention, event_id, with_for_update=True).registrations_done_at = now
+            session.get(
+                EventRetention, event_id, populate_existing=True
+            ).registrations_done_at = now
     log.info("privacy purge: event %s: %s", event_id, ", ".join(sorted(kinds)))
     return True
 

@@ -44,6 +44,7 @@ PEOPLE = [
         "offers": "Angebot-Zylinska",
         "message": "Kontaktwunsch-Zylinska: sprechen wir in der Pause?",
         "note": "Treffen-Zylinska",
+        "comment": "Kommentar-Zylinska: die Pause war zu kurz",
     },
     {
         "first_name": "Quirin",
@@ -56,6 +57,7 @@ PEOPLE = [
         "offers": "Angebot-Oxlade",
         "message": "Kontaktwunsch-Oxlade",
         "note": "Treffen-Oxlade",
+        "comment": "Kommentar-Oxlade",
     },
 ]
 SCAN_BYTES = b"%PDF-1.4 signed by Wiebke Zylinska and Quirin Oxlade"
@@ -161,7 +163,7 @@ def world(app, client, make_event, register_by_form) -> World:
                 registration_id=wiebke.id,
                 rating=4,
                 most_useful=["talks"],
-                comment="Gut organisiert.",
+                comment=PEOPLE[0]["comment"],
             )
         )
         session.add(

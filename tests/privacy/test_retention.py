@@ -216,3 +216,21 @@ def test_the_job_expires_the_audit_log(app, world, make_organiser):
         assert "1 audit entries" in run_purge(app)
     db.session.rollback()
     assert db.session.scalar(select(func.count(AuditEntry.id))) == 0
+
+
+def test_erasure_leaves_nothing_of_the_person_and_everything_of_the_other(app, world):
+    """After the event (nothing to cancel, no new mail): every seeded string of Wiebke is
+    gone from every table, in her mails and in the mails to others that named her."""
+    from eventhub.privacy.erasure import erase_person
+
+    wiebke, quirin = PEOPLE
+    with after_end(world.event, 2):
+        erase_person(wiebke["email"])
+    hers = list(wiebke.values())
+    # The signed sign-in sheet's scan holds everyone's signature; it goes with its own
+    # period (a funder's requirement: Art. 17 (3) b GDPR), not one person at a time.
+    assert find_markers(hers) == {"event_files.data": ["wiebke", "zylinska"]}
+    left = find_markers([quirin["first_name"], quirin["offers"], quirin["answer"]])
+    assert {"registrations.first_name", "network_profiles.offers_text", "answers.value"} <= set(
+        left
+    )
