@@ -113,3 +113,25 @@ def owned_organisation_or_404(slug: str) -> Organisation:
     if organisation is None or membership_role(organisation.id) is None:
         abort(404)
     return organisation
+
+
+def acting_organisation_id(event: Event) -> int:
+    """The organisation the organiser acts for: theirs among the event's managing hosts
+    (site admins: the event's first managing host). Only its events' data is touched."""
+    query = (
+        select(EventHost.organisation_id)
+        .where(
+            EventHost.event_id == event.id,
+            EventHost.role.in_(MANAGING_ROLES),
+            EventHost.accepted_at.is_not(None),
+        )
+        .order_by(EventHost.position, EventHost.id)
+    )
+    if not current_user.is_admin:
+        query = query.join(
+            Membership, Membership.organisation_id == EventHost.organisation_id
+        ).where(Membership.user_id == current_user.id)
+    organisation_id = db.session.scalar(query.limit(1))
+    if organisation_id is None:
+        abort(404)
+    return organisation_id

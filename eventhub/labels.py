@@ -135,3 +135,15 @@ def filter_message(reason: str) -> str:
         "too_long": _("A filter value is too long."),
         "invalid": _("A filter value contains characters that are not allowed."),
     }[reason]
+
+
+# What a consent record is about and what was done (eventhub.models.privacy), as the
+# participant's page and the person's data page show them.
+CONSENT_PURPOSE_LABELS = {
+    "registration": _l("Privacy notice read at registration (to run the event)"),
+    "directory": _l("Listing in the participant directory"),
+    "contact_request": _l("Sharing your address with a contact"),
+    "feedback": _l("Feedback with your name"),
+    "statistics": _l("Answers to the statistics questions"),
+}
+CONSENT_ACTION_LABELS = {"given": _l("Given"), "withdrawn": _l("Withdrawn")}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from eventhub.labels import CONSENT_ACTION_LABELS, CONSENT_PURPOSE_LABELS
 from eventhub.network.taxonomy import CATEGORY_LABELS, VISIBILITY_LABELS
 
 LABELS = {
@@ -20,14 +21,8 @@ LABELS = {
         "expired": _l("expired"),
         "cancelled": _l("cancelled"),
     },
-    "purpose": {
-        "registration": _l("registration (to run the event)"),
-        "directory": _l("participant directory"),
-        "contact_request": _l("contact request"),
-        "feedback": _l("feedback"),
-        "statistics": _l("statistics questions"),
-    },
-    "consent": {"given": _l("given"), "withdrawn": _l("withdrawn")},
+    "purpose": CONSENT_PURPOSE_LABELS,
+    "consent": CONSENT_ACTION_LABELS,
     "mail": {
         "queued": _l("waiting to be sent"),
         "sending": _l("being sent"),

@@ -15,17 +15,18 @@ from flask_babel import gettext as _
 
 # The retention settings the purge reads (eventhub/privacy/retention.py), with the same
 # defaults, so the notice says what actually happens.
-RETENTION_DEFAULTS = {
-    "RETENTION_SENSITIVE_DAYS": 0,
-    "RETENTION_REGISTRATION_DAYS": 90,
-    "RETENTION_NETWORK_DAYS": 30,
-    "RETENTION_MAIL_SENT_DAYS": 30,
-    "RETENTION_MAIL_FAILED_DAYS": 90,
-    "RETENTION_SIGNIN_SCAN_DAYS": 90,
-    "RETENTION_CERTIFICATE_DAYS": 365,
-    "RETENTION_MAX_DAYS": 3650,
-    "AUDIT_LOG_DAYS": 365,
-}
+# The settings the notice states (defaults in eventhub.config.Config).
+RETENTION_SETTINGS = (
+    "RETENTION_SENSITIVE_DAYS",
+    "RETENTION_REGISTRATION_DAYS",
+    "RETENTION_NETWORK_DAYS",
+    "RETENTION_MAIL_SENT_DAYS",
+    "RETENTION_MAIL_FAILED_DAYS",
+    "RETENTION_SIGNIN_SCAN_DAYS",
+    "RETENTION_CERTIFICATE_DAYS",
+    "RETENTION_MAX_DAYS",
+    "AUDIT_LOG_DAYS",
+)
 LEGAL_BASES = ("b", "e", "b_e")
 COMPLIANCE_STATES = ("full", "partial", "none")
 ASSESSMENT_METHODS = ("self", "external")
@@ -106,8 +107,8 @@ def address_lines(value: str | None) -> tuple[str, ...]:
 
 
 def retention_days(config: Mapping, name: str) -> int:
-    """A retention setting in days, as configured (its default before it is set)."""
-    return int(config.get(name, RETENTION_DEFAULTS[name]))
+    """A retention setting in days, as configured."""
+    return int(config[name])
 
 
 def _date(value: str | None) -> str:
@@ -204,7 +205,7 @@ def privacy_notice() -> PrivacyNotice:
             "in to the participant directory."
         ),
     ]
-    days = {name: retention_days(config, name) for name in RETENTION_DEFAULTS}
+    days = {name: retention_days(config, name) for name in RETENTION_SETTINGS}
     retention = [
         RetentionPeriod(
             _("Sensitive answers (e.g. dietary or accessibility needs)"),
@@ -243,8 +244,8 @@ def privacy_notice() -> PrivacyNotice:
         RetentionPeriod(
             _("Mails that could not be delivered"),
             ngettext(
-                "%(num)d day after the last attempt",
-                "%(num)d days after the last attempt",
+                "%(num)d day after it was written",
+                "%(num)d days after it was written",
                 days["RETENTION_MAIL_FAILED_DAYS"],
             ),
             days["RETENTION_MAIL_FAILED_DAYS"],

@@ -144,7 +144,7 @@ def test_the_retention_periods_are_the_configured_ones(client, app_factory):
         "90 Tage nach dem Ende der Veranstaltung",  # sign-in sheet scans
         "365 Tage nach dem Ende der Veranstaltung",  # certificates
         "30 Tage nach dem Versand",  # delivered mail
-        "90 Tage nach dem letzten Versuch",  # undeliverable mail
+        "90 Tage, nachdem sie geschrieben wurde",  # undeliverable mail
         "365 Tage nach dem Zugriff",  # audit log
     ]
     assert "Sensible Angaben (z. B. zu Ernährung oder Barrierefreiheit)" in defaults
@@ -171,7 +171,7 @@ def test_the_retention_periods_are_the_configured_ones(client, app_factory):
         "400 days after the event ends",
         "730 days after the event ends",
         "14 days after sending",
-        "60 days after the last attempt",
+        "60 days after it was written",
         "200 days after the access",
     ]
     assert "never longer than 1825 days after the event ends" in text(changed)

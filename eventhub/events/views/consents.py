@@ -5,22 +5,13 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from eventhub.events import bp
 from eventhub.events.consent import ShownConsent, consents_of
 from eventhub.events.forms import CancelForm
 from eventhub.events.questions import has_statistics_answers, withdraw_statistics
 from eventhub.events.registration import registration_by_token
-
-CONSENT_PURPOSE_NAMES = {
-    "registration": _l("Privacy notice read at registration (to run the event)"),
-    "directory": _l("Listing in the participant directory"),
-    "contact_request": _l("Sharing your address with a contact"),
-    "feedback": _l("Feedback with your name"),
-    "statistics": _l("Answers to the statistics questions"),
-}
-CONSENT_ACTION_NAMES = {"given": _l("Given"), "withdrawn": _l("Withdrawn")}
+from eventhub.labels import CONSENT_ACTION_LABELS, CONSENT_PURPOSE_LABELS
 
 
 def my_consents(registration_id: int) -> list[ShownConsent]:
@@ -28,11 +19,11 @@ def my_consents(registration_id: int) -> list[ShownConsent]:
 
 
 def consent_purpose_name(purpose: str) -> str:
-    return str(CONSENT_PURPOSE_NAMES.get(purpose, purpose))
+    return str(CONSENT_PURPOSE_LABELS.get(purpose, purpose))
 
 
 def consent_action_name(action: str) -> str:
-    return str(CONSENT_ACTION_NAMES.get(action, action))
+    return str(CONSENT_ACTION_LABELS.get(action, action))
 
 
 # Template globals, so the private page's view needs no change (as my_answers).

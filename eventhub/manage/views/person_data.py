@@ -6,49 +6,24 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from eventhub.access import event_or_404, registration_or_404
-from eventhub.extensions import db
+from eventhub.access import acting_organisation_id, event_or_404, registration_or_404
 from eventhub.i18n import current_language
 from eventhub.manage import bp
-from eventhub.models import MANAGING_ROLES, Event, EventHost, Membership
 from eventhub.privacy.audit import audit_rows, audited, record_access
 from eventhub.privacy.erasure import erase_person
 from eventhub.privacy.forms import ErasureForm
 from eventhub.privacy.person_data import as_json, item_count, person_data
 
 
-def _acting_organisation(event: Event) -> int:
-    """The organisation the organiser acts for: theirs among the event's managing hosts
-    (site admins: the event's first managing host). Only its events' data is touched."""
-    query = (
-        select(EventHost.organisation_id)
-        .where(
-            EventHost.event_id == event.id,
-            EventHost.role.in_(MANAGING_ROLES),
-            EventHost.accepted_at.is_not(None),
-        )
-        .order_by(EventHost.position, EventHost.id)
-    )
-    if not current_user.is_admin:
-        query = query.join(
-            Membership, Membership.organisation_id == EventHost.organisation_id
-        ).where(Membership.user_id == current_user.id)
-    organisation_id = db.session.scalar(query.limit(1))
-    if organisation_id is None:
-        abort(404)
-    return organisation_id
-
-
 @bp.get("/events/<slug:slug>/registrations/<id:registration_id>/person-data.json")
 def export_person(slug: str, registration_id: int):
     event = event_or_404(slug)
     registration = registration_or_404(event, registration_id)
-    organisation_id = _acting_organisation(event)
+    organisation_id = acting_organisation_id(event)
     data = person_data(
         registration.email_normalised, language=current_language(), organisation_id=organisation_id
     )
@@ -72,7 +47,7 @@ def export_person(slug: str, registration_id: int):
 def erase_person_data(slug: str, registration_id: int):
     event = event_or_404(slug)
     registration = registration_or_404(event, registration_id)
-    organisation_id = _acting_organisation(event)
+    organisation_id = acting_organisation_id(event)
     form = ErasureForm()
     if not form.validate_on_submit():
         audit_rows(event, 1)  # the form names the person
