@@ -122,6 +122,15 @@ def _request_of(token: str) -> PrivacyRequest:
     return request
 
 
+def revoke_access(request_id: int | None) -> None:
+    """The person ended their access: the request goes, so no copy of the session
+    cookie opens the data again."""
+    if request_id is None:
+        return
+    with write_transaction() as session:
+        session.execute(delete(PrivacyRequest).where(PrivacyRequest.id == request_id))
+
+
 def granted_address(request_id: int | None) -> str | None:
     """The normalised address a used request grants access to, or None."""
     if request_id is None:

@@ -229,3 +229,14 @@ def test_bad_input_is_answered_in_the_users_language(app, client, outbox):
     trapped = client.post(PAGE, data={"email": "anna@example.org", "leave_empty": "x"})
     assert trapped.status_code == 422
     assert outbox(kind="privacy_link") == []
+
+
+def test_ending_the_access_holds_for_a_copied_session_cookie(app, client, outbox):
+    open_data(client, outbox, "anna@example.org")
+    assert client.get("/privacy/my-data").status_code == 200
+    copied = client.get_cookie("session").value
+    assert client.post("/privacy/my-data/end").status_code == 303
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/privacy/my-data").status_code == 403
+    assert thief.get("/privacy/my-data.json").status_code == 403

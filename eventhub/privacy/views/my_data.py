@@ -28,7 +28,13 @@ from eventhub.privacy.erasure import erase_person
 from eventhub.privacy.forms import ErasureForm, UseLinkForm
 from eventhub.privacy.labels import privacy_label
 from eventhub.privacy.person_data import as_json, person_data
-from eventhub.privacy.requests import LinkRefused, check_link, granted_address, use_link
+from eventhub.privacy.requests import (
+    LinkRefused,
+    check_link,
+    granted_address,
+    revoke_access,
+    use_link,
+)
 
 SESSION_KEY = "privacy_access"
 
@@ -149,6 +155,7 @@ def erase():
 def end_access():
     if not UseLinkForm().validate_on_submit():
         abort(400)
-    session.pop(SESSION_KEY, None)
+    request_id, _until = session.pop(SESSION_KEY, None) or (None, 0)
+    revoke_access(request_id)
     flash(_("Your access has ended. The data is no longer shown in this browser."), "info")
     return redirect(url_for("privacy.notice"), 303)
