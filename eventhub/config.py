@@ -84,6 +84,9 @@ class Config:
     AUDIT_LOG_DAYS = 365
     # Requests for one's data ("what do you store about me?") per client address; the
     # per-inbox limit (MAILS_PER_MAILBOX_PER_HOUR) caps the mails to one address.
+    # Links to one's data mailed to one inbox per hour, counted apart from the other mails
+    # visitors can cause (MAILS_PER_MAILBOX_PER_HOUR), which they must not use up.
+    PRIVACY_LINKS_PER_MAILBOX_PER_HOUR = 3
     PRIVACY_REQUEST_RATELIMIT = "5 per hour"
     # Minutes the one-time link in that mail can be used.
     PRIVACY_LINK_MINUTES = 60

@@ -69,22 +69,26 @@ VISITOR_CAUSED = (
     "password_reset",
     "private_feed",
     "my_links",
-    "privacy_link",
 )
 
 
-def mailboxes_over_limit(addresses: list[str]) -> list[str]:
+def mailboxes_over_limit(
+    addresses: list[str], *, kinds: tuple[str, ...] = VISITOR_CAUSED, limit: int | None = None
+) -> list[str]:
     """Of these addresses (one planned mail each), those whose inbox would get more than
     MAILS_PER_MAILBOX_PER_HOUR mails that visitors can cause (the site-wide limit
-    against mail bombing; "+tags" count as the same inbox)."""
-    limit = current_app.config["MAILS_PER_MAILBOX_PER_HOUR"]
+    against mail bombing; "+tags" count as the same inbox). Other `kinds` with their own
+    `limit`: a kind counted apart, which cannot use up the inbox's allowance for the
+    others (the links to one's data: anyone may ask for them for any address)."""
+    if limit is None:
+        limit = current_app.config["MAILS_PER_MAILBOX_PER_HOUR"]
     planned = Counter(mailbox_key(a) for a in addresses)
     sent = dict(
         db.session.execute(
             select(OutboxMessage.mailbox, func.count())
             .where(
                 OutboxMessage.mailbox.in_(list(planned)),
-                OutboxMessage.kind.in_(VISITOR_CAUSED),
+                OutboxMessage.kind.in_(kinds),
                 OutboxMessage.created_at > utcnow() - MAIL_LIMIT_WINDOW,
             )
             .group_by(OutboxMessage.mailbox)

@@ -48,7 +48,13 @@ def request_access(email: str, language: str) -> None:
                 expires_at=now + dt.timedelta(minutes=minutes),
             )
         )
-        if mailboxes_over_limit([address]):
+        # Counted apart from the other mails visitors can cause: asking for someone's
+        # links to their data must not block that person's registrations.
+        if mailboxes_over_limit(
+            [address],
+            kinds=("privacy_link",),
+            limit=current_app.config["PRIVACY_LINKS_PER_MAILBOX_PER_HOUR"],
+        ):
             return
         message = compose(
             to=address,
