@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from eventhub.database import write_transaction
 from eventhub.events.consent import record_change, record_consent
+from eventhub.events.seats import writable_registration
 from eventhub.extensions import db
 from eventhub.models import ACTIVE_STATUSES, CHOICE_KINDS, Answer, Event, Question, Registration
 from eventhub.models.base import utcnow
@@ -329,9 +330,8 @@ def change_answers(
     they are. Raises AnswersClosed after the deadline or once cancelled (organisers: never)
     and AnswersInvalid for bad input."""
     with write_transaction() as session:
-        registration = session.get(Registration, registration_id, populate_existing=True)
-        if registration is None:
-            raise LookupError(registration_id)
+        # The event locked first; refused (RegistrationAnonymised) once anonymised.
+        registration = writable_registration(registration_id)
         event = session.get(Event, registration.event_id)
         if not by_organiser and not answers_editable(event, registration):
             raise AnswersClosed(registration_id)

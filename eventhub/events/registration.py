@@ -32,6 +32,7 @@ from eventhub.events.seats import (
     queue_seat_confirmed,
     serve_waiting_list,
     waiting_position,
+    writable_registration,
 )
 from eventhub.events.seats import (
     locked_event as _locked_event,
@@ -423,7 +424,12 @@ def registration_by_token(token: str) -> Registration | None:
         return None
     return db.session.scalar(
         select(Registration).where(
-            or_(Registration.token_hash == token_hash, Registration.resent_token_hash == token_hash)
+            or_(
+                Registration.token_hash == token_hash,
+                Registration.resent_token_hash == token_hash,
+            ),
+            # Anonymising replaces the hashes anyway; an anonymised row has no private page.
+            Registration.anonymised_at.is_(None),
         )
     )
 
@@ -474,9 +480,7 @@ def renew_manage_link(registration_id: int) -> str:
     """Revoke the private link and mail a new one; returns the new raw token."""
     token, token_hash = new_token()
     with write_transaction() as session:
-        registration = session.get(Registration, registration_id, populate_existing=True)
-        if registration is None:
-            raise LookupError(registration_id)
+        registration = writable_registration(registration_id)  # an anonymised row: no link
         if registration.status != "confirmed":
             raise RegistrationRefused("cancelled")
         registration.token_hash = token_hash
@@ -523,15 +527,15 @@ def send_my_links(email: str, language: str) -> None:
 
 
 def update_registration(registration_id: int, **changes: str) -> Registration:
-    """Correct name, organisation and the like; email changes keep the one-per-person rule."""
+    """Correct name, organisation and the like; email changes keep the one-per-person rule.
+    Refused (RegistrationAnonymised) once the registration has been anonymised: an edit
+    that was on its way when the erasure or the purge ran must not bring the name back."""
     unknown = set(changes) - set(PERSON_FIELDS)
     if unknown:
         raise ValueError(f"cannot change {sorted(unknown)}")
     try:
         with write_transaction() as session:
-            registration = session.get(Registration, registration_id, populate_existing=True)
-            if registration is None:
-                raise LookupError(registration_id)
+            registration = writable_registration(registration_id)
             for name, value in changes.items():
                 setattr(registration, name, value)
             if "email" in changes:

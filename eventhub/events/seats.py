@@ -66,6 +66,26 @@ def lock_event_of(registration_id: int) -> int:
     return event_id
 
 
+class RegistrationAnonymised(Exception):
+    """The registration has been anonymised (retention or erasure): nothing may write a
+    person's data, answers or profile into it again."""
+
+
+def writable_registration(registration_id: int) -> Registration:
+    """The registration, re-read with its event locked first (the one lock order, so an
+    erasure or purge of the event either committed before or waits for us); every
+    change of a person's fields, answers or profile goes through here. Raises
+    LookupError when there is none and RegistrationAnonymised once its person is gone.
+    Call inside write_transaction()."""
+    lock_event_of(registration_id)
+    registration = db.session.get(Registration, registration_id, populate_existing=True)
+    if registration is None:
+        raise LookupError(registration_id)
+    if registration.anonymised_at is not None:
+        raise RegistrationAnonymised(registration_id)
+    return registration
+
+
 def event_for_mail(event_id: int) -> Event:
     """The event with what its mails need (hosts), re-read: counters may have moved by
     Core UPDATEs earlier in the transaction."""

@@ -17,6 +17,7 @@ from sqlalchemy import case, exists, func, literal, or_, select
 from eventhub.database import write_transaction
 from eventhub.events.consent import record_change
 from eventhub.events.registration import refresh_registration_search_text
+from eventhub.events.seats import writable_registration
 from eventhub.extensions import db
 from eventhub.models import (
     DIRECTORY_VISIBILITIES,
@@ -185,9 +186,9 @@ def save_profile(
 
 
 def _participant(session, registration_id: int) -> Registration:
-    registration = session.get(Registration, registration_id, populate_existing=True)
-    if registration is None:
-        raise LookupError(registration_id)
+    """The registration under its event's lock; refused once anonymised
+    (RegistrationAnonymised) or when it takes no part (NotParticipating)."""
+    registration = writable_registration(registration_id)
     if registration.status not in NETWORKING_STATUSES:
         raise NotParticipating(registration.status)
     return registration

@@ -22,7 +22,7 @@ from flask_limiter.util import get_remote_address
 from eventhub.calendar.ical import calendar_bytes
 from eventhub.calendar.private import feed_links, registered_events, rotate_feed
 from eventhub.calendar.responses import ics_response
-from eventhub.errors import abort_with
+from eventhub.errors import abort_with, error_response
 from eventhub.events import bp
 from eventhub.events.availability import may_join_waitlist, pools
 from eventhub.events.certificates import certificate_offered
@@ -54,7 +54,7 @@ from eventhub.events.registration import (
     registrations_by_uids,
     update_registration,
 )
-from eventhub.events.seats import waiting_position
+from eventhub.events.seats import RegistrationAnonymised, waiting_position
 from eventhub.events.waitlist import NotOffered, OfferExpired, accept_offer
 from eventhub.extensions import limiter
 from eventhub.i18n import current_language
@@ -313,6 +313,25 @@ def group_refusal_message(error: GroupRefused, event) -> str:
             email=error.email,
         )
     return refusal_message(error.reason)
+
+
+def anonymised_message() -> str:
+    """Why an anonymised registration cannot be changed (its pages show it instead of the
+    forms; a change that raced with the erasure gets it as a 409)."""
+    return _(
+        "The personal data of this registration has been deleted (on request or after the "
+        "retention period). It can no longer be changed."
+    )
+
+
+bp.add_app_template_global(anonymised_message, "anonymised_message")
+
+
+@bp.app_errorhandler(RegistrationAnonymised)
+def registration_anonymised(error: RegistrationAnonymised):
+    """Any change of a registration whose person was erased meanwhile (participant,
+    organiser, API): 409, nothing written (the write transaction was rolled back)."""
+    return error_response(409, anonymised_message())
 
 
 @bp.route("/r/<token:token>", methods=["GET", "POST"])
