@@ -106,16 +106,9 @@ NO_ANSWER_KEY = "no_answer"
 
 def answer_required(question: Question) -> bool:
     """Whether the form insists on an answer. Statistical questions are answered by
-    consent, so there is always a way not to answer: their "prefer not to say" option
-    (then choosing it is the answer the form asks for), or, where a question has none,
-    leaving it blank -- such a question is optional whatever its `required` says."""
-    if not question.required:
-        return False
-    if not question.statistical:
-        return True
-    return question.kind in CHOICE_KINDS and any(
-        o["key"] == NO_ANSWER_KEY for o in offered_options(question)
-    )
+    consent, so they are optional whatever their `required` says: no answer counts as
+    "not answered" in the figures, like "prefer not to say"."""
+    return question.required and not question.statistical
 
 
 def _declined(value: object) -> bool:
