@@ -754,7 +754,7 @@ class RetentionForm(FlaskForm):
     days = BoundedIntegerField(
         _l("Days after the event"),
         description=_l("Empty: the site's period."),
-        validators=[Optional(), NumberRange(min=0, max=36_500)],
+        validators=[Optional(), NumberRange(min=0, message=_l("Please enter 0 or more days."))],
         render_kw={"inputmode": "numeric"},
     )
     reason = TextAreaField(

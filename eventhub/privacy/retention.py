@@ -131,10 +131,11 @@ def schedule(event: Event, state: EventRetention | None = None) -> list[Due]:
     return plan
 
 
-def change_period(event: Event, kind: str, days: int | None, *, reason: str, user_id: int) -> None:
+def change_period(event: Event, kind: str, days: int | None, *, reason: str, user_id: int) -> bool:
     """Set the event's own period for `kind` (None: back to the site's). Shorter than the
     site's: always; longer: only with a reason, which is recorded with who set it; never
-    longer than EVENTHUB_RETENTION_MAX_DAYS, and not for data that has gone already."""
+    longer than EVENTHUB_RETENTION_MAX_DAYS, and not for data that has gone already or is
+    due to go (its period is over; the next run removes it). False: nothing changed."""
     if kind not in RETENTION_EVENT_KINDS:
         raise RetentionRefused(_l("This period cannot be changed for one event."))
     reason = reason.strip()
@@ -148,8 +149,8 @@ def change_period(event: Event, kind: str, days: int | None, *, reason: str, use
         if days > site_days(kind) and len(reason) < 10:
             raise RetentionRefused(
                 _l(
-                    "Keeping data longer than the site's %(days)s days needs a reason "
-                    "(for example a funder's requirement).",
+                    "Keeping data longer than the site's %(days)s days needs a reason of at "
+                    "least 10 characters (for example a funder's requirement).",
                     days=site_days(kind),
                 )
             )
@@ -163,10 +164,20 @@ def change_period(event: Event, kind: str, days: int | None, *, reason: str, use
             session.add(state)
         if getattr(state, f"{kind}_done_at") is not None:
             raise RetentionRefused(_l("This data has been deleted already."))
+        current = getattr(state, f"{kind}_days")
+        if current == days:
+            return False
+        now_days = current if current is not None else site_days(kind)
+        new_days = days if days is not None else site_days(kind)
+        if new_days > now_days and event.ends_at + dt.timedelta(days=now_days) <= utcnow():
+            raise RetentionRefused(
+                _l("This data's period is over: it is removed with the next run of the job.")
+            )
         setattr(state, f"{kind}_days", days)
         session.add(
             RetentionChange(event_id=event.id, kind=kind, days=days, reason=reason, user_id=user_id)
         )
+    return True
 
 
 def changes(event_id: int) -> list[RetentionChange]:

@@ -234,3 +234,18 @@ def test_erasure_leaves_nothing_of_the_person_and_everything_of_the_other(app, w
     assert {"registrations.first_name", "network_profiles.offers_text", "answers.value"} <= set(
         left
     )
+
+
+def test_a_period_that_is_over_cannot_be_lengthened_and_no_change_is_no_record(
+    app, world, make_organiser
+):
+    event, user = world.event, make_organiser()
+    reason = "ESF-Förderung: Belege aufbewahren"
+    assert change_period(event, "signin_scan", 400, reason=reason, user_id=user.id)
+    assert not change_period(event, "signin_scan", 400, reason=reason, user_id=user.id)
+    assert db.session.scalar(select(func.count(RetentionChange.id))) == 1
+    with after_end(event, 95), app.test_request_context(), pytest.raises(RetentionRefused):
+        # 90 days are over, the job has not run yet: the data is due, not to be kept on
+        change_period(event, "registrations", 200, reason=reason, user_id=user.id)
+    with after_end(event, 95):  # shorter is fine
+        assert change_period(event, "signin_scan", 60, reason="", user_id=user.id)

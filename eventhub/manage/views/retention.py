@@ -12,6 +12,7 @@ from eventhub.extensions import db
 from eventhub.manage import bp
 from eventhub.manage.forms import RetentionForm
 from eventhub.models import RETENTION_EVENT_KINDS, EventRetention
+from eventhub.models.base import utcnow
 from eventhub.privacy.retention import RetentionRefused, change_period, changes, max_days, schedule
 
 
@@ -29,6 +30,7 @@ def _page(event, forms: dict[str, RetentionForm], status: int = 200):
             forms=forms,
             history=changes(event.id),
             max_days=max_days(),
+            now=utcnow(),
         ),
         status,
     )
@@ -51,11 +53,14 @@ def change_retention(slug: str, kind: str):
     if not form.validate_on_submit():
         return _page(event, forms, 400)
     try:
-        change_period(
+        changed = change_period(
             event, kind, form.days.data, reason=form.reason.data or "", user_id=current_user.id
         )
     except RetentionRefused as exc:
         form.days.errors = [str(exc)]
         return _page(event, forms, 400)
-    flash(_("The retention period was changed."), "success")
+    if changed:
+        flash(_("The retention period was changed."), "success")
+    else:
+        flash(_("The period was already that one: nothing changed."), "info")
     return redirect(url_for("manage.retention", slug=slug), 303)
