@@ -34,7 +34,7 @@ def test_opt_in_suggestion_request_and_accept_from_the_mail(
     ozlem.get_by_label("E-Mail-Adresse").fill("oezlem.kaya@example.org")
     ozlem.get_by_label("Organisation oder Unternehmen").fill("Welcome Center der Region")
     ozlem.locator("input[name=show_in_directory]").check()
-    ozlem.get_by_label("Ich bin damit einverstanden", exact=False).check()
+    ozlem.get_by_label("Ich habe die Datenschutzhinweise gelesen", exact=False).check()
     ozlem.get_by_role("button", name="Anmelden").click()
     expect(ozlem.get_by_role("heading", level=1)).to_have_text("Sie sind angemeldet")
 

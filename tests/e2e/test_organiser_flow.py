@@ -79,7 +79,7 @@ def test_organiser_publishes_visitor_registers_xlsx_lists_them(
     visitor.get_by_label("Nachname").fill("Alkilani")
     visitor.get_by_label("E-Mail-Adresse").fill("m.alkilani@example.org")
     visitor.get_by_label("Organisation oder Unternehmen").fill("Bäckerei Öztürk & Söhne")
-    visitor.get_by_label("Ich bin damit einverstanden", exact=False).check()
+    visitor.get_by_label("Ich habe die Datenschutzhinweise gelesen", exact=False).check()
     visitor.get_by_role("button", name="Anmelden").click()
     visitor.wait_for_url("**/r/*")
     visitor.context.close()

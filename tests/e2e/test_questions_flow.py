@@ -3,6 +3,8 @@ changes an answer later on their private page; an organiser adds the ESF set."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -40,7 +42,7 @@ def test_answer_questions_then_change_an_answer(page, live_server, make_event, a
     page.get_by_label("Vorname").fill("Leyla")
     page.get_by_label("Nachname").fill("Öztürk")
     page.get_by_label("E-Mail-Adresse").fill("leyla@example.org")
-    page.get_by_label("Ich bin damit einverstanden", exact=False).check()
+    page.get_by_label("Ich habe die Datenschutzhinweise gelesen", exact=False).check()
     page.get_by_label("Anmerkungen").fill("Ich komme mit dem Rad.\nBis dann!")
     page.get_by_role("button", name="Anmelden").click()
     # the required choice is missing: the message is by the question and in the list
@@ -52,7 +54,7 @@ def test_answer_questions_then_change_an_answer(page, live_server, make_event, a
     expect(page.get_by_label("Anmerkungen")).to_have_value("Ich komme mit dem Rad.\nBis dann!")
     axe_check(page)
     group.get_by_label("vegetarisch").check()
-    page.get_by_label("Ich bin damit einverstanden", exact=False).check()
+    page.get_by_label("Ich habe die Datenschutzhinweise gelesen", exact=False).check()
     page.get_by_role("button", name="Anmelden").click()
     page.wait_for_url("**/r/*")
     answers = page.get_by_role("region", name="Ihre Antworten")
@@ -89,5 +91,8 @@ def test_organiser_adds_the_esf_set(page, live_server, make_event, axe_check):
     page.get_by_role("button", name="Speichern").click()
     expect(page.get_by_text("Die Frage ist gespeichert.")).to_be_visible()
     page.goto(f"{live_server}/events/{event.slug}/register")
-    expect(page.get_by_role("group", name="Geschlecht (Pflichtfeld)")).to_be_visible()
+    # Statistics are answered by consent: asked, never required.
+    gender = page.get_by_role("group", name=re.compile(r"^Geschlecht"))
+    expect(gender).to_be_visible()
+    expect(gender).not_to_contain_text("Pflichtfeld")
     axe_check(page)

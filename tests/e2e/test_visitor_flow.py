@@ -66,10 +66,14 @@ def test_find_register_and_download_ics(page, live_server, make_event, axe_check
     page.get_by_label("E-Mail-Adresse").fill("leyla.oeztuerk@example.org")
     page.get_by_label("Organisation oder Unternehmen").fill("Stadtwerke Bottrop")
     page.get_by_role("button", name="Anmelden").click()
-    expect(page.get_by_text("Bitte stimmen Sie der Datenschutzerklärung zu").first).to_be_visible()
+    expect(
+        page.get_by_text(
+            "Bitte bestätigen Sie, dass Sie die Datenschutzhinweise gelesen haben"
+        ).first
+    ).to_be_visible()
     axe_check(page)
 
-    page.get_by_label("Ich bin damit einverstanden", exact=False).check()
+    page.get_by_label("Ich habe die Datenschutzhinweise gelesen", exact=False).check()
     page.get_by_role("button", name="Anmelden").click()
     page.wait_for_url("**/r/*")
     expect(page.get_by_role("heading", name="Sie sind angemeldet")).to_be_visible()
@@ -132,14 +136,14 @@ def test_group_registration_and_password_pages_are_accessible(
     person6 = page.get_by_role("group", name="Person 6")
     person6.get_by_label("Nachname").fill("Kovalenko")
     axe_check(page)
-    page.get_by_label("Ich bestätige", exact=False).check()
+    page.get_by_label("Ich habe die Datenschutzhinweise gelesen", exact=False).check()
     page.get_by_role("button", name="Alle anmelden").click()
     # Person 6 lacks an address: the banner names it and links to the field.
     page.get_by_role("link", name="Person 6, E-Mail-Adresse", exact=False).click()
     expect(person6.get_by_label("E-Mail-Adresse")).to_be_focused()
     axe_check(page)
     page.keyboard.type("olena@stadtwerke.example")
-    page.get_by_label("Ich bestätige", exact=False).check()
+    page.get_by_label("Ich habe die Datenschutzhinweise gelesen", exact=False).check()
     page.get_by_role("button", name="Alle anmelden").click()
     page.wait_for_url(f"**/events/{event.slug}/registered/group")
     expect(page.locator("body")).to_contain_text("2 Personen sind angemeldet")

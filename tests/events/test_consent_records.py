@@ -388,7 +388,7 @@ def test_the_registration_form_states_the_legal_basis_in_german_and_english(clie
     event = make_event()
     german = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
     assert "Art. 6 Abs. 1 lit. b und e DSGVO" in german
-    assert "Ich habe die Datenschutzerklärung gelesen." in german
+    assert "Ich habe die Datenschutzhinweise gelesen." in german
     assert "jederzeit auf Ihrer privaten Anmeldeseite widerrufen" in german
     english = client.get(f"/events/{event.slug}/register?lang=en").get_data(as_text=True)
     assert "Art. 6 (1) b and e GDPR" in english and "not on the basis of consent" in english
@@ -410,7 +410,7 @@ def test_the_acknowledgement_is_still_required(make_event, register_by_form):
     event = make_event()
     response = register_by_form(event, consent_privacy=None)
     assert response.status_code == 422
-    assert "Bitte bestätigen Sie, dass Sie die Datenschutzerklärung gelesen haben." in (
+    assert "Bitte bestätigen Sie, dass Sie die Datenschutzhinweise gelesen haben." in (
         response.get_data(as_text=True)
     )
     assert records() == []

@@ -73,7 +73,7 @@ def test_consent_is_required(client, make_event, register_by_form):
     response = register_by_form(event, consent_privacy=None)
     assert response.status_code == 422
     text = response.get_data(as_text=True)
-    assert "Bitte bestätigen Sie, dass Sie die Datenschutzerklärung gelesen haben." in text
+    assert "Bitte bestätigen Sie, dass Sie die Datenschutzhinweise gelesen haben." in text
     assert registrations(event.id) == []
 
 
