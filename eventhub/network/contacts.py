@@ -154,7 +154,7 @@ def send_contact_request(sender_id: int, recipient_id: int, message: str) -> Con
             recipient = session.get(Registration, recipient_id, populate_existing=True)
             if sender is None:
                 raise ContactRefused("unknown")
-            if sender.status not in NETWORKING_STATUSES:
+            if sender.status not in NETWORKING_STATUSES or sender.anonymised_at is not None:
                 raise ContactRefused("inactive")
             if recipient is None or not can_see(sender, recipient):
                 raise ContactRefused("not_visible")
@@ -353,7 +353,10 @@ def _close_reverse_request(request: ContactRequest) -> None:
 
 
 def _both_active(*people: Registration | None) -> bool:
-    return all(p is not None and p.status in NETWORKING_STATUSES for p in people)
+    return all(
+        p is not None and p.status in NETWORKING_STATUSES and p.anonymised_at is None
+        for p in people
+    )
 
 
 def _end_requests(request_ids: list[int]) -> None:

@@ -521,7 +521,11 @@ def lock_people(*registration_ids: int) -> dict[int, Registration]:
 
 
 def is_active(person: Registration | None) -> bool:
-    return person is not None and person.status in NETWORKING_STATUSES
+    """Confirmed (or a speaker) and not anonymised: an erasure or the retention job may
+    have removed the person while a request was on its way (the row lock orders us)."""
+    return (
+        person is not None and person.status in NETWORKING_STATUSES and person.anonymised_at is None
+    )
 
 
 def meeting_count(registration_id: int) -> int:

@@ -141,6 +141,28 @@ def anonymise_registrations(
                 )
             )
         )
+        # The rows first: their locks order us after any networking write that holds
+        # them, and a later one sees the row anonymised and stops (network.meetings,
+        # network.contacts); what such a write committed before is deleted below.
+        changed += session.execute(
+            update(Registration)
+            .where(Registration.id.in_(part), Registration.anonymised_at.is_(None))
+            .values(
+                first_name="",
+                last_name="",
+                email="",
+                # Unique per row: one active registration per address and event.
+                email_normalised=_dead_key(Registration.id),
+                organisation="",
+                job_title="",
+                search_text="",
+                directory_visibility="hidden",
+                token_hash=_dead_key(Registration.id),
+                resent_token_hash=None,
+                anonymised_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if network_and_mails:
             delete_network_data(session, part)
         session.execute(
@@ -173,25 +195,6 @@ def anonymise_registrations(
             )
         if network_and_mails:
             empty_mails(session, OutboxMessage.registration_id.in_(part))
-        changed += session.execute(
-            update(Registration)
-            .where(Registration.id.in_(part), Registration.anonymised_at.is_(None))
-            .values(
-                first_name="",
-                last_name="",
-                email="",
-                # Unique per row: one active registration per address and event.
-                email_normalised=_dead_key(Registration.id),
-                organisation="",
-                job_title="",
-                search_text="",
-                directory_visibility="hidden",
-                token_hash=_dead_key(Registration.id),
-                resent_token_hash=None,
-                anonymised_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
         _drop_orphan_feeds(session, addresses)
     return changed
 
