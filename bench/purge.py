@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,19 +150,6 @@ def prepare(slug: str, people: int) -> int:
     return event_id
 
 
-def run(args: list[str], url: str) -> tuple[float, float]:
-    """Wall time and CPU time (user + system, os.wait4) of the process."""
-    env = {**os.environ, "EVENTHUB_DATABASE_URL": url, "EVENTHUB_SECRET_KEY": "bench"}
-    started = time.perf_counter()
-    process = subprocess.Popen(  # noqa: S603 - ours
-        args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    if status != 0:
-        raise SystemExit(f"{args[:4]} failed")
-    return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=10_000)
@@ -173,6 +157,7 @@ def main() -> None:
     parser.add_argument("--database")
     args = parser.parse_args()
 
+    from reminders import run  # the same whole-process timing (wall and CPU)
     from sqlalchemy import func, select
 
     from eventhub import create_app
