@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from eventhub.database import write_transaction
@@ -199,22 +199,13 @@ def purge(now: dt.datetime | None = None) -> PurgeReport:
     as often as you like, from several processes at once."""
     now = now or utcnow()
     report = PurgeReport()
+    own = db.session.execute(
+        select(
+            func.min(EventRetention.registrations_days), func.min(EventRetention.signin_scan_days)
+        )
+    ).one()
     shortest = min(
-        [site_days(kind) for kind in RETENTION_KINDS]
-        + list(
-            db.session.scalars(
-                select(EventRetention.registrations_days).where(
-                    EventRetention.registrations_days.is_not(None)
-                )
-            )
-        )
-        + list(
-            db.session.scalars(
-                select(EventRetention.signin_scan_days).where(
-                    EventRetention.signin_scan_days.is_not(None)
-                )
-            )
-        )
+        [site_days(kind) for kind in RETENTION_KINDS] + [d for d in own if d is not None]
     )
     # Ended events with something still to go: events whose data all went have a stamp
     # for every kind and drop out here, so the job's work does not grow with the years.
