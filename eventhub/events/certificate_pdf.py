@@ -9,10 +9,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import segno
 from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+
+from eventhub.qr import make_qr
 
 # The DejaVu fonts the workspace's PDFs use (Latin, Greek, Cyrillic, Arabic, Hebrew ...);
 # shared by path, not by import (manage sits above events).
@@ -104,7 +105,7 @@ def _verification(pdf: _Certificate, sheet: CertificateSheet) -> None:
     """The code, the address to check it at, and a QR code of that address."""
     y = pdf.h - MARGIN - QR_SIZE
     qr = io.BytesIO()
-    segno.make(sheet.verify_url, error="m").save(qr, kind="png", scale=6, border=1)
+    make_qr(sheet.verify_url).save(qr, kind="png", scale=6, border=1)
     pdf.image(qr, x=MARGIN, y=y, w=QR_SIZE, h=QR_SIZE)
     pdf.set_xy(MARGIN + QR_SIZE + 6, y + 6)
     width = pdf.w - 2 * MARGIN - QR_SIZE - 6

@@ -10,11 +10,11 @@ from email.message import EmailMessage
 from email.policy import SMTPUTF8, EmailPolicy
 from email.utils import formatdate
 
-import segno
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from eventhub.qr import make_qr
 from eventhub.text import single_line
 
 
@@ -133,5 +133,5 @@ def add_inline_image(message: EmailMessage, png: bytes, *, cid: str, filename: s
 
 def qr_png(url: str) -> bytes:
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="png", scale=5, border=2)
+    make_qr(url).save(buffer, kind="png", scale=5, border=2)
     return buffer.getvalue()

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-import segno
 from flask import abort
 from sqlalchemy import Select, and_, case, func, select
 
@@ -28,6 +27,7 @@ from eventhub.models.base import utcnow
 from eventhub.models.network import MeetingSettings
 from eventhub.network.meeting_counts import MeetingCounts, meeting_figures
 from eventhub.paging import MAX_PAGE, parse_int
+from eventhub.qr import make_qr
 from eventhub.querying import escape_like
 from eventhub.urls import checkin_code, checkin_url
 
@@ -238,7 +238,7 @@ def checkin_code_matches(registration: Registration, code: str) -> bool:
 def checkin_qr_svg(event: Event, registration: Registration) -> bytes:
     """A complete SVG document (XML declaration, SVG namespace): `svg_inline` leaves the
     namespace out, which only works inside HTML, so browsers showed the file as broken."""
-    qr = segno.make(checkin_url(event, registration), error="m")
+    qr = make_qr(checkin_url(event, registration))
     out = io.BytesIO()
     qr.save(out, kind="svg", scale=4, title=registration.full_name, encoding="utf-8")
     return out.getvalue()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import segno
 from playwright.sync_api import expect
 
 from eventhub.extensions import db
 from eventhub.manage.accounts import create_user
 from eventhub.models import Registration
+from eventhub.qr import make_qr
 from eventhub.urls import checkin_url
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.manage.conftest import PASSWORD, hosted_by
@@ -30,7 +30,7 @@ def write_qr_video(path: Path, text: str, width: int = 640, height: int = 480) -
 
     Dark modules are Y=0, light ones and the quiet zone Y=255; chroma stays neutral.
     """
-    matrix = segno.make(text, error="m").matrix
+    matrix = make_qr(text).matrix  # the code the confirmation mail and the workspace show
     modules = len(matrix)
     scale = int(min(width, height) * 0.9) // (modules + 8)  # with a 4-module quiet zone
     left = (width - modules * scale) // 2
