@@ -298,11 +298,8 @@ def _purge_event(event_id: int, now: dt.datetime, report: PurgeReport) -> bool:
             # delivery is left to the mail rule.
             report.mails += empty_mails(
                 session,
-                OutboxMessage.event_id == event_id,
-            )
-            report.mails += empty_mails(
-                session,
-                OutboxMessage.registration_id.in_(
+                (OutboxMessage.event_id == event_id)
+                | OutboxMessage.registration_id.in_(
                     select(Registration.id).where(Registration.event_id == event_id)
                 ),
             )
