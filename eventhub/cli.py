@@ -70,17 +70,27 @@ def demo() -> None:
 @click.command("check-config")
 @with_appcontext
 def check_config() -> None:
-    """Check the configuration for production; exit code 0 only if every check is ok."""
-    from eventhub.config_check import production_checks
+    """Check the configuration for production and try its services (database, SMTP
+    without sending, Redis). Exit code 0: fit for production; 1: a setting to change;
+    2: the settings are right but a service does not answer."""
+    from eventhub.config_check import exit_code, production_checks
+    from eventhub.mail.delivery import probe
 
-    checks = production_checks(current_app)
+    checks = production_checks(current_app, smtp_probe=probe)
     for check in checks:
         click.echo(f"{'ok' if check.ok else 'problem':8} {check.name}: {check.detail}")
+    code = exit_code(checks)
     problems = sum(not check.ok for check in checks)
-    if problems:
+    if code == 1:
         click.echo(f"{problems} problem(s): not fit for production.", err=True)
-        sys.exit(1)
-    click.echo("The configuration is fit for production.")
+    elif code == 2:
+        click.echo(
+            f"{problems} service(s) not answering: not fit for production until they do.",
+            err=True,
+        )
+    else:
+        click.echo("The configuration is fit for production.")
+    sys.exit(code)
 
 
 users = AppGroup("users", help="Manage accounts.")
