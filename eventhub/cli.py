@@ -184,7 +184,14 @@ mail = AppGroup("mail", help="The mail outbox.")
 @mail.command("send")
 @click.option("--loop", is_flag=True, help="Keep running and deliver new mail as it comes.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
-def mail_send(loop: bool, interval: float) -> None:
+@click.option(
+    "--scheduled/--no-scheduled",
+    default=True,
+    show_default=True,
+    help="With --loop, also run `mail scheduled` every 10 minutes and `privacy purge` "
+    "hourly; --no-scheduled when a scheduler (deploy/eventhub-scheduled.timer) does.",
+)
+def mail_send(loop: bool, interval: float, scheduled: bool) -> None:
     """Deliver what is due in the outbox over EVENTHUB_SMTP_URL (the worker)."""
 
     from eventhub.mail.delivery import run_worker
@@ -197,9 +204,13 @@ def mail_send(loop: bool, interval: float) -> None:
     from eventhub.privacy.retention import purge
 
     # The long-running worker also writes digests and day-before lists (every 10 min) and
-    # removes personal data whose retention time is over (hourly); a one-off run only
-    # delivers (use `mail scheduled` and `privacy purge` from cron for those).
-    between = _both(_every(600, run_scheduled, first=True), _every(3600, purge)) if loop else None
+    # removes personal data whose retention time is over (hourly), unless --no-scheduled
+    # leaves that to a scheduler; a one-off run only delivers (use `mail scheduled` and
+    # `privacy purge` from a timer for those). Both are safe to run on several hosts at
+    # once (each event under its row lock), but one scheduler does the work only once.
+    between = None
+    if loop and scheduled:
+        between = _both(_every(600, run_scheduled, first=True), _every(3600, purge))
     from eventhub.mail.wakeup import wait_for_new_mail
 
     report = run_worker(
