@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -213,9 +215,20 @@ def mail_send(loop: bool, interval: float, scheduled: bool) -> None:
         between = _both(_every(600, run_scheduled, first=True), _every(3600, purge))
     from eventhub.mail.wakeup import wait_for_new_mail
 
-    report = run_worker(
-        loop=loop, idle_seconds=interval, between_passes=between, wait_for_push=wait_for_new_mail
-    )
+    # SIGTERM (systemctl stop) ends the loop after the message being sent, not during it.
+    stopping = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set()) if loop else None
+    try:
+        report = run_worker(
+            loop=loop,
+            idle_seconds=interval,
+            between_passes=between,
+            wait_for_push=wait_for_new_mail,
+            until=stopping.is_set if loop else None,
+        )
+    finally:
+        if loop:
+            signal.signal(signal.SIGTERM, previous)
     click.echo(f"{report.sent} sent, {report.retried} to retry, {report.failed} failed.")
     from eventhub.log_redaction import redact
 
