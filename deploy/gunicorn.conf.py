@@ -46,6 +46,10 @@ preload_app = False
 # client address from X-Forwarded-For (EVENTHUB_PROXY_COUNT=1, werkzeug ProxyFix).
 forwarded_allow_ips = "127.0.0.1,::1"
 
+# gunicorn 27's control socket (for `gunicornc`) would live in the service user's home,
+# which the unit hides (ProtectHome); systemctl reload/stop do what it offers.
+control_socket_disable = True
+
 # Logs go to stdout/stderr, which systemd's journal keeps.
 accesslog = None
 errorlog = "-"

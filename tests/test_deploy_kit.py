@@ -118,6 +118,7 @@ def test_gunicorn_serves_the_app_with_the_kit_settings(tmp_path):
         output = server.communicate(timeout=60)[0].decode()
     assert server.returncode == 0, output
     assert "Using worker: gthread" in output
+    assert "Control socket" not in output
 
 
 def test_the_environment_example_names_only_real_settings():
