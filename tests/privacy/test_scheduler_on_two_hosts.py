@@ -48,7 +48,8 @@ def both_hosts_run_the_jobs(app, caplog, moment: dt.datetime) -> list:
     return reports
 
 
-def test_two_hosts_write_each_scheduled_mail_once(app, make_event, caplog):
+def upcoming_events(make_event) -> None:
+    """Three events tomorrow, four people each, organisers mailed a daily digest."""
     with time_machine.travel(STARTS - dt.timedelta(days=20), tick=False):
         events = [
             make_event(starts=STARTS, notify_mode="digest", reminder_offsets=[1440])
@@ -60,17 +61,72 @@ def test_two_hosts_write_each_scheduled_mail_once(app, make_event, caplog):
                 register(event.id, Attendee("Pia", f"Person {n}", f"p{n}.{event.id}@example.org"))
     db.session.commit()
 
-    both_hosts_run_the_jobs(app, caplog, MOMENT)
 
-    written = Counter(
+def scheduled_mails() -> Counter:
+    """(kind, event, recipient) of each mail the jobs wrote, with how often."""
+    db.session.rollback()
+    return Counter(
         (row.kind, row.event_id, row.recipient)
         for row in db.session.scalars(
             select(OutboxMessage).where(OutboxMessage.kind != "confirmation")
         )
     )
+
+
+def test_two_hosts_write_each_scheduled_mail_once(app, make_event, caplog):
+    upcoming_events(make_event)
+    both_hosts_run_the_jobs(app, caplog, MOMENT)
+    written = scheduled_mails()
     kinds = Counter(kind for kind, _event, _to in written)
     assert kinds == {"organiser_digest": 3, "attendee_list": 3, "reminder": 12}, written
     assert set(written.values()) == {1}, written
+
+
+def test_control_without_the_event_lock_two_hosts_write_a_digest_twice(
+    app, make_event, monkeypatch, caplog
+):
+    """Shows the test above can fail: without the event's row lock (a deferred
+    transaction that reads the event without FOR UPDATE) both hosts find the digest not
+    yet sent; PostgreSQL then writes it twice, SQLite refuses the second writer (logged
+    as a failed event)."""
+    import contextlib
+    import functools
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from eventhub.database import write_transaction
+    from eventhub.manage import scheduled
+
+    upcoming_events(make_event)
+    monkeypatch.setattr(
+        scheduled, "write_transaction", functools.partial(write_transaction, immediate=False)
+    )
+    real_get = Session.get
+
+    def get_without_lock(session, model, ident, **options):
+        options.pop("with_for_update", None)
+        return real_get(session, model, ident, **options)
+
+    monkeypatch.setattr(Session, "get", get_without_lock)
+    both_read = threading.Barrier(2)
+    queue_digest = scheduled.queue_digest
+
+    def after_both_read(*args):  # both decided the digest is due before either writes
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_read.wait(timeout=2)
+        return queue_digest(*args)
+
+    monkeypatch.setattr(scheduled, "queue_digest", after_both_read)
+    caplog.set_level(logging.ERROR)
+    with time_machine.travel(MOMENT, tick=False):
+        assert run_together(app, run_scheduled, count=2) == []
+    failed = [r for r in caplog.records if "scheduled mail for event" in r.getMessage()]
+    digests = [n for (kind, _e, _to), n in scheduled_mails().items() if kind == "organiser_digest"]
+    if db.engine.dialect.name == "postgresql":
+        assert max(digests) > 1, digests
+    else:
+        assert failed or max(digests) > 1, digests
 
 
 def test_two_hosts_purge_each_event_once(app, world, caplog):
