@@ -22,8 +22,10 @@ workers = int(os.environ.get("EVENTHUB_WEB_WORKERS", "2"))
 threads = int(os.environ.get("EVENTHUB_WEB_THREADS", "4"))
 worker_class = "gthread"
 
-# A request taking longer than this is stuck (the slowest page, the funder report PDF,
-# takes a few seconds): the worker is killed and restarted.
+# A worker whose main loop has not reported to the master for this long is hung and is
+# restarted. (With gthread one slow request does not stop that loop; nginx gives up on
+# an answer after proxy_read_timeout, 35 s. The slowest answer, the funder report's
+# PDF, takes a few seconds.)
 timeout = 30
 # On reload or stop, requests in flight get this long to finish.
 graceful_timeout = 30

@@ -151,19 +151,22 @@ def test_a_malformed_smtp_url_is_a_setting_to_change(app_factory):
     assert "problem  outgoing mail: EVENTHUB_SMTP_URL must start with smtp://" in result.output
 
 
-def production_app_on(database_url: str, **overrides):
-    return create_app(_config(database_url, **{**PRODUCTION, **overrides}))
+def check_config_with_database_away(*, key_from_file: bool = False, **overrides):
+    """`check-config` of a production app whose PostgreSQL listens nowhere."""
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/eventhub"
+    app = create_app(_config(url, **{**PRODUCTION, **overrides}))
+    if key_from_file:  # as when no EVENTHUB_SECRET_KEY is set and instance/secret_key is
+        app.config["SIGNING_KEY_ORIGIN"] = "instance"
+    try:
+        return app.test_cli_runner().invoke(args=["check-config"])
+    finally:
+        with app.app_context():
+            db.engine.dispose()
 
 
 @needs_redis
 def test_a_database_that_does_not_answer_is_exit_code_2(smtp):
-    url = f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/eventhub"
-    app = production_app_on(url, SMTP_URL=smtp.url, REDIS_URL=REDIS_URL)
-    try:
-        result = app.test_cli_runner().invoke(args=["check-config"])
-    finally:
-        with app.app_context():
-            db.engine.dispose()
+    result = check_config_with_database_away(SMTP_URL=smtp.url, REDIS_URL=REDIS_URL)
     assert result.exit_code == 2, result.output
     assert "problem  database: does not answer (" in result.output
     assert "check EVENTHUB_DATABASE_URL" in result.output
@@ -171,14 +174,9 @@ def test_a_database_that_does_not_answer_is_exit_code_2(smtp):
 
 def test_a_setting_to_change_wins_over_a_service_away():
     """A missing secret key and a database away: 1, as trying again would not help."""
-    url = f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/eventhub"
-    app = production_app_on(url, SMTP_URL=f"smtp://127.0.0.1:{closed_port()}")
-    app.config["SIGNING_KEY_ORIGIN"] = "file"
-    try:
-        result = app.test_cli_runner().invoke(args=["check-config"])
-    finally:
-        with app.app_context():
-            db.engine.dispose()
+    result = check_config_with_database_away(
+        key_from_file=True, SMTP_URL=f"smtp://127.0.0.1:{closed_port()}"
+    )
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
     assert any(line.startswith("problem  secret key: taken from") for line in lines)

@@ -93,22 +93,15 @@ def test_control_without_the_event_lock_two_hosts_write_a_digest_twice(
     import functools
     import threading
 
-    from sqlalchemy.orm import Session
-
     from eventhub.database import write_transaction
     from eventhub.manage import scheduled
+    from eventhub.models import Event
 
     upcoming_events(make_event)
     monkeypatch.setattr(
         scheduled, "write_transaction", functools.partial(write_transaction, immediate=False)
     )
-    real_get = Session.get
-
-    def get_without_lock(session, model, ident, **options):
-        options.pop("with_for_update", None)
-        return real_get(session, model, ident, **options)
-
-    monkeypatch.setattr(Session, "get", get_without_lock)
+    monkeypatch.setattr(scheduled, "_locked_event", lambda session, id_: session.get(Event, id_))
     both_read = threading.Barrier(2)
     queue_digest = scheduled.queue_digest
 
