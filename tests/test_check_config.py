@@ -37,16 +37,29 @@ class Handler:
 
 
 @pytest.fixture
-def smtp():
-    """A real SMTP server (aiosmtpd, plain, no STARTTLS) on a free loopback port."""
-    handler = Handler()
-    port = closed_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    controller.url = f"smtp://127.0.0.1:{port}"
-    controller.handler = handler
-    yield controller
-    controller.stop()
+def start_smtp():
+    """Starts a real SMTP server (aiosmtpd, plain, no STARTTLS) on a free loopback port;
+    keyword arguments go to its Controller."""
+    started = []
+
+    def start(**options):
+        handler = Handler()
+        port = closed_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
+        controller.start()
+        started.append(controller)
+        controller.url = f"smtp://127.0.0.1:{port}"
+        controller.handler = handler
+        return controller
+
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp(start_smtp):
+    return start_smtp()
 
 
 PRODUCTION = {
@@ -142,6 +155,30 @@ def test_starttls_asked_of_a_server_without_it_is_a_setting_to_change(app_factor
     assert result.exit_code == 1
     assert "problem  outgoing mail: the server answers but STARTTLS" in result.output
     assert smtp.handler.mails == 0
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_refused_smtp_login_is_a_setting_to_change(app_factory, start_smtp):
+    from aiosmtpd.smtp import AuthResult
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=auth_data.password == b"right", handled=False)
+
+    server = start_smtp(authenticator=authenticator, auth_require_tls=False, auth_required=True)
+    for password, code, line in [
+        ("wrong", 1, "problem  outgoing mail: the server refused the login (535)"),
+        ("right", None, "ok       outgoing mail: the SMTP server answers"),
+    ]:
+        url = server.url.replace("//", f"//eventhub:{password}@")
+        result = (
+            app_factory(**{**PRODUCTION, "SMTP_URL": url})
+            .test_cli_runner()
+            .invoke(args=["check-config"])
+        )
+        assert any(row.startswith(line) for row in result.output.splitlines()), result.output
+        if code is not None:
+            assert result.exit_code == code
+    assert server.handler.mails == 0
 
 
 def test_a_malformed_smtp_url_is_a_setting_to_change(app_factory):
