@@ -215,7 +215,8 @@ def mail_send(loop: bool, interval: float, scheduled: bool) -> None:
         between = _both(_every(600, run_scheduled, first=True), _every(3600, purge))
     from eventhub.mail.wakeup import wait_for_new_mail
 
-    # SIGTERM (systemctl stop) ends the loop after the message being sent, not during it.
+    # SIGTERM (systemctl stop) ends the loop once the batch in hand (up to 100 messages) is
+    # sent and marked, not in the middle of it.
     stopping = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set()) if loop else None
     try:
