@@ -43,6 +43,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     log_redaction.install(app)
     register_template_helpers(app)
     register_error_handlers(app)
+    from eventhub import static_files
+
+    static_files.init_app(app)
 
     from eventhub.cli import register_cli
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -70,17 +72,27 @@ def demo() -> None:
 @click.command("check-config")
 @with_appcontext
 def check_config() -> None:
-    """Check the configuration for production; exit code 0 only if every check is ok."""
-    from eventhub.config_check import production_checks
+    """Check the configuration for production and try its services (database, SMTP
+    without sending, Redis). Exit code 0: fit for production; 1: a setting to change;
+    2: the settings are right but a service does not answer."""
+    from eventhub.config_check import exit_code, production_checks
+    from eventhub.mail.delivery import probe
 
-    checks = production_checks(current_app)
+    checks = production_checks(current_app, smtp_probe=probe)
     for check in checks:
         click.echo(f"{'ok' if check.ok else 'problem':8} {check.name}: {check.detail}")
+    code = exit_code(checks)
     problems = sum(not check.ok for check in checks)
-    if problems:
+    if code == 1:
         click.echo(f"{problems} problem(s): not fit for production.", err=True)
-        sys.exit(1)
-    click.echo("The configuration is fit for production.")
+    elif code == 2:
+        click.echo(
+            f"{problems} service(s) not answering: not fit for production until they do.",
+            err=True,
+        )
+    else:
+        click.echo("The configuration is fit for production.")
+    sys.exit(code)
 
 
 users = AppGroup("users", help="Manage accounts.")
@@ -174,7 +186,14 @@ mail = AppGroup("mail", help="The mail outbox.")
 @mail.command("send")
 @click.option("--loop", is_flag=True, help="Keep running and deliver new mail as it comes.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
-def mail_send(loop: bool, interval: float) -> None:
+@click.option(
+    "--scheduled/--no-scheduled",
+    default=True,
+    show_default=True,
+    help="With --loop, also run `mail scheduled` every 10 minutes and `privacy purge` "
+    "hourly; --no-scheduled when a scheduler (deploy/eventhub-scheduled.timer) does.",
+)
+def mail_send(loop: bool, interval: float, scheduled: bool) -> None:
     """Deliver what is due in the outbox over EVENTHUB_SMTP_URL (the worker)."""
 
     from eventhub.mail.delivery import run_worker
@@ -187,14 +206,30 @@ def mail_send(loop: bool, interval: float) -> None:
     from eventhub.privacy.retention import purge
 
     # The long-running worker also writes digests and day-before lists (every 10 min) and
-    # removes personal data whose retention time is over (hourly); a one-off run only
-    # delivers (use `mail scheduled` and `privacy purge` from cron for those).
-    between = _both(_every(600, run_scheduled, first=True), _every(3600, purge)) if loop else None
+    # removes personal data whose retention time is over (hourly), unless --no-scheduled
+    # leaves that to a scheduler; a one-off run only delivers (use `mail scheduled` and
+    # `privacy purge` from a timer for those). Both are safe to run on several hosts at
+    # once (each event under its row lock), but one scheduler does the work only once.
+    between = None
+    if loop and scheduled:
+        between = _both(_every(600, run_scheduled, first=True), _every(3600, purge))
     from eventhub.mail.wakeup import wait_for_new_mail
 
-    report = run_worker(
-        loop=loop, idle_seconds=interval, between_passes=between, wait_for_push=wait_for_new_mail
-    )
+    # SIGTERM (systemctl stop) ends the loop once the batch in hand (up to 100 messages) is
+    # sent and marked, not in the middle of it.
+    stopping = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set()) if loop else None
+    try:
+        report = run_worker(
+            loop=loop,
+            idle_seconds=interval,
+            between_passes=between,
+            wait_for_push=wait_for_new_mail,
+            until=stopping.is_set if loop else None,
+        )
+    finally:
+        if loop:
+            signal.signal(signal.SIGTERM, previous)
     click.echo(f"{report.sent} sent, {report.retried} to retry, {report.failed} failed.")
     from eventhub.log_redaction import redact
 

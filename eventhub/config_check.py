@@ -1,8 +1,16 @@
-"""Is this configuration fit for production? (`flask check-config`)"""
+"""Is this configuration fit for production? (`flask check-config`)
+
+Exit codes of the command: 0 fit for production; 1 a configuration problem (a setting
+to change in the environment file); 2 the configuration is right but a service it names
+(database, SMTP server, Redis) does not answer: the network, a firewall or the service
+itself, worth trying again once it is up.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -12,6 +20,7 @@ from eventhub.config import Config
 from eventhub.extensions import db
 
 MIN_SECRET_KEY_LENGTH = 32
+FIT, CONFIGURATION_PROBLEM, SERVICE_UNREACHABLE = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -19,12 +28,24 @@ class Check:
     name: str
     ok: bool
     detail: str  # what was found, and for a problem what to set
+    unreachable: bool = False  # a problem because a service did not answer
 
 
-def production_checks(app: Flask) -> list[Check]:
-    """Each check with ok or a problem and what to set; run inside an app context."""
+def exit_code(checks: list[Check]) -> int:
+    """1 when a setting must change (it wins: trying again will not help), else 2 when
+    a service did not answer, else 0."""
+    if any(not c.ok and not c.unreachable for c in checks):
+        return CONFIGURATION_PROBLEM
+    if any(not c.ok for c in checks):
+        return SERVICE_UNREACHABLE
+    return FIT
+
+
+def production_checks(app: Flask, smtp_probe: Callable[[str], None] | None = None) -> list[Check]:
+    """Each check with ok or a problem and what to set; run inside an app context.
+    `smtp_probe(url)` talks to the SMTP server without sending (the mail area's probe)."""
     cfg = app.config
-    checks = [_secret_key(cfg), _base_url(cfg), _smtp(cfg), _mail_from(cfg)]
+    checks = [_secret_key(cfg), _base_url(cfg), _smtp(cfg, smtp_probe), _mail_from(cfg)]
     checks += [_rate_limits(cfg), _database(), _redis(app)]
     checks += _legal(cfg)
     checks.append(
@@ -61,15 +82,44 @@ def _base_url(cfg) -> Check:
     return Check("base URL", True, f"{url} (Secure cookies, HSTS)")
 
 
-def _smtp(cfg) -> Check:
-    if not cfg.get("SMTP_URL"):
+def _smtp(cfg, smtp_probe: Callable[[str], None] | None) -> Check:
+    url = cfg.get("SMTP_URL")
+    if not url:
         return Check(
             "outgoing mail",
             False,
             "EVENTHUB_SMTP_URL is not set: mail stays in the outbox; set it, e.g. "
             "smtp://user:pass@host:587?starttls=true, and run `flask mail send --loop`",
         )
-    return Check("outgoing mail", True, "EVENTHUB_SMTP_URL is set")
+    if smtp_probe is None:
+        return Check("outgoing mail", True, "EVENTHUB_SMTP_URL is set (not tried)")
+    try:
+        smtp_probe(url)
+    except ValueError as exc:
+        return Check("outgoing mail", False, f"{exc}")
+    except smtplib.SMTPAuthenticationError as exc:
+        return Check(
+            "outgoing mail",
+            False,
+            f"the server refused the login ({exc.smtp_code}): check the user and password "
+            "in EVENTHUB_SMTP_URL",
+        )
+    except smtplib.SMTPNotSupportedError as exc:
+        return Check(
+            "outgoing mail",
+            False,
+            f"the server answers but {exc}: check starttls= and smtp:// or smtps:// in "
+            "EVENTHUB_SMTP_URL",
+        )
+    except (OSError, smtplib.SMTPException) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return Check(
+            "outgoing mail",
+            False,
+            f"the SMTP server does not answer ({reason}): check EVENTHUB_SMTP_URL and the network",
+            unreachable=True,
+        )
+    return Check("outgoing mail", True, "the SMTP server answers (connected, no mail sent)")
 
 
 def _mail_from(cfg) -> Check:
@@ -107,7 +157,12 @@ def _database() -> Check:
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
         reason = str(exc.orig if hasattr(exc, "orig") else exc).splitlines()[0]
-        return Check("database", False, f"does not answer ({reason}): check EVENTHUB_DATABASE_URL")
+        return Check(
+            "database",
+            False,
+            f"does not answer ({reason}): check EVENTHUB_DATABASE_URL",
+            unreachable=True,
+        )
     name = db.engine.dialect.name
     if name == "sqlite":
         return Check(
@@ -127,7 +182,9 @@ def _redis(app: Flask) -> Check:
     try:
         client.ping()
     except Exception as exc:
-        return Check("Redis", False, f"does not answer ({exc}): check EVENTHUB_REDIS_URL")
+        return Check(
+            "Redis", False, f"does not answer ({exc}): check EVENTHUB_REDIS_URL", unreachable=True
+        )
     return Check("Redis", True, "answers")
 
 

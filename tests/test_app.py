@@ -3,6 +3,8 @@ proxy headers the app trusts."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from eventhub.events.records import upsert_event
@@ -148,4 +150,7 @@ def test_favicon_is_served_and_linked(client):
         assert icon.mimetype == "image/svg+xml"
         assert b'<svg xmlns="http://www.w3.org/2000/svg"' in icon.data
     html = client.get("/events/").get_data(as_text=True)
-    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    # Versioned by content (eventhub/static_files.py).
+    assert re.search(
+        r'<link rel="icon" href="/static/favicon.svg\?v=[0-9a-f]{12}" type="image/svg\+xml">', html
+    )

@@ -73,7 +73,17 @@ def test_readyz_503_when_redis_is_away(app_factory):
     app = app_factory(REDIS_URL=f"redis://127.0.0.1:{closed_port()}/0")
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
     assert response.get_json()["error"]["checks"] == {"database": "ok", "redis": "unavailable"}
+    # Liveness does not hang on Redis: a load balancer must not restart the app for it.
+    assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_readyz_names_the_database_when_it_is_away(unreachable_app):
+    response = unreachable_app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert response.get_json()["error"]["checks"] == {"database": "unavailable"}
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="EVENTHUB_TEST_REDIS_URL is not set")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -135,11 +136,35 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
         )
     else:
         connection = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        if settings.starttls:
+    try:
+        if settings.starttls and not settings.implicit_tls:
             connection.starttls(context=context)
-    if settings.username:
-        connection.login(settings.username, settings.password or "")
+        if settings.username:
+            connection.login(settings.username, settings.password or "")
+    except BaseException:
+        connection.close()  # refused STARTTLS or login: do not leave the socket open
+        raise
     return connection
+
+
+def probe(url: str, timeout: float = 5.0) -> None:
+    """Connect, EHLO, STARTTLS and log in as EVENTHUB_SMTP_URL says, then QUIT: never
+    sends mail (`flask check-config`). Raises ValueError for a malformed URL, OSError or
+    SMTPException when the server is away or refuses."""
+    settings = smtp_settings(url)
+    if settings is None:
+        raise ValueError("EVENTHUB_SMTP_URL is not set")
+    connection = _connect(dataclasses.replace(settings, timeout=timeout))
+    try:
+        connection.ehlo_or_helo_if_needed()
+        code, reply = connection.noop()
+        if code != 250:
+            raise smtplib.SMTPResponseException(code, reply)
+    finally:
+        try:
+            connection.quit()
+        except (OSError, smtplib.SMTPException):
+            connection.close()
 
 
 @dataclass
