@@ -52,7 +52,8 @@ LOST_LINKS_LIMIT = 4
 
 
 class Instance:
-    """One gunicorn master with its workers, on a port of its own."""
+    """One gunicorn master with the production settings (deploy/gunicorn.conf.py: 2 gthread
+    workers x 4 threads), on a port of its own."""
 
     def __init__(self, env: dict[str, str], name: str):
         self.port = free_port()
@@ -61,21 +62,13 @@ class Instance:
         self.process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
-                "--worker-class",
-                "gthread",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-                "--bind",
-                f"127.0.0.1:{self.port}",
+                "--config",
+                "deploy/gunicorn.conf.py",
                 "--log-level",
                 "warning",
-                "--no-control-socket",
-                "app:app",
             ],
             cwd=ROOT,
-            env=env,
+            env={**env, "EVENTHUB_WEB_BIND": f"127.0.0.1:{self.port}"},
         )
 
     def wait_ready(self, deadline: float) -> None:
@@ -130,7 +123,8 @@ def cluster(app_factory, smtp_server, worker_id):  # noqa: F811 - the SMTP fixtu
         workers = []
         for _ in instances:
             worker = subprocess.Popen(
-                [str(BIN / "flask"), "--app", "app", "mail", "send", "--loop", "--interval", "0.5"],
+                [str(BIN / "flask"), "--app", "app", "mail", "send", "--loop", "--no-scheduled"]
+                + ["--interval", "0.5"],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
