@@ -190,10 +190,19 @@ def mail_send(loop: bool, interval: float) -> None:
     # removes personal data whose retention time is over (hourly); a one-off run only
     # delivers (use `mail scheduled` and `privacy purge` from cron for those).
     between = _both(_every(600, run_scheduled, first=True), _every(3600, purge)) if loop else None
+    from eventhub.heartbeats import Heartbeat, once_name
+    from eventhub.mail.delivery import worker_name
     from eventhub.mail.wakeup import wait_for_new_mail
 
+    # What each pass did goes to the database, for /metrics: a row per running worker, one
+    # per host for the one-off runs (every pass of those is written).
+    heartbeat = Heartbeat(worker_name()) if loop else Heartbeat(once_name(), idle=dt.timedelta(0))
     report = run_worker(
-        loop=loop, idle_seconds=interval, between_passes=between, wait_for_push=wait_for_new_mail
+        loop=loop,
+        idle_seconds=interval,
+        between_passes=between,
+        wait_for_push=wait_for_new_mail,
+        after_pass=heartbeat.beat,
     )
     click.echo(f"{report.sent} sent, {report.retried} to retry, {report.failed} failed.")
     from eventhub.log_redaction import redact
