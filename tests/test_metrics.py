@@ -516,8 +516,12 @@ def test_gunicorn_workers_share_their_counts_and_log_json(
         status, headers = get(f"/r/{token}?lang=de", **{"X-Request-ID": "probe-4711"})
         assert (status, headers["X-Request-ID"]) == (200, "probe-4711")
         # A worker ends (as after max_requests); gunicorn starts another.
-        os.kill(workers.pop(), signal.SIGTERM)
-        while len(_children(server.pid) - workers) < 2 and time.monotonic() < deadline:
+        ended = workers.pop()
+        os.kill(ended, signal.SIGTERM)
+        while time.monotonic() < deadline:
+            now_running = _children(server.pid)
+            if ended not in now_running and len(now_running) == 2:
+                break
             time.sleep(0.1)
         for _ in range(5):
             assert get("/healthz")[0] == 200
