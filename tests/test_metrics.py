@@ -546,3 +546,29 @@ def test_gunicorn_workers_share_their_counts_and_log_json(
     assert token not in errors.decode()
     assert Counter(line["path"] for line in access)["/healthz"] == healthz
     assert {line["logger"] for line in lines} >= {"gunicorn.error", "gunicorn.access"}
+
+
+def test_workers_silent_for_a_day_are_forgotten(app, smtp_server):  # noqa: F811
+    app.config["SMTP_URL"] = smtp_server.url
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=1, minutes=1)
+    recently = dt.datetime.now(dt.UTC) - dt.timedelta(hours=23)
+    db.session.add_all(
+        [
+            WorkerHeartbeat(worker="old-host:4242", started_at=long_ago, last_seen_at=long_ago),
+            WorkerHeartbeat(worker="other-host:77", started_at=recently, last_seen_at=recently),
+        ]
+    )
+    db.session.commit()
+    client = app.test_client()
+    before = scrape(client)
+    assert value(before, "eventhub_mail_worker_heartbeat_age_seconds", worker="old-host:4242") > 0
+    assert app.test_cli_runner().invoke(args=["mail", "send"]).exit_code == 0
+    after = scrape(client)
+    workers = {
+        dict(labels)["worker"]
+        for name, labels in after
+        if name == "eventhub_mail_worker_heartbeat_age_seconds"
+    }
+    assert "old-host:4242" not in workers
+    assert "other-host:77" in workers
+    assert len(workers) == 2  # and this host's one-off row
