@@ -277,10 +277,6 @@ def _outbox_families(now) -> list[Metric]:
 def _seconds_since(now, moment) -> float:
     if moment is None:
         return 0.0
-    if isinstance(moment, str):  # SQLite gives text for an aggregate over CASE
-        from datetime import UTC, datetime
-
-        moment = datetime.fromisoformat(moment).replace(tzinfo=UTC)
     return max((now - moment).total_seconds(), 0.0)
 
 
