@@ -32,6 +32,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("EVENTHUB")
     if test_config is not None:
         app.config.update(test_config)
+    from eventhub import request_log
+
+    request_log.configure_logging(app)
     _derive_config(app)
 
     register_extensions(app)
@@ -53,6 +56,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from eventhub import request_guard
 
     request_guard.init_app(app)
+    from eventhub import metrics
+
+    # Outside the request guard: its refusals are counted and carry a request id too.
+    metrics.init_app(app)
+    request_log.init_app(app)
     if app.config["PROXY_COUNT"]:
         # Behind a reverse proxy: take client address and scheme from its headers, so
         # rate limits apply per visitor, not to the proxy as a whole.

@@ -213,8 +213,13 @@ def mail_send(loop: bool, interval: float, scheduled: bool) -> None:
     between = None
     if loop and scheduled:
         between = _both(_every(600, run_scheduled, first=True), _every(3600, purge))
+    from eventhub.heartbeats import Heartbeat, once_name
+    from eventhub.mail.delivery import worker_name
     from eventhub.mail.wakeup import wait_for_new_mail
 
+    # What each pass did goes to the database, for /metrics: a row per running worker, one
+    # per host for the one-off runs (every pass of those is written).
+    heartbeat = Heartbeat(worker_name()) if loop else Heartbeat(once_name(), idle=dt.timedelta(0))
     # SIGTERM (systemctl stop) ends the loop once the batch in hand (up to 100 messages) is
     # sent and marked, not in the middle of it.
     stopping = threading.Event()
@@ -226,6 +231,7 @@ def mail_send(loop: bool, interval: float, scheduled: bool) -> None:
             between_passes=between,
             wait_for_push=wait_for_new_mail,
             until=stopping.is_set if loop else None,
+            after_pass=heartbeat.beat,
         )
     finally:
         if loop:

@@ -24,6 +24,12 @@ class Config:
     # down, each worker counts in memory instead of failing requests.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     PROXY_COUNT = 0  # reverse proxies in front of the app whose X-Forwarded-* to trust
+    # /metrics answers a scraper with `Authorization: Bearer <this>`, and clients on the
+    # loopback address that come straight (not through a proxy); everyone else gets 404.
+    METRICS_TOKEN: str | None = None
+    # Log lines: "json" (one object per line) or "text"; None: json, text in debug mode.
+    LOG_FORMAT: str | None = None
+    LOG_LEVEL = "INFO"
     REGISTRATION_RATELIMIT = "30 per minute"
     # "Send me my links" requests per client address (the inbox limit caps the mails).
     LOST_LINKS_RATELIMIT = "10 per hour"

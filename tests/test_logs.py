@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 
 from eventhub.extensions import db
 from eventhub.log_redaction import EMAIL_MARK, TOKEN_MARK, path_patterns, redact
+from eventhub.request_log import JsonLines
 from tests.mail.conftest import free_port
 
 FORMAT = logging.Formatter("%(name)s %(levelname)s %(message)s")
@@ -58,7 +59,11 @@ def app(app_factory, smtp_refusing):
 
 
 def formatted(records: list[logging.LogRecord]) -> list[str]:
-    return [FORMAT.format(record) for record in records]
+    """Each record as a text line and as the JSON line of production (request_log)."""
+    as_json = JsonLines()
+    return [FORMAT.format(record) for record in records] + [
+        as_json.format(record) for record in records
+    ]
 
 
 def drive(app, make_event, make_registration, register_by_form) -> dict[str, str]:

@@ -40,6 +40,7 @@ from eventhub.events.seats import (
 from eventhub.events.signals import registrations_cancelled
 from eventhub.extensions import db
 from eventhub.mail.outbox import mailboxes_over_limit
+from eventhub.metrics import counts_registrations
 from eventhub.models import (
     ACTIVE_STATUSES,
     HOLD_MINUTES,
@@ -132,6 +133,7 @@ class GroupRefused(RegistrationRefused):
         self.email = email
 
 
+@counts_registrations(RegistrationRefused)  # eventhub_registrations_total on /metrics
 def register_group(
     event_id: int,
     attendees: list[Attendee],

@@ -312,8 +312,10 @@ def run_worker(
     wait_for_push=None,
     between_passes=None,
     until=None,
+    after_pass=None,
 ) -> DeliveryReport:
-    """`flask mail send`: one pass over everything due, or with --loop until `until()`."""
+    """`flask mail send`: one pass over everything due, or with --loop until `until()`.
+    `after_pass(report)` is told what each pass did (the worker's heartbeat)."""
     total = DeliveryReport()
     while until is None or not until():
         try:
@@ -328,6 +330,8 @@ def run_worker(
             total.errors.append(str(exc))
             time.sleep(idle_seconds)
             continue
+        if after_pass is not None:
+            after_pass(report)
         total.sent += report.sent
         total.retried += report.retried
         total.failed += report.failed

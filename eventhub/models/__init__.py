@@ -30,6 +30,7 @@ from eventhub.models.event import (
 )
 from eventhub.models.event_file import EVENT_FILE_KINDS, EventFile
 from eventhub.models.feedback import FeedbackInvite, FeedbackResponse
+from eventhub.models.heartbeat import WorkerHeartbeat
 from eventhub.models.mail import OUTBOX_STATUSES, OutboxMessage
 from eventhub.models.network import (
     AUDIENCES,
@@ -99,6 +100,7 @@ from eventhub.models.retention import (
 )
 
 __all__ = [
+    "WorkerHeartbeat",
     "MESSAGE_BODY_MAX",
     "MESSAGE_GROUPS",
     "MESSAGE_SUBJECT_MAX",

@@ -77,6 +77,7 @@ SKIPPED = {
     "manage.export_person": "a JSON download (one person's data, for the organisers)",
     "healthz": "plain-text health probe",
     "readyz": "plain-text readiness probe",
+    "metrics": "Prometheus metrics (plain text for scrapers)",
 }
 WIDTHS = {"phone": (360, 640), "desktop": (1280, 800)}
 
