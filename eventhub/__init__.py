@@ -43,6 +43,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     log_redaction.install(app)
     register_template_helpers(app)
     register_error_handlers(app)
+    from eventhub import page_cache
+
+    # After the template helpers: its after_request hook must run before theirs.
+    page_cache.init_app(app)
 
     from eventhub.cli import register_cli
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -58,9 +59,15 @@ def event_time(moment: dt.datetime, timezone: str) -> str:
 
 def event_period(starts_at: dt.datetime, ends_at: dt.datetime, timezone: str) -> str:
     """'Mittwoch, 9. Dezember 2026, 10:00–16:00 MEZ' or a range over several days."""
+    return _event_period(starts_at, ends_at, timezone, str(get_locale()))
+
+
+# Formatting a period with Babel takes ~0.3 ms and a catalogue page shows twenty of them;
+# the result depends on its arguments only, so it is kept.
+@lru_cache(maxsize=8192)
+def _event_period(starts_at: dt.datetime, ends_at: dt.datetime, timezone: str, locale: str) -> str:
     start, end = _local(starts_at, timezone), _local(ends_at, timezone)
-    locale = get_locale()
-    zone = _zone_name(start)
+    zone = _zone_name(start, locale)
     if start.date() == end.date():
         return "{}, {}–{} {}".format(
             format_date(start.date(), "full", locale=locale),
@@ -74,9 +81,9 @@ def event_period(starts_at: dt.datetime, ends_at: dt.datetime, timezone: str) ->
     )
 
 
-def _zone_name(local: dt.datetime) -> str:
+def _zone_name(local: dt.datetime, locale=None) -> str:
     """'MEZ' / 'CET': the localised abbreviation, else the zone's own."""
-    zone = format_datetime(local, "zzz", tzinfo=local.tzinfo, locale=get_locale())
+    zone = format_datetime(local, "zzz", tzinfo=local.tzinfo, locale=locale or get_locale())
     if zone[:1] in "+-":  # no localised abbreviation (English): use the zone's own, e.g. CET
         zone = local.tzname() or zone
     return zone

@@ -16,7 +16,7 @@ from eventhub.public_events import filters_or_400, public_event
 @bp.get("/events/")
 def catalogue():
     filters = filters_or_400()
-    page = existing_page(catalogue_page(filters))
+    page = existing_page(catalogue_page(filters, cards=True))
     return render_template(
         "events/catalogue.html",
         page=page,
@@ -29,7 +29,7 @@ def catalogue():
 @bp.get("/events/archive")
 def archive():
     filters = filters_or_400()
-    page = existing_page(catalogue_page(filters, past=True))
+    page = existing_page(catalogue_page(filters, past=True, cards=True))
     return render_template(
         "events/catalogue.html",
         page=page,
