@@ -163,6 +163,7 @@ def register_template_helpers(app: Flask) -> None:
     from eventhub.text import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown
+    i18n.install_template_gettext(app)
     from eventhub.calendar.links import register_template_globals
 
     register_template_globals(app)

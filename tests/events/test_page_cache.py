@@ -221,3 +221,15 @@ def test_the_lag_is_configurable(app_factory, make_event, other_host):
         html, headers = page(client, f"/events/{event.slug}")
         assert "6 Plätze frei" in html
         assert headers["Cache-Control"] == "public, max-age=0"
+
+
+def test_the_public_feed_varies_by_language(client, make_event):
+    make_event()
+    german = client.get("/calendar.ics")
+    english = client.get("/calendar.ics", headers={"Accept-Language": "en"})
+    assert german.headers["ETag"] != english.headers["ETag"]
+    for response in (german, english):
+        assert set(response.headers["Vary"].split(", ")) >= {"Accept-Language", "Cookie"}
+        assert response.headers["Cache-Control"] == "public, max-age=300"
+    again = client.get("/calendar.ics", headers={"If-None-Match": german.headers["ETag"]})
+    assert again.status_code == 304 and "Accept-Language" in again.headers["Vary"]

@@ -41,7 +41,7 @@ def archive():
 
 @bp.get("/events/<slug:slug>")
 def event_page(slug: str):
-    event = public_event(slug) or abort(404)
+    event = public_event(slug, hosts_only=True) or abort(404)
     # Seats may be free while a group at the head of the waiting list does not fit yet:
     # newcomers then queue behind it, and the page says so rather than "1 seat left".
     waitlist_only = event.registrations_open and all(p.waitlist_only for p in pools(event))
