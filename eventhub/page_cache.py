@@ -109,6 +109,7 @@ def serve_kept_page() -> Response | None:
                 and kept.seat_commits == local_seat_commits()
                 and kept.generation == recent_events_generation()
             ):
+                g.page_cache = None  # answered: nothing more to keep or to label
                 return _answer(kept.body, kept.content_type, kept.etag, lag - max(ages))
     g.page_seat_commits = local_seat_commits()
     # Read in this request's transaction before the page's own queries: what the page
@@ -119,9 +120,12 @@ def serve_kept_page() -> Response | None:
 
 
 def _answer(body: bytes, content_type: str, etag: str, fresh_for: float) -> Response:
-    response = Response(body, content_type=content_type)
+    if etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = Response(body, content_type=content_type)
     _public_headers(response, etag, fresh_for)
-    return response.make_conditional(request)
+    return response
 
 
 def _public_headers(response: Response, etag: str, fresh_for: float) -> None:
