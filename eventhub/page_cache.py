@@ -96,6 +96,8 @@ def serve_kept_page() -> Response | None:
         return None
     if not anonymous_visitor():
         g.page_cache = "private"
+        # Rendered for this visitor alone; the kept fragments hold nothing personal.
+        g.page_generation = request_events_generation()
         return None
     key = (request.host, request.full_path, current_language())
     g.page_cache = key
