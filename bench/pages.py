@@ -7,7 +7,15 @@ Builds a fresh database (SQLite in a temp dir unless --database is given: that
 database's eventhub tables are dropped and recreated, so use a scratch one), fills
 it through the import and registration services' tables, then times each page
 in-process with the Flask test client (no network), reporting the median and
-95th percentile over repeated requests and the SQL statements per request.
+95th percentile over repeated requests, the median CPU time of this process per
+request (steadier than wall time on a shared machine) and the SQL statements per
+request.
+
+The page cache for anonymous visitors (eventhub/page_cache.py) is off here
+(PAGE_CACHE_SECONDS=0): what is timed is a page rendered for a request it does not
+serve, e.g. a filter or a page past the first. Fragments kept per event (cards, the
+event page's programme) stay on, as in production; --cold clears them before each
+request, which times a page nobody asked for since the last event change.
 
 The participant directory (/r/<token>/network) is measured on a second event with
 --directory participants, four in five of them listed with a "Wir bieten / Wir suchen"
@@ -31,6 +39,7 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from flask import before_render_template, template_rendered
 from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select, text, update
 
@@ -231,7 +240,7 @@ def fill_directory(app, people: int) -> str:
     return VIEWER_LINK
 
 
-def measure(client, path: str, repeat: int) -> tuple[float, float, int]:
+def measure(client, path: str, repeat: int, cold: bool = False) -> tuple[float, float, int]:
     statements = []
 
     def count(*_args):
@@ -241,16 +250,38 @@ def measure(client, path: str, repeat: int) -> tuple[float, float, int]:
         engine = db.engine
     client.get(path)  # warm caches and the connection pool
     sa_event.listen(engine, "before_cursor_execute", count)
-    timings = []
+    timings, cpu, renders = [], [], []
+    started = []
+
+    def render_started(*_args, **_kw):
+        started.append(time.perf_counter())
+
+    def render_done(*_args, **_kw):
+        renders.append((time.perf_counter() - started.pop()) * 1000)
+
+    before_render_template.connect(render_started, client.application)
+    template_rendered.connect(render_done, client.application)
+    fragments = client.application.extensions.get("eventhub_fragments")
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        if cold and fragments is not None:
+            fragments.items.clear()
+        t0, c0 = time.perf_counter(), time.process_time()
         response = client.get(path)
         timings.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
         assert response.status_code == 200, (path, response.status_code)
     sa_event.remove(engine, "before_cursor_execute", count)
+    before_render_template.disconnect(render_started, client.application)
+    template_rendered.disconnect(render_done, client.application)
+    RENDER_MEDIANS[path] = statistics.median(renders) if renders else 0.0
     timings.sort()
     p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
+    CPU_MEDIANS[path] = statistics.median(cpu)
     return statistics.median(timings), p95, len(statements) // repeat
+
+
+CPU_MEDIANS: dict[str, float] = {}
+RENDER_MEDIANS: dict[str, float] = {}  # the template's share: render_template's own time
 
 
 def main() -> None:
@@ -261,10 +292,19 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--database")
+    parser.add_argument("--cold", action="store_true", help="no kept fragments either")
+    parser.add_argument("--only-events", action="store_true", help="the event pages only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database or f"sqlite:///{tmp}/bench.sqlite3"
-        app = create_app({"DATABASE_URL": url, "TESTING": True, "RATELIMIT_ENABLED": False})
+        app = create_app(
+            {
+                "DATABASE_URL": url,
+                "TESTING": True,
+                "RATELIMIT_ENABLED": False,
+                "PAGE_CACHE_SECONDS": 0,
+            }
+        )
         add_bare_services_page(app)
         slug = fill(app, args.events, args.registrations, args.services)
         token = fill_directory(app, args.directory)
@@ -274,7 +314,10 @@ def main() -> None:
             f"{args.services} service entries, "
             f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}"
         )
-        print(f"{'page':<40} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+        print(
+            f"{'page':<40} {'median ms':>10} {'p95 ms':>8} {'queries':>8} "
+            f"{'CPU ms':>7} {'render ms':>9}"
+        )
         for path in (
             "/events/",
             "/events/?q=workshop&region=Ruhrgebiet",
@@ -285,8 +328,11 @@ def main() -> None:
             "/api/v1/events",
             f"/api/v1/events/{slug}",
         ):
-            median, p95, queries = measure(client, path, args.repeat)
-            print(f"{path:<40} {median:>10.1f} {p95:>8.1f} {queries:>8}")
+            median, p95, queries = measure(client, path, args.repeat, args.cold)
+            cpu, render = CPU_MEDIANS[path], RENDER_MEDIANS[path]
+            print(f"{path:<40} {median:>10.1f} {p95:>8.1f} {queries:>8} {cpu:>7.1f} {render:>9.1f}")
+        if args.only_events:
+            return
         reference = measure(client, f"/r/{token}", args.repeat)
         directory = measure(client, f"/r/{token}/network", args.repeat)
         for label, (median, p95, queries) in (

@@ -46,9 +46,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     log_redaction.install(app)
     register_template_helpers(app)
     register_error_handlers(app)
-    from eventhub import static_files
+    from eventhub import page_cache, static_files
 
     static_files.init_app(app)
+    # After the template helpers: its after_request hook must run before theirs.
+    page_cache.init_app(app)
 
     from eventhub.cli import register_cli
 
@@ -170,6 +172,7 @@ def register_template_helpers(app: Flask) -> None:
     from eventhub.text import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown
+    i18n.install_template_gettext(app)
     from eventhub.calendar.links import register_template_globals
 
     register_template_globals(app)

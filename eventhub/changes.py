@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
@@ -39,12 +39,31 @@ _raise = (
 GENERATION_TRUST_SECONDS = 1.0
 _PENDING = "eventhub_events_changed"
 _RAISED = "eventhub_events_counter_raised"
+_SEATS = "eventhub_seats_changed"
 _local_commits = [0]  # raised by this process's commits that moved the counter
+_local_seat_commits = [0]  # raised by this process's commits that changed seat counters
+
+
+def local_seat_commits() -> int:
+    """How many commits of this process changed an event's seat counters: pages kept for
+    a couple of seconds (eventhub.page_cache) show this worker's own registrations at once.
+    Other workers' show within the page cache's lag."""
+    return _local_seat_commits[0]
 
 
 def events_generation() -> int | None:
     """The current value of the counter (one primary-key read); None without the row."""
     return db.session.execute(_read).scalar_one_or_none()
+
+
+def request_events_generation() -> int | None:
+    """events_generation(), read once per request: the first read is the oldest, so a value
+    computed after it from the database is at least as new as the value it is kept under."""
+    if not has_request_context():
+        return events_generation()
+    if "events_generation" not in g:
+        g.events_generation = events_generation()
+    return g.events_generation
 
 
 def recent_events_generation() -> int | None:
@@ -85,6 +104,15 @@ def _before_flush(session: Session, _context, _instances) -> None:
         session.info[_PENDING] = True
 
 
+def _orm_execute(state) -> None:
+    # Seat counters move with Core-style UPDATEs on events (eventhub.events.seats).
+    if state.is_update and getattr(state.statement.table, "name", None) == _EVENTS_TABLE:
+        state.session.info[_SEATS] = True
+
+
+_EVENTS_TABLE = Event.__tablename__
+
+
 def _before_commit(session: Session) -> None:
     # The counter is raised last, right before COMMIT, so its row lock (PostgreSQL) is the
     # last one a transaction takes and is held only for the commit: taken at the first
@@ -104,6 +132,8 @@ def _after_commit(session: Session) -> None:
         return
     if session.info.pop(_RAISED, False):
         _local_commits[0] += 1
+    if session.info.pop(_SEATS, False):
+        _local_seat_commits[0] += 1
 
 
 def _after_transaction_end(session: Session, transaction) -> None:
@@ -112,9 +142,11 @@ def _after_transaction_end(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
         session.info.pop(_RAISED, None)
+        session.info.pop(_SEATS, None)
 
 
-def _has_uncommitted_changes(session: Session) -> bool:
+def has_uncommitted_changes(session: Session) -> bool:
+    """True while the session holds public event changes not yet committed."""
     return bool(session.info.get(_PENDING) or session.info.get(_RAISED))
 
 
@@ -131,6 +163,7 @@ def init_app(app: Flask) -> None:
         (Session, "before_commit", _before_commit),
         (Session, "after_commit", _after_commit),
         (Session, "after_transaction_end", _after_transaction_end),
+        (Session, "do_orm_execute", _orm_execute),
         (_counter, "after_create", _first_counters),
     ):
         if not sa_event.contains(target, name, listener):
@@ -158,9 +191,9 @@ class GenerationMemo:
         # computing: the shared value may be newer than the snapshot compute() reads
         # (SQLite keeps one snapshot per transaction), which would pin old data under it.
         session = db.session()
-        generation = events_generation()
+        generation = request_events_generation()
         value = compute()
-        if generation is None or _has_uncommitted_changes(session):
+        if generation is None or has_uncommitted_changes(session):
             return value  # computed from changes that may still roll back
         self.entries.put(key, (generation, now + self.ttl, value))
         return value

@@ -15,6 +15,10 @@ class Config:
     MAIL_FROM = "eventhub <noreply@eventhub.localhost>"
     REDIS_URL: str | None = None
     RATELIMIT_ENABLED = True
+    # Seconds a public page (catalogue, event page) is kept whole per worker for anonymous
+    # visitors: the most that seats left or a cancellation may lag behind the database on
+    # any host (eventhub/page_cache.py); 0 keeps nothing.
+    PAGE_CACHE_SECONDS = 2.0
     # Friction for programs on public forms: a hidden trap field and a signed time stamp.
     BOT_PROTECTION = True
     BOT_MIN_FILL_SECONDS = 3

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask import request
 from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import selectinload
 
 from eventhub.errors import abort_with
 from eventhub.extensions import db
@@ -133,10 +134,16 @@ def apply_filters(stmt: Select, filters: CatalogueFilters) -> Select:
     return stmt
 
 
-def public_event(slug: str) -> Event | None:
-    """The published or cancelled event with that slug (drafts are nobody's business)."""
+def public_event(slug: str, *, hosts_only: bool = False) -> Event | None:
+    """The published or cancelled event with that slug (drafts are nobody's business).
+
+    `hosts_only`: only its hosts loaded with it (the event page, whose agenda, topics and
+    series are in fragments kept per event: loaded when one is rendered)."""
+    options = (
+        (selectinload(Event.hosts).joinedload(EventHost.organisation),)
+        if hosts_only
+        else event_load_options()
+    )
     return db.session.scalar(
-        select(Event)
-        .options(*event_load_options())
-        .where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
+        select(Event).options(*options).where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
     )

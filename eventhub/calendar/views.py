@@ -58,7 +58,9 @@ def public_feed():
     filters = filters_or_400()
     version = current_feed_version(filters, current_language())
     if request.if_none_match and version.etag in request.if_none_match:
-        return ics_response(b"", etag=version.etag, last_modified=version.last_modified)
+        return ics_response(
+            b"", etag=version.etag, last_modified=version.last_modified, by_language=True
+        )
     body = feed_cache.get(version.etag)
     if body is None:
         body = calendar_bytes(
@@ -69,7 +71,9 @@ def public_feed():
             refresh=REFRESH,
         )
         feed_cache.put(version.etag, body)
-    return ics_response(body, etag=version.etag, last_modified=version.last_modified)
+    return ics_response(
+        body, etag=version.etag, last_modified=version.last_modified, by_language=True
+    )
 
 
 @bp.get("/feeds/<token:token>.ics")

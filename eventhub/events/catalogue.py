@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import selectinload
 
 from eventhub.changes import memo
 from eventhub.extensions import db
-from eventhub.models import Event, Organisation, Series, Topic, event_topics
+from eventhub.models import Event, EventHost, Organisation, Series, Topic, event_topics
 from eventhub.models.base import utcnow
 from eventhub.public_events import (
     ORGANISATIONS_WITH_PUBLIC_EVENTS,
@@ -20,7 +21,7 @@ from eventhub.querying import event_load_options
 
 
 def catalogue_select(
-    filters: CatalogueFilters, *, past: bool = False, agenda: bool = False
+    filters: CatalogueFilters, *, past: bool = False, agenda: bool = False, cards: bool = False
 ) -> Select:
     now = utcnow()
     stmt = select(Event).where(Event.status.in_(PUBLIC_STATUSES))
@@ -28,12 +29,20 @@ def catalogue_select(
         stmt = stmt.where(Event.ends_at <= now).order_by(Event.starts_at.desc(), Event.id)
     else:
         stmt = stmt.where(Event.ends_at > now).order_by(Event.starts_at, Event.id)
-    return apply_filters(stmt, filters).options(*event_load_options(agenda=agenda))
+    # A card names its hosts only: topics and series are loaded for the API alone.
+    options = CARD_LOAD_OPTIONS if cards else event_load_options(agenda=agenda)
+    return apply_filters(stmt, filters).options(*options)
 
 
-def catalogue_page(filters: CatalogueFilters, *, past: bool = False, agenda: bool = False):
+CARD_LOAD_OPTIONS = (selectinload(Event.hosts).joinedload(EventHost.organisation),)
+
+
+def catalogue_page(
+    filters: CatalogueFilters, *, past: bool = False, agenda: bool = False, cards: bool = False
+):
+    """One page of the catalogue; `cards`: loaded for the catalogue's cards only."""
     return db.paginate(
-        catalogue_select(filters, past=past, agenda=agenda),
+        catalogue_select(filters, past=past, agenda=agenda, cards=cards),
         page=filters.page,
         per_page=current_app.config["EVENTS_PER_PAGE"],
         error_out=False,

@@ -16,7 +16,7 @@ from eventhub.public_events import filters_or_400, public_event
 @bp.get("/events/")
 def catalogue():
     filters = filters_or_400()
-    page = existing_page(catalogue_page(filters))
+    page = existing_page(catalogue_page(filters, cards=True))
     return render_template(
         "events/catalogue.html",
         page=page,
@@ -29,7 +29,7 @@ def catalogue():
 @bp.get("/events/archive")
 def archive():
     filters = filters_or_400()
-    page = existing_page(catalogue_page(filters, past=True))
+    page = existing_page(catalogue_page(filters, past=True, cards=True))
     return render_template(
         "events/catalogue.html",
         page=page,
@@ -41,7 +41,7 @@ def archive():
 
 @bp.get("/events/<slug:slug>")
 def event_page(slug: str):
-    event = public_event(slug) or abort(404)
+    event = public_event(slug, hosts_only=True) or abort(404)
     # Seats may be free while a group at the head of the waiting list does not fit yet:
     # newcomers then queue behind it, and the page says so rather than "1 seat left".
     waitlist_only = event.registrations_open and all(p.waitlist_only for p in pools(event))
