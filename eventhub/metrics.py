@@ -148,8 +148,9 @@ class RequestMetrics:
 
 def counts_registrations(refused: type[Exception]) -> Callable:
     """Decorates the registration service (register everyone given or raise `refused`
-    with a `reason`): each person counts once, with the status they got, or as refused
-    with the reason (a refused group: each of its people)."""
+    with a `reason`; each registration returned has `registered_as`, its status before
+    the commit): each person counts once, with that status, or as refused with the
+    reason (a refused group: each of its people)."""
 
     def decorate(service: Callable) -> Callable:
         @functools.wraps(service)
@@ -161,8 +162,10 @@ def counts_registrations(refused: type[Exception]) -> Callable:
                 REGISTRATIONS.labels("refused", reason).inc(len(attendees))
                 raise
             for registration, _token in registered:
-                outcome = registration.status if registration.status in ACCEPTED else "other"
-                REGISTRATIONS.labels(outcome, "").inc()
+                # The status as registered, set by the service before its commit: reading
+                # `status` now would cost a SELECT per person (the commit expired it).
+                status = getattr(registration, "registered_as", None)
+                REGISTRATIONS.labels(status if status in ACCEPTED else "other", "").inc()
             return registered
 
         return counted

@@ -233,6 +233,8 @@ def register_group(
                     person.registration.status = "waiting"
                     person.registration.waiting_rank = rank
                     person.registration.hold_until = None
+            for person in people:  # for /metrics: plain attributes outlive the commit's expiry
+                person.registration.registered_as = person.registration.status
             # The counter as this claim left it (the UPDATE does not refresh `event`).
             left = event.pool_seats_left(mode)
             seats_left = None if left is None else max(left - (0 if waiting else seats), 0)
