@@ -13,6 +13,12 @@ mail workers' and schedulers' connections, on every host together).
 
 import os
 
+# The master imports only these two small modules of the app (and what they need: the
+# config, logging and metrics helpers); everything else is imported by each worker, so a
+# reload (HUP) picks up new code except in these: restart after changing them.
+import eventhub.gunicorn_logging
+import eventhub.metrics
+
 wsgi_app = "app:app"
 
 # nginx on the same host proxies to this address (deploy/nginx-eventhub.conf); a unix
@@ -52,14 +58,24 @@ forwarded_allow_ips = "127.0.0.1,::1"
 # which the unit hides (ProtectHome); systemctl reload/stop do what it offers.
 control_socket_disable = True
 
-# Logs go to stdout/stderr, which systemd's journal keeps.
-accesslog = None
+# Logs: one JSON object per line on stderr, which systemd's journal keeps; gunicorn's own
+# lines (access and errors) in the app's format, the access line with the request id and
+# the path redacted (eventhub/gunicorn_logging.py, README "Operations" -> "Logs").
+accesslog = "-"
 errorlog = "-"
 loglevel = "info"
+logconfig_dict = eventhub.gunicorn_logging.logconfig_dict()
+logger_class = "eventhub.gunicorn_logging.JsonAccessLogger"
 proc_name = "eventhub-web"
 
-# --- Metrics and access log (issue 17, observability) --------------------------------
-# Room for the Prometheus multiprocess set-up: a child_exit hook that marks a dead
-# worker's metrics, and the access-log settings (format with the request id) are added
-# here when the metrics branch is merged.
-# --------------------------------------------------------------------------------------
+
+# Prometheus metrics of every worker process in one scrape: with PROMETHEUS_MULTIPROC_DIR
+# set (the web unit sets it), each worker writes its counts there; the master clears an
+# earlier run's files at start and marks an ended worker's gauges dead (README
+# "Operations" -> "Metrics"). Both hooks do nothing without that directory.
+def on_starting(server):
+    eventhub.metrics.gunicorn_on_starting(server)
+
+
+def child_exit(server, worker):
+    eventhub.metrics.gunicorn_child_exit(server, worker)
