@@ -1,6 +1,6 @@
 """What five questions on the form cost a registration POST, against the same form without.
 
-Usage: .venv/bin/python bench/registration.py [--posts 400] [--database URL]
+Usage: .venv/bin/python bench/questions.py [--posts 400] [--database URL]
 
 Builds a fresh database (SQLite in a temp dir unless --database names a scratch
 database, whose eventhub tables are dropped and recreated) with two published events
