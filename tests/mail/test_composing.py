@@ -72,9 +72,7 @@ def test_the_dev_mailbox_composes_what_the_worker_has_not_yet(
 
     create_user(email="admin@example.org", password="richtig-langes-passwort", is_admin=True)
     log_in(client, "admin@example.org")
-    assert "Anmeldung bestätigt: Fachtagung" in client.get("/dev/mailbox/").get_data(
-        as_text=True
-    )
+    assert "Anmeldung bestätigt: Fachtagung" in client.get("/dev/mailbox/").get_data(as_text=True)
     [row] = rows(kind="confirmation")
     detail = client.get(f"/dev/mailbox/{row.id}").get_data(as_text=True)
     assert "text/calendar (method=REQUEST)" in detail and "checkin.png" in detail
