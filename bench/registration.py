@@ -231,7 +231,15 @@ def capacity_outcome(url: str) -> tuple[int, int]:
             ),
             {"slug": CAPACITY_SLUG},
         ).scalar_one()
+        sent, written = conn.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE status = 'sent'), count(*) FROM outbox_messages"
+                if not url.startswith("sqlite")
+                else "SELECT sum(status = 'sent'), count(*) FROM outbox_messages"
+            )
+        ).one()
     engine.dispose()
+    print(f"outbox: {written} mails written, {sent or 0} sent by the worker by the end")
     return confirmed, mails
 
 
