@@ -327,12 +327,17 @@ def _lock_for_registration(
         .exists()
     )
     event, has_expired, someone_waits, any_taken = db.session.execute(
-        select(Event, expired, waits, taken)
-        .where(Event.id == event_id)
-        .with_for_update(of=Event)
-        .execution_options(populate_existing=True)
+        _for_update(
+            select(Event, expired, waits, taken).where(Event.id == event_id)
+        ).execution_options(populate_existing=True)
     ).one()
     return event, bool(has_expired), bool(someone_waits), bool(any_taken)
+
+
+def _for_update(query):
+    """The event row's lock, as locked_event takes it (PostgreSQL; SQLite holds the
+    database lock already)."""
+    return query.with_for_update(of=Event)
 
 
 def _queue_ahead(event: Event, mode: str, someone_waits: bool | None) -> bool:
