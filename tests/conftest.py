@@ -22,6 +22,7 @@ from eventhub.events.records import upsert_event
 from eventhub.events.registration import Attendee, register
 from eventhub.events.schema import EventRecord
 from eventhub.extensions import db
+from eventhub.mail.composing import CannotCompose, compose_rows
 from eventhub.models import OutboxMessage
 from eventhub.models.event import EVENTS_COUNTER, ChangeCounter
 
@@ -251,13 +252,18 @@ class Outbox:
 
     `outbox()` gives the rows, `outbox.emails()` the parsed messages; both filter by kind,
     recipient and status. Every read ends the test's own transaction first, so it sees
-    what requests and services committed in the meantime.
+    what requests and services committed in the meantime, and composes the rows left to
+    the worker (confirmations, organiser notices) with the worker's own code first, so
+    tests read the real messages.
     """
 
     def __call__(
         self, *, kind: str | None = None, recipient: str | None = None, status: str | None = None
     ) -> list[OutboxMessage]:
         db.session.rollback()
+        for problem in compose_rows().values():
+            if not isinstance(problem, CannotCompose):
+                raise problem
         query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
         for column, value in (
             (OutboxMessage.kind, kind),

@@ -161,11 +161,14 @@ def invite_bytes(
     method: str,
     event_url: str,
     fallback_organizer: tuple[str, str] | None = None,
+    sequence: int | None = None,
 ) -> bytes:
     """An iTIP invitation for one attendee: METHOD:REQUEST (new or changed) or CANCEL.
 
     SEQUENCE is the event's plus the registration's, so it rises with every change to
-    either, and the UID stays the registration's for the whole conversation.
+    either, and the UID stays the registration's for the whole conversation. `sequence`:
+    that sum as it was when the mail was written, for a mail composed later (a
+    cancellation meanwhile must still come after it).
     """
     cancelled = method == "CANCEL"
     vevent = build_vevent(
@@ -173,7 +176,7 @@ def invite_bytes(
         event_url=event_url,
         fallback_organizer=fallback_organizer,
         uid=registration_uid(event, registration),
-        sequence=event.sequence + registration.sequence,
+        sequence=event.sequence + registration.sequence if sequence is None else sequence,
     )
     _place_for(vevent, event, getattr(registration, "attendance", "onsite"), event_url)
     _add_attendee(

@@ -5,23 +5,31 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
+from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy import select
 
 from eventhub.calendar.ical import invite_bytes
-from eventhub.mail.messages import add_inline_image, attach_invite, compose, qr_png
+from eventhub.extensions import db
+from eventhub.mail.composing import CannotCompose, deferred_row, register_composer
+from eventhub.mail.messages import add_inline_image, attach_invite, compose, qr_png, subject_in
 from eventhub.mail.outbox import enqueue, outbox_row
 from eventhub.models import Event, OutboxMessage, Registration
+from eventhub.querying import event_load_options
 from eventhub.urls import absolute_event_url, absolute_url, checkin_url, site_organizer
 
 
-def _invite(event: Event, registration: Registration, method: str) -> bytes:
+def _invite(
+    event: Event, registration: Registration, method: str, sequence: int | None = None
+) -> bytes:
     return invite_bytes(
         event,
         registration,
         method=method,
         event_url=absolute_event_url(event),
         fallback_organizer=site_organizer(event),
+        sequence=sequence,
     )
 
 
@@ -54,10 +62,17 @@ attendee_mail = _attendee_mail
 
 
 def _invitation_mail(
-    event: Event, registration: Registration, token: str, *, subject, template: str, **context
+    event: Event,
+    registration: Registration,
+    token: str,
+    *,
+    subject,
+    template: str,
+    sequence: int | None = None,
+    **context,
 ) -> EmailMessage:
     """A mail with the private link and the METHOD:REQUEST invitation (same UID, current
-    SEQUENCE): the confirmation and the reminders."""
+    SEQUENCE, or `sequence`): the confirmation and the reminders."""
     message = _attendee_mail(
         event,
         registration,
@@ -66,19 +81,45 @@ def _invitation_mail(
         manage_url=absolute_url("events.my_registration", token=token),
         **context,
     )
-    attach_invite(message, _invite(event, registration, "REQUEST"), "REQUEST")
+    attach_invite(message, _invite(event, registration, "REQUEST", sequence), "REQUEST")
     return message
+
+
+def _confirmed_subject(event: Event):
+    return lambda: _("Registration confirmed: %(title)s", title=event.title)
 
 
 def confirmation_row(event: Event, registration: Registration, token: str) -> OutboxMessage:
     """Confirmation with manage link, check-in QR code and METHOD:REQUEST invitation,
-    as an outbox row the caller adds (and gives its registration_id) in its transaction."""
+    as an outbox row the caller adds (and gives its registration_id) in its transaction.
+
+    The row holds the private link's token; the worker composes the message
+    (compose_confirmation) just before sending it: the QR code, the invitation and the
+    MIME message are most of a registration's work, and need no lock or request."""
+    return deferred_row(
+        kind="confirmation",
+        to=registration.email,
+        subject=subject_in(registration.language, _confirmed_subject(event)),
+        # The invitation's SEQUENCE as of now: a cancellation or change written before
+        # the worker composes this mail must still supersede it in calendars.
+        args={"token": token, "sequence": event.sequence + (registration.sequence or 0)},
+        event_id=event.id,
+        registration_id=registration.id,
+    )
+
+
+def confirmation_message(
+    event: Event, registration: Registration, token: str, *, sequence: int | None = None
+) -> EmailMessage:
+    """The confirmation itself: the private link, the check-in QR code (inline image) and
+    the METHOD:REQUEST invitation (as the calendar alternative and as invite.ics)."""
     message = _invitation_mail(
         event,
         registration,
         token,
-        subject=lambda: _("Registration confirmed: %(title)s", title=event.title),
+        subject=_confirmed_subject(event),
         template="registration_confirmed",
+        sequence=sequence,
     )
     add_inline_image(
         message,
@@ -86,7 +127,39 @@ def confirmation_row(event: Event, registration: Registration, token: str) -> Ou
         cid="checkin-qr@eventhub",
         filename="checkin.png",
     )
-    return outbox_row(message, kind="confirmation", event_id=event.id)
+    return message
+
+
+def compose_confirmation(row: OutboxMessage) -> EmailMessage:
+    """The composer of a confirmation row: from the event and registration as they are
+    now (normally a second after the registration)."""
+    registration = _living_registration(row.registration_id)
+    return confirmation_message(
+        _event_for_mail(registration.event_id),
+        registration,
+        row.compose_args["token"],
+        sequence=row.compose_args.get("sequence"),
+    )
+
+
+def _living_registration(registration_id: int | None) -> Registration:
+    registration = db.session.get(Registration, registration_id) if registration_id else None
+    if registration is None or registration.anonymised_at is not None:
+        raise CannotCompose("the registration was erased before its mail was composed")
+    return registration
+
+
+def _event_for_mail(event_id: int) -> Event:
+    """The event with what mails show (hosts, for the layout's brand)."""
+    return db.session.scalar(
+        select(Event).options(*event_load_options(agenda=False)).where(Event.id == event_id)
+    )
+
+
+def init_app(app: Flask) -> None:
+    """The mails of this area that the worker composes (eventhub.mail.composing)."""
+    register_composer(app, "confirmation", compose_confirmation)
+    register_composer(app, "organiser_new", compose_new_registrations)
 
 
 def confirm_address_row(event: Event, registration: Registration, token: str) -> OutboxMessage:
@@ -230,23 +303,50 @@ def registrations_mail(
     )
 
 
+def _new_registrations_subject(event: Event, count: int):
+    return lambda: ngettext(
+        "New registration for %(title)s",
+        "%(num)d new registrations for %(title)s",
+        count,
+        title=event.title,
+    )
+
+
 def new_registrations_row(
     event: Event, registrations: list[Registration], *, seats_left: int | None
 ) -> OutboxMessage:
     """To the event's contact: who just registered (notify_mode "each"), with the seats
-    left after these registrations."""
-    message = registrations_mail(
-        event,
-        registrations,
-        seats_left=seats_left,
-        subject=lambda: ngettext(
-            "New registration for %(title)s",
-            "%(num)d new registrations for %(title)s",
-            len(registrations),
-            title=event.title,
+    left after these registrations. Composed by the worker (compose_new_registrations),
+    like the confirmation; the row holds the registrations' ids and the seats left."""
+    return deferred_row(
+        kind="organiser_new",
+        to=event.contact_email,
+        subject=subject_in(
+            organiser_language(event), _new_registrations_subject(event, len(registrations))
         ),
+        args={"registrations": [r.id for r in registrations], "seats_left": seats_left},
+        event_id=event.id,
     )
-    return outbox_row(message, kind="organiser_new", event_id=event.id)
+
+
+def compose_new_registrations(row: OutboxMessage) -> EmailMessage:
+    """The composer of an organiser's notice: the people named in the row, less those
+    erased meanwhile, and the seats left as counted when they registered."""
+    ids = row.compose_args["registrations"]
+    registrations = db.session.scalars(
+        select(Registration)
+        .where(Registration.id.in_(ids), Registration.anonymised_at.is_(None))
+        .order_by(Registration.id)
+    ).all()
+    if not registrations or row.event_id is None:
+        raise CannotCompose("the registrations were erased before the notice was composed")
+    event = _event_for_mail(row.event_id)
+    return registrations_mail(
+        event,
+        list(registrations),
+        seats_left=row.compose_args["seats_left"],
+        subject=_new_registrations_subject(event, len(registrations)),
+    )
 
 
 # --- waiting list and approval ------------------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventhub.database import write_transaction
 from eventhub.events.consent import record_consent
@@ -53,7 +54,6 @@ from eventhub.models import (
 )
 from eventhub.models.base import utcnow
 from eventhub.models.event import new_uid
-from eventhub.querying import event_load_options
 from eventhub.tokens import lookup_hash, new_token
 
 
@@ -160,9 +160,9 @@ def register_group(
     for index, key in enumerate(keys):
         if key in keys[:index]:  # the sender's own list: naming the address tells nothing
             raise GroupRefused("duplicate", attendees[index].email)
-    event = db.session.scalar(
-        select(Event).options(*event_load_options(agenda=False)).where(Event.id == event_id)
-    )
+    # The event as the caller loaded it (the forms do), else one read: what follows until
+    # the lock is an early answer; the lock reads the counters again.
+    event = db.session.get(Event, event_id)
     if event is None:
         raise RegistrationRefused("draft")
     mode = attendees[0].attendance
@@ -201,30 +201,40 @@ def register_group(
     _check_abuse(
         event_id, keys, [a.email for a in attendees] + ([contact.email] if contact else [])
     )
-    # Composing confirmations (templates, QR code, iCal) takes tens of milliseconds each:
-    # do it before taking the write lock, which then only covers the checks and inserts.
+    # The mails, before taking the write lock, which then only covers the checks and
+    # inserts. A confirmation is only its outbox row (the worker composes the message:
+    # templates, QR code and iCal take tens of milliseconds); the other mails of a
+    # registration (confirm your address, awaiting approval, a group's summary) are
+    # composed here.
     mails = _compose(event, people, contact)
     composed_for = event.sequence
     try:
         with write_transaction() as session:
-            _locked_event(event_id)
-            # Seats nobody confirmed or accepted in time are free again (for the list first).
-            _release_expired_holds(event_id)
-            expire_offers(event_id)
-            event = _locked_event(event_id)
+            event, expired, someone_waits, any_taken = _lock_for_registration(event_id, mode, keys)
+            if expired:
+                # Seats nobody confirmed or accepted in time are free again (for the list
+                # first), which may serve the list.
+                _release_expired_holds(event_id)
+                expire_offers(event_id)
+                event = _locked_event(event_id)
+                someone_waits = any_taken = None
             _check_state(event, allow_closed, allow_full=True, seats=seats, mode=mode)
-            taken = set(
-                session.scalars(
-                    select(Registration.email_normalised).where(
-                        Registration.event_id == event_id,
-                        Registration.email_normalised.in_(keys),
-                        Registration.status.in_(ACTIVE_STATUSES),
+            taken = set()
+            if any_taken is not False:
+                taken = set(
+                    session.scalars(
+                        select(Registration.email_normalised).where(
+                            Registration.event_id == event_id,
+                            Registration.email_normalised.in_(keys),
+                            Registration.status.in_(ACTIVE_STATUSES),
+                        )
                     )
                 )
-            )
             if taken:
                 raise _AlreadyRegistered(taken)
-            waiting = seats and (queue_ahead(event, mode) or not claim_seats(event_id, seats, mode))
+            waiting = seats and (
+                _queue_ahead(event, mode, someone_waits) or not claim_seats(event_id, seats, mode)
+            )
             if waiting and not may_wait:
                 raise RegistrationRefused("full")
             if waiting:
@@ -263,10 +273,15 @@ def register_group(
                 row.registration_id = person.registration.id
             session.add_all(mails)
             # The organisers' notice reports the seats left after these registrations, so
-            # it is composed here, once they are claimed (cheap: no QR code, no iCal).
+            # it is written here, once they are claimed (composed by the worker).
             confirmed = [p.registration for p in people if p.registration.status == "confirmed"]
             if confirmed and event.notify_mode == "each" and event.contact_email:
                 session.add(new_registrations_row(event, confirmed, seats_left=seats_left))
+            states = [(p.registration, p.registration.status) for p in people]
+        # What the form's answer needs (the state it redirects by), kept as committed: no
+        # SELECT of the new rows right after the COMMIT expired them.
+        for registration, status in states:
+            set_committed_value(registration, "status", status)
     except _AlreadyRegistered as exc:
         # Not named in the answer (that would tell anyone who is registered); the people
         # themselves are told by mail, which is what they need if it was them.
@@ -276,6 +291,64 @@ def register_group(
     except IntegrityError as exc:
         raise RegistrationRefused("duplicate") from exc
     return [(p.registration, p.token) for p in people]
+
+
+def _lock_for_registration(
+    event_id: int, mode: str, keys: list[str]
+) -> tuple[Event, bool, bool | None, bool | None]:
+    """The event under its row lock (as locked_event), with in the same statement whether
+    holds or offers of it ran out (then they must be released first), whether someone
+    waits in the pool (for queue_ahead) and whether any of these addresses is registered
+    already: one round trip where a registration used to take five."""
+    now = utcnow()
+    expired = (
+        select(Registration.id)
+        .where(
+            Registration.event_id == event_id,
+            or_(
+                (Registration.status == "unverified") & (Registration.hold_until <= now),
+                (Registration.status == "offered") & (Registration.offer_expires_at <= now),
+            ),
+        )
+        .exists()
+    )
+    waits = (
+        select(Registration.id)
+        .where(
+            Registration.event_id == event_id,
+            Registration.attendance == mode,
+            Registration.status == "waiting",
+        )
+        .exists()
+    )
+    taken = (
+        select(Registration.id)
+        .where(
+            Registration.event_id == event_id,
+            Registration.email_normalised.in_(keys),
+            Registration.status.in_(ACTIVE_STATUSES),
+        )
+        .exists()
+    )
+    event, has_expired, someone_waits, any_taken = db.session.execute(
+        _for_update(
+            select(Event, expired, waits, taken).where(Event.id == event_id)
+        ).execution_options(populate_existing=True)
+    ).one()
+    return event, bool(has_expired), bool(someone_waits), bool(any_taken)
+
+
+def _for_update(query):
+    """The event row's lock, as locked_event takes it (PostgreSQL; SQLite holds the
+    database lock already)."""
+    return query.with_for_update(of=Event)
+
+
+def _queue_ahead(event: Event, mode: str, someone_waits: bool | None) -> bool:
+    """queue_ahead, with whether someone waits in the pool already known (None: ask)."""
+    if someone_waits is None:
+        return queue_ahead(event, mode)
+    return someone_waits and not event.waitlist_fill and event.pool_capacity(mode) is not None
 
 
 def _record_consents(

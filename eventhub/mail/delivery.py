@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select, update
 
 from eventhub.database import write_transaction
 from eventhub.extensions import db
+from eventhub.mail.composing import CannotCompose, compose_rows
 from eventhub.models import OutboxMessage
 from eventhub.models.base import utcnow
 
@@ -190,6 +191,8 @@ def deliver_due(limit: int = BATCH) -> DeliveryReport:
     if not ids:
         return report
     sender = parseaddr(current_app.config["MAIL_FROM"])[1]
+    # Mails a registration left to the worker (eventhub.mail.composing) are built now.
+    unready = compose_rows(ids)
     rows = db.session.execute(
         select(
             OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.message, OutboxMessage.attempts
@@ -198,6 +201,11 @@ def deliver_due(limit: int = BATCH) -> DeliveryReport:
         .order_by(OutboxMessage.id)
     ).all()
     db.session.commit()
+    if unready:
+        _report_unready(rows, unready, worker, report)
+        rows = [row for row in rows if row.id not in unready]
+        if not rows:
+            return report
     try:
         connection = _connect(settings)
     except (OSError, smtplib.SMTPException) as exc:
@@ -251,6 +259,19 @@ def deliver_due(limit: int = BATCH) -> DeliveryReport:
         except (OSError, smtplib.SMTPException):
             connection.close()
     return report
+
+
+def _report_unready(rows, unready: dict[int, Exception], worker: str, report) -> None:
+    """Rows whose composing failed: retried like a delivery that failed for now, except
+    those that can never be composed (composing marked them failed already)."""
+    for row in rows:
+        problem = unready.get(row.id)
+        if isinstance(problem, CannotCompose):
+            report.failed += 1
+        elif problem is not None:
+            _retry_later(row.id, worker, row.attempts + 1, f"composing failed: {problem}")
+            report.retried += 1
+            report.errors.append(f"composing failed: {problem}")
 
 
 @dataclass(frozen=True)

@@ -64,14 +64,14 @@ def compose(
     with force_locale(language):
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", **context)
-        subject = str(subject() if callable(subject) else subject)
+    subject = subject_in(language, subject)
     to = deliverable_address(to)
     # Internationalised local parts need SMTPUTF8; everything else stays plain ASCII.
     addresses = [to, deliverable_address(reply_to[1])] if reply_to and reply_to[1] else [to]
     message = EmailMessage(policy=SMTP if all(a.isascii() for a in addresses) else SMTPUTF8)
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = _address(to_name, to)
-    message["Subject"] = single_line(subject)
+    message["Subject"] = subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
     if reply_to and reply_to[1]:
         message["Reply-To"] = _address(*reply_to)
@@ -82,10 +82,22 @@ def compose(
     return message
 
 
+def subject_in(language: str, subject) -> str:
+    """The subject line in `language`; `subject` may be a callable (see compose)."""
+    with force_locale(language):
+        return single_line(str(subject() if callable(subject) else subject))
+
+
 def _address(name: str, email: str) -> Address:
     local, _at, domain = deliverable_address(email).rpartition("@")
     # username/domain instead of addr_spec: the header parser refuses non-ASCII local parts.
     return Address(display_name=single_line(name), username=local, domain=domain)
+
+
+def envelope_recipient(email: str) -> str:
+    """The address as the outbox records it for a message to `email` (the To header's
+    address: IDNA domain, quoted where the local part needs it)."""
+    return str(_address("", email).addr_spec)
 
 
 def brand_name(context: dict) -> str:

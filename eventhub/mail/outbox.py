@@ -38,8 +38,7 @@ def outbox_row(
 ) -> OutboxMessage:
     """The outbox row for a message, not yet added to the session (serialising is the
     expensive part, so callers holding a lock can do it before taking the lock)."""
-    domain = current_app.config["BASE_URL"].split("//")[-1].split("/")[0].split(":")[0]
-    message_id = make_msgid(idstring=kind, domain=domain or "eventhub.invalid")
+    message_id = new_message_id(kind)
     del message["Message-ID"]
     message["Message-ID"] = message_id
     recipient = str(message["To"].addresses[0].addr_spec)
@@ -54,6 +53,12 @@ def outbox_row(
         registration_id=registration_id,
     )
     return row
+
+
+def new_message_id(kind: str) -> str:
+    """A unique Message-ID on the site's domain, fixed when the row is written."""
+    domain = current_app.config["BASE_URL"].split("//")[-1].split("/")[0].split(":")[0]
+    return make_msgid(idstring=kind, domain=domain or "eventhub.invalid")
 
 
 MAIL_LIMIT_WINDOW = dt.timedelta(hours=1)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from eventhub.extensions import db
 from eventhub.mail import bp
+from eventhub.mail.composing import compose_rows
 from eventhub.models import OutboxMessage
 
 PER_PAGE = 50
@@ -38,6 +39,16 @@ def mailbox():
     return render_template("mail/mailbox.html", page=page, recipient=recipient)
 
 
+def _composed(message_id: int) -> OutboxMessage:
+    """The row, its message composed first where the worker has not yet done so (the
+    same code; a row is composed once, whoever comes first)."""
+    row = db.get_or_404(OutboxMessage, message_id)
+    if row.compose_args is not None:
+        compose_rows([message_id])
+        row = db.get_or_404(OutboxMessage, message_id)
+    return row
+
+
 def _parts(raw: bytes) -> list[dict]:
     message = message_from_bytes(raw, policy=policy.default)
     parts = []
@@ -63,7 +74,7 @@ def _parts(raw: bytes) -> list[dict]:
 
 @bp.get("/<id:message_id>")
 def message(message_id: int):
-    row = db.get_or_404(OutboxMessage, message_id)
+    row = _composed(message_id)
     parsed = message_from_bytes(row.message, policy=policy.default)
     headers = [(k, str(v)) for k, v in parsed.items()]
     return render_template("mail/message.html", row=row, headers=headers, parts=_parts(row.message))
@@ -72,7 +83,7 @@ def message(message_id: int):
 @bp.get("/<id:message_id>/part/<int:number>")
 def part(message_id: int, number: int):
     """One part as a download (attachments, the invite, the HTML body in a sandbox)."""
-    row = db.get_or_404(OutboxMessage, message_id)
+    row = _composed(message_id)
     parts = list(message_from_bytes(row.message, policy=policy.default).walk())
     if not 0 <= number < len(parts) or parts[number].is_multipart():
         abort(404)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eventhub.extensions import db
@@ -43,8 +43,12 @@ class OutboxMessage(db.Model):
     # mailbox_key(recipient): what the per-recipient mail limit counts.
     mailbox: Mapped[str] = mapped_column(String(254), default="", server_default="")
     subject: Mapped[str] = mapped_column(String(300))
-    # The complete RFC 5322 message, built when the row is written: the worker only sends.
+    # The complete RFC 5322 message: built when the row is written, or, for the mails a
+    # registration writes (see compose_args), by the worker just before it sends.
     message: Mapped[bytes] = mapped_column(LargeBinary)
+    # What the mail's composer (by kind, eventhub.mail.composing) needs to build the
+    # message later, e.g. the private link's token; None once the message is composed.
+    compose_args: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     status: Mapped[str] = mapped_column(String(10), default="queued")
     attempts: Mapped[int] = mapped_column(default=0)

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import Select, String, and_, cast, delete, exists, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from eventhub.mail.composing import compose_before_erasing
 from eventhub.models import (
     CHOICE_KINDS,
     Answer,
@@ -141,6 +142,9 @@ def anonymise_registrations(
                 )
             )
         )
+        # Mails still on their way stay (as when they were written): those the worker
+        # has yet to compose are composed now, while the names are there.
+        compose_before_erasing(session, OutboxMessage.registration_id.in_(part))
         # The rows first: their locks order us after any networking write that holds
         # them, and a later one sees the row anonymised and stops (network.meetings,
         # network.contacts); what such a write committed before is deleted below.

@@ -127,6 +127,7 @@ def remove_the_guard(monkeypatch) -> None:
         "_locked_event",
         lambda event_id: db.session.get(Event, event_id, populate_existing=True),
     )
+    monkeypatch.setattr(registration, "_for_update", lambda query: query)
     monkeypatch.setattr(registration, "claim_seats", claim_seats_unguarded)
 
 

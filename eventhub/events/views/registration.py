@@ -18,7 +18,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
+from sqlalchemy import select
 
+from eventhub.cache import LruCache
 from eventhub.calendar.ical import calendar_bytes
 from eventhub.calendar.private import feed_links, registered_events, rotate_feed
 from eventhub.calendar.responses import ics_response
@@ -56,11 +58,11 @@ from eventhub.events.registration import (
 )
 from eventhub.events.seats import RegistrationAnonymised, waiting_position
 from eventhub.events.waitlist import NotOffered, OfferExpired, accept_offer
-from eventhub.extensions import limiter
+from eventhub.extensions import db, limiter
 from eventhub.i18n import current_language
 from eventhub.labels import refusal_message
-from eventhub.models import ACTIVE_STATUSES, HOLD_MINUTES
-from eventhub.public_events import public_event
+from eventhub.models import ACTIVE_STATUSES, HOLD_MINUTES, Event
+from eventhub.public_events import PUBLIC_STATUSES, public_event
 from eventhub.tokens import lookup_hash
 from eventhub.urls import absolute_event_url, site_organizer
 
@@ -105,7 +107,7 @@ _limit_seats = limiter.limit(
 @_limit_requests
 @_limit_seats
 def register_page(slug: str):
-    event = public_event(slug) or abort(404)
+    event = _form_event(slug)
     form = RegistrationForm()
     _offer_attendance(form, event)
     questions = QuestionFields(active_questions(event.id), current_language())
@@ -124,7 +126,7 @@ def register_page(slug: str):
             try:
                 registration, token = register(event.id, attendee, if_full=_if_full())
             except RegistrationRefused as exc:
-                event = public_event(slug) or abort(404)
+                event = _form_event(slug)
                 refusal = _refusal(exc.reason, event, attendee.attendance)
                 form.keep_stamp()
                 _offer_attendance(form, event)
@@ -139,7 +141,41 @@ def register_page(slug: str):
             status = 422
     elif not event.registrations_open and not _waitlist_offered(event):
         refusal = refusal_message(event.registration_state)
-    return _form_page("events/register.html", event, form, refusal, status, questions=questions)
+    return _form_page(
+        "events/register.html",
+        event,
+        form,
+        refusal,
+        status,
+        questions=questions,
+        pristine=request.method == "GET",
+    )
+
+
+# Rendered unfilled form parts per (part, language): the same for every visitor.
+_PRISTINE = LruCache(64)
+
+
+@bp.app_template_global()
+def pristine_fragment(name: str, render):
+    """`render()` (a macro printing unfilled form fields) once per language and worker:
+    WTForms' rendering is most of a form page's time, and an unfilled field prints the
+    same for everyone."""
+    key = (name, current_language())
+    html = _PRISTINE.get(key)
+    if html is None:
+        html = render()  # a macro's output: Markup, escaped as it was rendered
+        _PRISTINE.put(key, html)
+    return html
+
+
+def _form_event(slug: str):
+    """The public event for its registration forms, without the eager loads of the event
+    page (hosts, topics, agenda): the forms show title, date and place, and registering
+    reads the counters again under the lock."""
+    return db.session.scalar(
+        select(Event).where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
+    ) or abort(404)
 
 
 def _offer_attendance(form, event) -> None:
@@ -194,7 +230,7 @@ def _form_page(
 @_limit_seats
 def register_group_page(slug: str):
     """An employer registers several colleagues; each gets their own confirmation."""
-    event = public_event(slug) or abort(404)
+    event = _form_event(slug)
     form = GroupRegistrationForm()
     _offer_attendance(form, event)
     refusal = None
@@ -236,7 +272,7 @@ def register_group_page(slug: str):
             except RegistrationRefused as exc:
                 refusal = refusal_message(exc.reason)
                 if exc.reason == "full":
-                    event = public_event(slug) or abort(404)
+                    event = _form_event(slug)
                     refusal = _group_full_message(event, chosen_attendance(form))
                     wait_offered = may_join_waitlist(event, chosen_attendance(form))
                     form.keep_stamp()
