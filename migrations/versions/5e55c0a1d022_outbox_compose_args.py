@@ -1,7 +1,7 @@
 """outbox compose args: registration mails composed by the worker
 
 Revision ID: 5e55c0a1d022
-Revises: 5e55c0a1d020
+Revises: 5e55c0a1d021
 Create Date: 2026-12-02 06:28:44.249581
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "5e55c0a1d022"
-down_revision = "5e55c0a1d020"
+down_revision = "5e55c0a1d021"
 branch_labels = None
 depends_on = None
 
