@@ -48,7 +48,8 @@ TARGETS = [
     ("event-page", "/events/bench-1", []),
 ]
 # The production server settings (deploy/gunicorn.conf.py holds the same).
-GUNICORN_SETTINGS = ["--worker-class", "gthread", "--workers", "2", "--threads", "4"]
+# The production settings (2 gthread workers x 4 threads, JSON access log) for both sides.
+GUNICORN_SETTINGS = ["--config", "deploy/gunicorn.conf.py"]
 
 
 def free_port() -> int:
@@ -70,6 +71,7 @@ def start_gunicorn(target: str, port: int, env: dict[str, str]) -> subprocess.Po
         ],
         cwd=ROOT,
         env={**os.environ, **env},
+        stderr=subprocess.DEVNULL,  # the access log: written (same cost both sides), not shown
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -63,7 +63,8 @@ sys.path.insert(0, str(ROOT))
 
 LOAD_SLUG = "fachtagung-last"
 CAPACITY_SLUG = "fachtagung-knapp"
-GUNICORN = ["-k", "gthread", "--workers", "2", "--threads", "4"]
+# The production settings (2 gthread workers x 4 threads, JSON access log) for both sides.
+GUNICORN = ["--config", "deploy/gunicorn.conf.py"]
 PERSON = {
     "first_name": "Jürgen",
     "last_name": "Müller-Lüdenscheidt",
@@ -265,6 +266,7 @@ def start_gunicorn(target: str, port: int, env: dict[str, str]) -> subprocess.Po
         ],
         cwd=ROOT,
         env={**os.environ, **env},
+        stderr=subprocess.DEVNULL,  # the access log: written (same cost both sides), not shown
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -40,9 +40,11 @@ graceful_timeout = 30
 keepalive = 75
 
 # Each worker is replaced after about this many requests (jitter: not all at once), which
-# bounds what a slow leak in any library can grow to.
-max_requests = 2000
-max_requests_jitter = 200
+# bounds what a slow leak in any library can grow to. High, because a new worker costs
+# about 2 s of CPU to import and create the app: at 2,000 a worker under a burst of
+# 1,000 requests/s would be replaced every other second and spend its core on starting.
+max_requests = 50000
+max_requests_jitter = 5000
 
 # The app is imported in each worker, not in the master before the fork: no database
 # connection, connection pool or Redis client can be shared by two processes, and a
