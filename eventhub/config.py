@@ -33,7 +33,7 @@ class Config:
     METRICS_TOKEN: str | None = None
     # Log lines: "json" (one object per line) or "text"; None: json, text in debug mode.
     LOG_FORMAT: str | None = None
-    LOG_LEVEL = "INFO"
+    LOG_LEVEL: str | None = None  # None: INFO for the web server, WARNING for commands
     REGISTRATION_RATELIMIT = "30 per minute"
     # "Send me my links" requests per client address (the inbox limit caps the mails).
     LOST_LINKS_RATELIMIT = "10 per hour"

@@ -19,6 +19,7 @@ import re
 import sys
 from contextvars import ContextVar
 
+import click
 from flask import Flask
 from flask.logging import default_handler
 from pythonjsonlogger.json import JsonFormatter
@@ -158,12 +159,19 @@ def log_format(app: Flask) -> str:
     return kind
 
 
+def _default_level() -> str:
+    """INFO for the web server; WARNING inside a `flask` command, which prints its own
+    summary (its INFO lines would repeat it; set EVENTHUB_LOG_LEVEL=INFO to have them,
+    as the mail worker's unit does)."""
+    return "WARNING" if click.get_current_context(silent=True) is not None else "INFO"
+
+
 def configure_logging(app: Flask) -> None:
     """One handler on the root logger (stderr) in the configured format, the level at
     least as verbose as EVENTHUB_LOG_LEVEL. First thing in create_app: its own warnings
     are lines like all others."""
     kind = log_format(app)
-    level = logging.getLevelName(str(app.config.get("LOG_LEVEL") or "INFO").upper())
+    level = logging.getLevelName(str(app.config.get("LOG_LEVEL") or _default_level()).upper())
     if not isinstance(level, int):
         raise ValueError(f"EVENTHUB_LOG_LEVEL is no log level: {app.config.get('LOG_LEVEL')!r}")
     root = logging.getLogger()
@@ -172,6 +180,7 @@ def configure_logging(app: Flask) -> None:
         handler = stderr_handler(kind)
         root.addHandler(handler)
     handler.setFormatter(formatter(kind))
+    handler.setLevel(level)
     if root.getEffectiveLevel() > level and not app.testing:  # (pytest sets it in tests)
         root.setLevel(level)
     # Flask's own handler on app.logger would write its lines a second time.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from email import message_from_bytes, policy
@@ -13,6 +14,9 @@ from sqlalchemy import insert
 
 from eventhub.extensions import db
 from eventhub.models import OutboxMessage
+
+# aiosmtpd's own connection chatter (INFO) is not what a failing test needs to show.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class Recorder:

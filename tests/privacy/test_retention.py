@@ -43,7 +43,7 @@ def figures(event_id: int) -> dict:
 def run_purge(app) -> str:
     result = app.test_cli_runner().invoke(args=["privacy", "purge"])
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout  # the command's summary (log lines go to stderr)
 
 
 def after_end(event, days: float):
