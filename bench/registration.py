@@ -47,7 +47,6 @@ import multiprocessing
 import os
 import re
 import secrets
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -63,8 +62,6 @@ sys.path.insert(0, str(ROOT))
 
 LOAD_SLUG = "fachtagung-last"
 CAPACITY_SLUG = "fachtagung-knapp"
-# The production settings (2 gthread workers x 4 threads, JSON access log) for both sides.
-GUNICORN = ["--config", "deploy/gunicorn.conf.py"]
 PERSON = {
     "first_name": "Jürgen",
     "last_name": "Müller-Lüdenscheidt",
@@ -247,38 +244,6 @@ def capacity_outcome(url: str) -> tuple[int, int]:
 # --- servers ------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(target: str, port: int, env: dict[str, str]) -> subprocess.Popen:
-    process = subprocess.Popen(  # noqa: S603 - our own gunicorn
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            *GUNICORN,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            target,
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stderr=subprocess.DEVNULL,  # the access log: written (same cost both sides), not shown
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"gunicorn {target} did not start")
-
-
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
@@ -447,6 +412,9 @@ def smtp_sink(port: int) -> subprocess.Popen:
 
 
 def main() -> None:
+    # Here, not at the top: the bare app's server imports this module and must stay bare.
+    from bench.load import free_port, start_gunicorn
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20, help="measured seconds per server")
     parser.add_argument("--warmup", type=float, default=3)
@@ -541,10 +509,12 @@ def main() -> None:
 
 
 def report(args, url, size, results, capacity_rows, confirmed, mails, before, after) -> None:
+    from bench import load
+
     print(
         f"registration (GET form {size / 1024:.1f} KiB + POST), {args.clients} clients, "
         f"{args.seconds:g} s after {args.warmup:g} s warm-up, {url.split(':')[0]}, "
-        f"gunicorn {' '.join(GUNICORN)}, {os.cpu_count()} cores"
+        f"gunicorn {' '.join(load.GUNICORN_SETTINGS)}, {os.cpu_count()} cores"
         + (", Redis" if args.redis else "")
         + (", mail worker delivering" if args.worker else "")
     )
