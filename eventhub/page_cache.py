@@ -122,7 +122,8 @@ def serve_kept_page() -> Response | None:
 
 
 def _answer(body: bytes, content_type: str, etag: str, fresh_for: float) -> Response:
-    if etag in request.if_none_match:
+    # Weakly: nginx's gzip turns the ETag weak on its way to the browser.
+    if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
         response = Response(body, content_type=content_type)

@@ -296,10 +296,11 @@ def register_group(
 def _lock_for_registration(
     event_id: int, mode: str, keys: list[str]
 ) -> tuple[Event, bool, bool | None, bool | None]:
-    """The event under its row lock (as locked_event), with in the same statement whether
-    holds or offers of it ran out (then they must be released first), whether someone
-    waits in the pool (for queue_ahead) and whether any of these addresses is registered
-    already: one round trip where a registration used to take five."""
+    """The event under its row lock (as locked_event), with whether holds or offers of it
+    ran out (then they must be released first), whether someone waits in the pool (for
+    queue_ahead) and whether any of these addresses is registered already: one round trip
+    on SQLite (which holds the database lock already), two on PostgreSQL, where a
+    registration used to take five."""
     now = utcnow()
     expired = (
         select(Registration.id)
@@ -330,11 +331,25 @@ def _lock_for_registration(
         )
         .exists()
     )
-    event, has_expired, someone_waits, any_taken = db.session.execute(
-        _for_update(
-            select(Event, expired, waits, taken).where(Event.id == event_id)
-        ).execution_options(populate_existing=True)
-    ).one()
+    if db.session.get_bind().dialect.name == "sqlite":
+        event, has_expired, someone_waits, any_taken = db.session.execute(
+            _for_update(
+                select(Event, expired, waits, taken).where(Event.id == event_id)
+            ).execution_options(populate_existing=True)
+        ).one()
+    else:
+        # PostgreSQL (READ COMMITTED): a statement that waited for the row lock sees the
+        # event row as the lock holder committed it, but other tables as they were when
+        # it started; the EXISTS must come in a statement after the lock is held, or a
+        # newcomer could skip a group that has just queued, or queue with seats free.
+        event = db.session.execute(
+            _for_update(select(Event).where(Event.id == event_id)).execution_options(
+                populate_existing=True
+            )
+        ).scalar_one()
+        has_expired, someone_waits, any_taken = db.session.execute(
+            select(expired, waits, taken)
+        ).one()
     return event, bool(has_expired), bool(someone_waits), bool(any_taken)
 
 

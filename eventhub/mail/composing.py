@@ -115,10 +115,21 @@ def compose_before_erasing(session: Session, condition) -> int:
     data as it is now: for a change that takes what they need (anonymising a person),
     so that the mails already on their way still go out as written. Returns how many."""
     rows = session.scalars(
-        select(OutboxMessage).where(condition, OutboxMessage.compose_args.is_not(None))
+        select(OutboxMessage).where(
+            condition,
+            OutboxMessage.compose_args.is_not(None),
+            OutboxMessage.status.in_(("queued", "sending")),
+        )
     ).all()
     for row in rows:
-        _store(session, row.id, _composed(row))
+        try:
+            values = _composed(row)
+        except Exception as exc:
+            # One mail that cannot be built must not stop the erasure or the purge: it
+            # fails for good, and its token goes with the rest.
+            log.exception("composing outbox message %d before erasing failed", row.id)
+            values = {"status": "failed", "compose_args": None, "last_error": str(exc)[:2000]}
+        _store(session, row.id, values)
         session.expire(row)
     return len(rows)
 

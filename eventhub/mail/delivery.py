@@ -115,7 +115,15 @@ def _finish(row_id: int, worker: str, **values) -> None:
 
 def _retry_later(row_id: int, worker: str, attempts: int, reason: str) -> None:
     if attempts >= MAX_ATTEMPTS:
-        _finish(row_id, worker, status="failed", attempts=attempts, last_error=reason[:2000])
+        # A row that never got composed keeps no private-link token once it has failed.
+        _finish(
+            row_id,
+            worker,
+            status="failed",
+            attempts=attempts,
+            last_error=reason[:2000],
+            compose_args=None,
+        )
     else:
         _finish(
             row_id,

@@ -69,7 +69,7 @@ def empty_mails(session: Session, condition) -> int:
     result = session.execute(
         update(OutboxMessage)
         .where(condition, OutboxMessage.status.in_(DONE_MAIL), OutboxMessage.recipient != "")
-        .values(recipient="", mailbox="", subject="", message=b"", last_error="")
+        .values(recipient="", mailbox="", subject="", message=b"", last_error="", compose_args=None)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount

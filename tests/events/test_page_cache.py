@@ -201,6 +201,15 @@ def test_etag_and_not_modified(client, make_event):
     assert changed.headers["ETag"] != etag
 
 
+def test_a_kept_page_answers_304_to_the_weak_etag_nginx_gzip_makes(client, make_event):
+    event = make_event()
+    path = f"/events/{event.slug}"
+    _html, headers = page(client, path)  # now kept
+    weak = "W/" + headers["ETag"]
+    again = client.get(path, headers={"If-None-Match": weak})
+    assert again.status_code == 304
+
+
 def test_cache_control_of_public_and_personal_pages(client, make_event, make_registration):
     event = make_event()
     for path in ("/events/", "/events/archive", f"/events/{event.slug}", "/events/?region=x"):

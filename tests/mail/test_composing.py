@@ -147,6 +147,28 @@ def test_mail_of_a_registration_erased_before_composing_still_goes_as_written(
     assert "Leyla Öztürk" in text and f"/r/{token}" in text
 
 
+def test_a_mail_that_cannot_be_composed_does_not_stop_the_erasure(
+    mail_app, make_event, make_registration, monkeypatch
+):
+    from eventhub.database import write_transaction
+    from eventhub.privacy.anonymise import anonymise_registrations
+
+    event = make_event()
+    registration, _token = make_registration(event, first_name="Leyla")
+    composers = mail_app.extensions["eventhub_composers"]
+
+    def broken(row):
+        raise ValueError("a template that no longer renders")
+
+    monkeypatch.setitem(composers, "confirmation", broken)
+    with write_transaction() as session:
+        anonymise_registrations(session, [registration.id])
+    [row] = rows(kind="confirmation")
+    # Erased all the same; the mail failed for good, and the erasure emptied it (no
+    # token, no recipient, no error text).
+    assert (row.status, row.compose_args, row.recipient) == ("failed", None, "")
+
+
 def test_an_organiser_notice_leaves_out_people_erased_before_it_was_composed(
     app, make_event, make_registration, outbox
 ):
