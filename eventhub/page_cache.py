@@ -14,6 +14,14 @@ token, Flask-Login's bookkeeping). A response that sets a cookie (other than the
 language, set again on every answer) is never kept. Everyone else gets the page
 rendered for them alone with `Cache-Control: private, no-store`.
 
+The registration form is kept the same way, as a page with holes: the visitor's CSRF token
+and the form's signed time stamp are cut out when it is kept and filled in for each
+visitor (a fresh token of their own session, a fresh stamp), so the form costs no query
+and no rendering; it is answered `private, no-store`, never to a shared cache. Where it
+shows no seat numbers and has plenty of seats, it outlives as many of this worker's own
+registrations as cannot change what it shows (form_outlives): otherwise every
+registration would drop it. Registering itself decides on the database, as always.
+
 Also here: rendered fragments (an event's card, its programme) kept per event, language
 and counter value, so a page that is not kept (filters, later pages, logged-in
 organisers) renders only what depends on seats and the clock.
@@ -28,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from eventhub.cache import LruCache
@@ -38,12 +47,15 @@ from eventhub.changes import (
     request_events_generation,
 )
 from eventhub.extensions import db
+from eventhub.form_stamps import form_stamp
 from eventhub.i18n import current_language
 
 # The public pages kept whole. Each depends on its URL, the language and public event data
 # only (plus, through the base template, on who is logged in and flashed messages, which
 # anonymous_visitor() rules out).
 CACHED_ENDPOINTS = frozenset({"events.catalogue", "events.archive", "events.event_page"})
+# Forms kept with holes for the visitor's CSRF token and time stamp (see KeptForm).
+FORM_ENDPOINTS = frozenset({"events.register_page"})
 # What an anonymous visitor's session may hold and still get a shared page: a CSRF token
 # (from any form), Flask-Login's session-protection bookkeeping, the permanent flag.
 ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_id", "_fresh", "_remember", "_permanent"})
@@ -61,6 +73,20 @@ class KeptPage:
     seat_commits: int  # this process's seat-changing commits when the page was made
     stored_at: float  # monotonic clock
     stored_wall: float  # and wall clock (a test's moved clock, a deadline passing)
+
+
+@dataclass(frozen=True)
+class KeptForm:
+    """A form page cut at the visitor's CSRF token and time stamp: `parts` alternates
+    between the page's bytes and the names of what goes between them ("csrf", "stamp")."""
+
+    parts: tuple[bytes | str, ...]
+    content_type: str
+    generation: int
+    seat_commits: int
+    outlives: int  # how many more seat commits of this worker it may be served through
+    stored_at: float
+    stored_wall: float
 
 
 def init_app(app: Flask) -> None:
@@ -92,7 +118,11 @@ def _clock() -> float:
 
 
 def serve_kept_page() -> Response | None:
-    if request.endpoint not in CACHED_ENDPOINTS or request.method not in ("GET", "HEAD"):
+    if request.method not in ("GET", "HEAD"):
+        return None
+    if request.endpoint in FORM_ENDPOINTS:
+        return _serve_kept_form()
+    if request.endpoint not in CACHED_ENDPOINTS:
         return None
     if not anonymous_visitor():
         g.page_cache = "private"
@@ -104,21 +134,84 @@ def serve_kept_page() -> Response | None:
     lag = _lag()
     if lag > 0:
         kept = current_app.extensions["eventhub_pages"].get(key)
-        if kept is not None:
-            ages = (_clock() - kept.stored_at, time.time() - kept.stored_wall)
-            if (
-                all(0 <= age < lag for age in ages)
-                and kept.seat_commits == local_seat_commits()
-                and kept.generation == recent_events_generation()
-            ):
-                g.page_cache = None  # answered: nothing more to keep or to label
-                return _answer(kept.body, kept.content_type, kept.etag, lag - max(ages))
+        age = _fresh_age(kept, lag)
+        if age is not None:
+            g.page_cache = None  # answered: nothing more to keep or to label
+            return _answer(kept.body, kept.content_type, kept.etag, lag - age)
+    _note_generation()
+    return None
+
+
+def _fresh_age(kept: KeptPage | KeptForm | None, lag: float) -> float | None:
+    """How old a kept page is, or None when there is none or it may not be served: older
+    than the lag, made before an events change, or before this worker's last seat commit
+    (a form: before more of them than it outlives)."""
+    if kept is None:
+        return None
+    ages = (_clock() - kept.stored_at, time.time() - kept.stored_wall)
+    if (
+        all(0 <= age < lag for age in ages)
+        and kept.generation == recent_events_generation()
+        and local_seat_commits() - kept.seat_commits <= getattr(kept, "outlives", 0)
+    ):
+        return max(ages)
+    return None
+
+
+def _note_generation() -> None:
     g.page_seat_commits = local_seat_commits()
     # Read in this request's transaction before the page's own queries: what the page
     # shows is then at least as new as the counter value it is kept (and its fragments)
     # under. None (a database without the counter row): nothing is kept.
     g.page_generation = request_events_generation()
+
+
+def _serve_kept_form() -> Response | None:
+    if not anonymous_visitor():
+        return None
+    key = ("form", request.host, request.full_path, current_language())
+    lag = _lag()
+    if lag > 0:
+        kept = current_app.extensions["eventhub_pages"].get(key)
+        if _fresh_age(kept, lag) is not None:
+            holes = {"csrf": generate_csrf().encode(), "stamp": form_stamp().encode()}
+            body = b"".join(holes[part] if isinstance(part, str) else part for part in kept.parts)
+            response = Response(body, content_type=kept.content_type)
+            _private_headers(response)
+            return response
+    g.form_cache = key
+    _note_generation()
     return None
+
+
+def form_outlives(seat_commits: int) -> None:
+    """The form being rendered shows nothing that this many more seat-changing commits of
+    this worker could change (no seat numbers, enough seats left for the largest group
+    each commit could take): kept, it may be served through them. Otherwise (the default)
+    the first one drops it, as it drops kept pages."""
+    g.form_outlives = max(0, seat_commits)
+
+
+def _cut_form(body: bytes) -> tuple[bytes | str, ...]:
+    """The page cut at this request's CSRF token and the time stamps it handed out (both
+    signed, so they cannot occur in the page by chance)."""
+    holes = [("csrf", g.get("csrf_token"))] + [("stamp", s) for s in g.get("form_stamps", ())]
+    parts: list[bytes | str] = [body]
+    for name, value in holes:
+        if not value:
+            continue
+        cut: list[bytes | str] = []
+        for part in parts:
+            if isinstance(part, str):
+                cut.append(part)
+                continue
+            pieces = part.split(value.encode())
+            for index, piece in enumerate(pieces):
+                if index:
+                    cut.append(name)
+                cut.append(piece)
+        parts = cut
+    return tuple(parts)
 
 
 def _answer(body: bytes, content_type: str, etag: str, fresh_for: float) -> Response:
@@ -139,13 +232,50 @@ def _public_headers(response: Response, etag: str, fresh_for: float) -> None:
     response.headers["Vary"] = VARY
 
 
+def _private_headers(response: Response) -> None:
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Vary"] = VARY
+
+
+def keep_form(response: Response) -> None:
+    """Keep a freshly rendered form page (see KeptForm); it sets the session cookie (the
+    CSRF token lives in the session) and is never for shared caches."""
+    key = g.get("form_cache")
+    if key is None:
+        return
+    if response.status_code != 200 or response.direct_passthrough or not response.is_sequence:
+        return
+    _private_headers(response)
+    lag = _lag()
+    generation = g.get("page_generation")
+    if (
+        lag <= 0
+        or generation is None
+        or not anonymous_visitor()  # e.g. a message was flashed while rendering it
+        or has_uncommitted_changes(db.session())
+    ):
+        return
+    current_app.extensions["eventhub_pages"].put(
+        key,
+        KeptForm(
+            _cut_form(response.get_data()),
+            response.content_type,
+            generation,
+            g.page_seat_commits,
+            g.get("form_outlives", 0),
+            _clock(),
+            time.time(),
+        ),
+    )
+
+
 def keep_page(response: Response) -> Response:
+    keep_form(response)
     state = g.get("page_cache")
     if state is None or response.status_code == 304:
         return response
     if state == "private":
-        response.headers["Cache-Control"] = "private, no-store"
-        response.headers["Vary"] = VARY
+        _private_headers(response)
         return response
     if (
         response.status_code != 200
@@ -155,8 +285,7 @@ def keep_page(response: Response) -> Response:
         or "Set-Cookie" in response.headers
     ):
         if response.status_code == 200:
-            response.headers["Cache-Control"] = "private, no-store"
-            response.headers["Vary"] = VARY
+            _private_headers(response)
         return response
     body = response.get_data()
     etag = hashlib.blake2b(body, digest_size=16).hexdigest()

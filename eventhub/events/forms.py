@@ -8,7 +8,7 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from wtforms import (
     BooleanField,
     EmailField,
@@ -30,6 +30,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from eventhub.form_stamps import form_stamp, stamp_issued_at
 from eventhub.labels import ATTENDANCE_LABELS, NOT_SPECIFIED, ORGANISATION_TYPE_LABELS
 from eventhub.models import ORGANISATION_TYPES, PERSON_FIELDS
 from eventhub.text import has_control_characters
@@ -92,28 +93,13 @@ def line_field(label, autocomplete: str, max_length: int = 200) -> StringField:
     )
 
 
-FORM_STAMP_SALT = "eventhub-form-issued"
-FORM_STAMP_MAX_AGE = 24 * 3600  # a form left open over night still works
-
-
-def _stamps() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=FORM_STAMP_SALT)
-
-
-def form_stamp() -> str:
-    """A signed time stamp of when a form was handed out."""
-    return _stamps().dumps(1)
-
-
 def automation_problem(trap: str | None, stamp: str | None) -> str | None:
     """Why a public form looks sent by a program, or None. Costs people nothing: the trap
     field is invisible, and a form answered within seconds is simply shown again."""
     if trap:
         return str(_l("This form could not be sent. Please try again."))
     try:
-        _value, issued = _stamps().loads(
-            stamp or "", max_age=FORM_STAMP_MAX_AGE, return_timestamp=True
-        )
+        issued = stamp_issued_at(stamp)
     except BadSignature:  # also SignatureExpired
         return str(_l("This form has expired. Please check your details and send it again."))
     seconds = (dt.datetime.now(dt.UTC) - issued).total_seconds()

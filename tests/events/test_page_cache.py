@@ -4,6 +4,7 @@ much, and who never gets a kept page; the HTTP caching headers."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 
 import pytest
@@ -13,7 +14,7 @@ import time_machine
 from eventhub.manage.accounts import create_user
 from eventhub.models import Event
 from eventhub.models.event import EVENTS_COUNTER, ChangeCounter
-from tests.conftest import IsolatedClient, in_days
+from tests.conftest import REGISTRATION_FORM, IsolatedClient, in_days
 from tests.manage.conftest import PASSWORD
 
 LAG = 2  # the default PAGE_CACHE_SECONDS, as the README states
@@ -245,3 +246,149 @@ def test_the_public_feed_varies_by_language(client, make_event):
         assert response.headers["Cache-Control"] == "public, max-age=300"
     again = client.get("/calendar.ics", headers={"If-None-Match": german.headers["ETag"]})
     assert again.status_code == 304 and "Accept-Language" in again.headers["Vary"]
+
+
+# --- the registration form, kept with holes for each visitor's token and stamp -------
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+_STAMP = re.compile(r'name="issued" type="hidden" value="([^"]+)"')
+
+
+@pytest.fixture
+def protected(app, client):
+    """The app with CSRF and bot protection on, as in production (no minimum fill time)."""
+    app.config.update(WTF_CSRF_ENABLED=True, BOT_PROTECTION=True, BOT_MIN_FILL_SECONDS=0)
+    return app
+
+
+def form(client, event) -> tuple[str, dict]:
+    return page(client, f"/events/{event.slug}/register")
+
+
+def reads_of_events(statements: list[str]) -> list[str]:
+    # The events counter's own read (at most once a second) is not a read of the event.
+    return [s for s in statements if "FROM events" in s]
+
+
+def fully_booked(html: str) -> bool:
+    # "Ausgebucht – die Warteliste ist offen." or "... ist ausgebucht."
+    return "usgebucht" in html
+
+
+def fields_of(html: str, email: str) -> dict:
+    return {
+        **REGISTRATION_FORM,
+        "email": email,
+        "csrf_token": _CSRF.search(html).group(1),
+        "issued": _STAMP.search(html).group(1),
+    }
+
+
+def test_a_kept_form_carries_each_visitors_own_token_and_stamp(
+    protected, make_event, query_counter
+):
+    event = make_event(capacity=500)
+    first, second, third = (protected.test_client() for _ in range(3))
+    first_html, headers = form(first, event)
+    with query_counter() as statements:
+        second_html, second_headers = form(second, event)
+    assert reads_of_events(statements) == []  # served kept: no read of the event
+    # Personal (a token of the visitor's session): never for a shared cache.
+    for answer in (headers, second_headers):
+        assert answer["Cache-Control"] == "private, no-store" and "ETag" not in answer
+        assert any(c.startswith("session=") for c in answer.getlist("Set-Cookie"))
+    assert _CSRF.search(first_html).group(1) != _CSRF.search(second_html).group(1)
+    assert _CSRF.sub("", first_html) == _CSRF.sub("", second_html)  # the rest is the page
+
+    # The kept page's holes hold working values: each visitor's own token passes...
+    path = f"/events/{event.slug}/register"
+    swapped = second.post(path, data=fields_of(first_html, "swap@example.org"))
+    assert swapped.status_code == 400  # ... and no one else's
+    assert second.post(path, data=fields_of(second_html, "b@example.org")).status_code == 303
+    third_html = form(third, event)[0]
+    assert third.post(path, data=fields_of(third_html, "c@example.org")).status_code == 303
+
+
+def test_a_kept_form_hands_out_a_fresh_time_stamp(protected, make_event):
+    protected.config.update(BOT_MIN_FILL_SECONDS=3)
+    event = make_event(capacity=500)
+    visitor, later = protected.test_client(), protected.test_client()
+    form(visitor, event)  # now kept
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1), tick=False):
+        html = form(later, event)[0]  # kept, handed out a second later
+    path = f"/events/{event.slug}/register"
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2.5), tick=False):
+        quick = later.post(path, data=fields_of(html, "quick@example.org"))
+    assert quick.status_code == 422 and "sehr schnell" in quick.get_data(as_text=True)
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5), tick=False):
+        assert later.post(path, data=fields_of(html, "ok@example.org")).status_code == 303
+
+
+def test_seats_taken_elsewhere_show_on_the_form_after_the_lag(
+    protected, make_event, other_host, clock
+):
+    event = make_event(capacity=10)
+    visitor = protected.test_client()
+    assert not fully_booked(form(visitor, event)[0])
+    other_host(_take_seats(event.id, 10))
+    clock.advance(LAG - 0.5)
+    assert not fully_booked(form(visitor, event)[0])  # kept: stale, within the lag
+    clock.advance(0.5)
+    assert fully_booked(form(visitor, event)[0])
+
+
+def test_cancelled_elsewhere_closes_the_form_within_the_lag(
+    protected, make_event, other_host, clock
+):
+    event = make_event(capacity=500)
+    visitor = protected.test_client()
+    assert _CSRF.search(form(visitor, event)[0])
+    other_host(
+        sa.update(Event).where(Event.id == event.id).values(status="cancelled"), _raise_counter()
+    )
+    clock.advance(LAG)
+    html = form(visitor, event)[0]
+    assert "abgesagt" in html and not _CSRF.search(html)
+
+
+def test_the_last_seats_taken_on_this_worker_show_on_the_form_at_once(protected, make_event):
+    event = make_event(capacity=2)
+    visitor = protected.test_client()
+    path = f"/events/{event.slug}/register"
+    for email in ("a@example.org", "b@example.org"):
+        html = form(visitor, event)[0]
+        assert not fully_booked(html)
+        assert visitor.post(path, data=fields_of(html, email)).status_code == 303
+    assert fully_booked(form(visitor, event)[0])
+
+
+def test_a_form_with_plenty_of_seats_outlives_registrations_on_this_worker(
+    protected, make_event, query_counter
+):
+    event = make_event(capacity=500)
+    visitor = protected.test_client()
+    path = f"/events/{event.slug}/register"
+    html = form(visitor, event)[0]
+    assert visitor.post(path, data=fields_of(html, "a@example.org")).status_code == 303
+    with query_counter() as statements:
+        form(visitor, event)
+    assert reads_of_events(statements) == []  # 499 seats left: nothing it shows changed
+
+
+def test_a_logged_in_organiser_never_gets_a_kept_form(protected, make_event):
+    event = make_event(capacity=500)
+    form(protected.test_client(), event)  # kept for anonymous visitors
+    create_user(email="orga@ihk.example", password=PASSWORD, org_slug="ihk-nrw")
+    organiser = protected.test_client()
+    login = organiser.get("/manage/login").get_data(as_text=True)
+    organiser.post(
+        "/manage/login",
+        data={
+            "email": "orga@ihk.example",
+            "password": PASSWORD,
+            "csrf_token": _CSRF.search(login).group(1),
+        },
+    )
+    for _ in range(2):
+        assert "Abmelden" in form(organiser, event)[0]
+    assert "Abmelden" not in form(protected.test_client(), event)[0]

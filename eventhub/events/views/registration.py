@@ -62,6 +62,7 @@ from eventhub.extensions import db, limiter
 from eventhub.i18n import current_language
 from eventhub.labels import refusal_message
 from eventhub.models import ACTIVE_STATUSES, HOLD_MINUTES, Event
+from eventhub.page_cache import form_outlives
 from eventhub.public_events import PUBLIC_STATUSES, public_event
 from eventhub.tokens import lookup_hash
 from eventhub.urls import absolute_event_url, site_organizer
@@ -211,6 +212,8 @@ def _form_page(
     `wait_offered`: offer the waiting list although seats are left (a group too large for
     them)."""
     event_pools = pools(event)
+    if context.get("pristine"):
+        form_outlives(_seat_commits_without_change(event_pools))
     return render_template(
         template,
         event=event,
@@ -223,6 +226,19 @@ def _form_page(
         wait_only=all(pool.waitlist_only for pool in event_pools),
         **context,
     ), status
+
+
+def _seat_commits_without_change(event_pools) -> int:
+    """How many registrations (each at most a full group's seats) cannot change what an
+    unfilled form shows: none where it shows seat numbers (several pools) or a state a
+    seat could change (full, waiting list), else as many as leave a seat (see
+    eventhub.page_cache.KeptForm)."""
+    if len(event_pools) != 1 or event_pools[0].full:
+        return 0
+    left = event_pools[0].seats_left
+    if left is None:
+        return 1 << 30
+    return (left - 1) // (GROUP_MAX + 1)
 
 
 @bp.route("/events/<slug:slug>/register/group", methods=["GET", "POST"])
