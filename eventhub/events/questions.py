@@ -9,9 +9,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from eventhub.database import write_transaction
 from eventhub.events.consent import record_change, record_consent
@@ -51,12 +52,16 @@ class AnswersClosed(Exception):
 
 def active_questions(event_id: int) -> list[Question]:
     """The questions the form asks, in order (one query)."""
-    return list(
-        db.session.scalars(
-            select(Question)
-            .where(Question.event_id == event_id, Question.archived_at.is_(None))
-            .order_by(Question.position, Question.id)
-        )
+    return list(db.session.scalars(_active_questions(), {"event_id": event_id}))
+
+
+@cache
+def _active_questions():
+    # Built once: every registration form asks.
+    return (
+        select(Question)
+        .where(Question.event_id == bindparam("event_id"), Question.archived_at.is_(None))
+        .order_by(Question.position, Question.id)
     )
 
 

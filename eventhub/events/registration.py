@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import case, func, insert, or_, select, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -301,7 +302,27 @@ def _lock_for_registration(
     queue_ahead) and whether any of these addresses is registered already: one round trip
     on SQLite (which holds the database lock already), two on PostgreSQL, where a
     registration used to take five."""
-    now = utcnow()
+    together, lock, checks = _lock_statements()
+    params = {"event_id": event_id, "mode": mode, "keys": keys, "now": utcnow()}
+    if db.session.get_bind().dialect.name == "sqlite":
+        event, has_expired, someone_waits, any_taken = db.session.execute(together, params).one()
+    else:
+        # PostgreSQL (READ COMMITTED): a statement that waited for the row lock sees the
+        # event row as the lock holder committed it, but other tables as they were when
+        # it started; the EXISTS must come in a statement after the lock is held, or a
+        # newcomer could skip a group that has just queued, or queue with seats free.
+        event = db.session.execute(lock, params).scalar_one()
+        has_expired, someone_waits, any_taken = db.session.execute(checks, params).one()
+    return event, bool(has_expired), bool(someone_waits), bool(any_taken)
+
+
+@cache
+def _lock_statements():
+    """_lock_for_registration's statements, built once with parameters (event_id, mode,
+    keys, now): building them anew for each registration took longer than SQLite takes
+    to run them, inside the write lock. (SQLite's one statement, PostgreSQL's two.)"""
+    event_id = bindparam("event_id")
+    now = bindparam("now")
     expired = (
         select(Registration.id)
         .where(
@@ -317,7 +338,7 @@ def _lock_for_registration(
         select(Registration.id)
         .where(
             Registration.event_id == event_id,
-            Registration.attendance == mode,
+            Registration.attendance == bindparam("mode"),
             Registration.status == "waiting",
         )
         .exists()
@@ -326,31 +347,19 @@ def _lock_for_registration(
         select(Registration.id)
         .where(
             Registration.event_id == event_id,
-            Registration.email_normalised.in_(keys),
+            Registration.email_normalised.in_(bindparam("keys", expanding=True)),
             Registration.status.in_(ACTIVE_STATUSES),
         )
         .exists()
     )
-    if db.session.get_bind().dialect.name == "sqlite":
-        event, has_expired, someone_waits, any_taken = db.session.execute(
-            _for_update(
-                select(Event, expired, waits, taken).where(Event.id == event_id)
-            ).execution_options(populate_existing=True)
-        ).one()
-    else:
-        # PostgreSQL (READ COMMITTED): a statement that waited for the row lock sees the
-        # event row as the lock holder committed it, but other tables as they were when
-        # it started; the EXISTS must come in a statement after the lock is held, or a
-        # newcomer could skip a group that has just queued, or queue with seats free.
-        event = db.session.execute(
-            _for_update(select(Event).where(Event.id == event_id)).execution_options(
-                populate_existing=True
-            )
-        ).scalar_one()
-        has_expired, someone_waits, any_taken = db.session.execute(
-            select(expired, waits, taken)
-        ).one()
-    return event, bool(has_expired), bool(someone_waits), bool(any_taken)
+    fresh = {"populate_existing": True}
+    together = _for_update(select(Event, expired, waits, taken).where(Event.id == event_id))
+    lock = _for_update(select(Event).where(Event.id == event_id))
+    return (
+        together.execution_options(**fresh),
+        lock.execution_options(**fresh),
+        select(expired, waits, taken),
+    )
 
 
 def _for_update(query):
@@ -396,20 +405,30 @@ def _check_abuse(event_id: int, keys: list[str], mail_to: list[str]) -> None:
     """Limits per person rather than per request: an address registered (and cancelled)
     too often for this event today, or an inbox that visitors made us mail too often."""
     most = db.session.scalar(
-        select(func.count())
-        .where(
-            Registration.event_id == event_id,
-            Registration.email_normalised.in_(keys),
-            Registration.created_at > utcnow() - dt.timedelta(days=1),
-        )
-        .group_by(Registration.email_normalised)
-        .order_by(func.count().desc())
-        .limit(1)
+        _registrations_per_address(),
+        {"event_id": event_id, "keys": keys, "since": utcnow() - dt.timedelta(days=1)},
     )
     if (most or 0) >= current_app.config["REGISTRATIONS_PER_ADDRESS_PER_DAY"]:
         raise RegistrationRefused("repeated")
     if mailboxes_over_limit(mail_to):
         raise RegistrationRefused("mail_limit")
+
+
+@cache
+def _registrations_per_address():
+    """The most registrations one of the addresses made for the event since a time
+    (built once, as _lock_statements)."""
+    return (
+        select(func.count())
+        .where(
+            Registration.event_id == bindparam("event_id"),
+            Registration.email_normalised.in_(bindparam("keys", expanding=True)),
+            Registration.created_at > bindparam("since"),
+        )
+        .group_by(Registration.email_normalised)
+        .order_by(func.count().desc())
+        .limit(1)
+    )
 
 
 def _remind_registered(event_id: int, keys: set[str]) -> None:

@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from functools import cache
 from itertools import groupby
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import Integer, bindparam, case, func, or_, select, update
 
 from eventhub.events.notifications import confirmation_row, new_registrations_row, state_row
 from eventhub.extensions import db
@@ -120,15 +121,25 @@ def pool_columns(mode: str):
 def claim_seats(event_id: int, seats: int, mode: str) -> bool:
     """Take seats in the pool with one conditional UPDATE: never past capacity, whatever
     runs at once. False when they do not fit."""
+    result = db.session.execute(_claim_statement(mode), {"claim_event": event_id, "claim": seats})
+    return result.rowcount == 1
+
+
+@cache
+def _claim_statement(mode: str):
+    """claim_seats' UPDATE, built once per pool (building it took longer than running it,
+    inside the write lock)."""
     count, capacity = pool_columns(mode)
-    result = db.session.execute(
+    seats = bindparam("claim", type_=Integer)
+    return (
         update(Event)
-        .where(Event.id == event_id, or_(capacity.is_(None), count + seats <= capacity))
+        .where(
+            Event.id == bindparam("claim_event"), or_(capacity.is_(None), count + seats <= capacity)
+        )
         # updated_at stays: a registration is no change to the event's calendar data.
         .values({count: count + seats, Event.updated_at: Event.updated_at})
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
 
 
 def free_seats(freed: list[tuple[int, str]], *, serve: bool = True) -> None:

@@ -7,9 +7,10 @@ import datetime as dt
 from collections import Counter
 from email.message import EmailMessage
 from email.utils import make_msgid
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from eventhub.extensions import db
 from eventhub.models.base import utcnow
@@ -77,6 +78,20 @@ VISITOR_CAUSED = (
 )
 
 
+@cache
+def _mails_per_mailbox():
+    """Mails of some kinds per mailbox since a time (built once: every registration asks)."""
+    return (
+        select(OutboxMessage.mailbox, func.count())
+        .where(
+            OutboxMessage.mailbox.in_(bindparam("mailboxes", expanding=True)),
+            OutboxMessage.kind.in_(bindparam("kinds", expanding=True)),
+            OutboxMessage.created_at > bindparam("since"),
+        )
+        .group_by(OutboxMessage.mailbox)
+    )
+
+
 def mailboxes_over_limit(
     addresses: list[str], *, kinds: tuple[str, ...] = VISITOR_CAUSED, limit: int | None = None
 ) -> list[str]:
@@ -90,13 +105,12 @@ def mailboxes_over_limit(
     planned = Counter(mailbox_key(a) for a in addresses)
     sent = dict(
         db.session.execute(
-            select(OutboxMessage.mailbox, func.count())
-            .where(
-                OutboxMessage.mailbox.in_(list(planned)),
-                OutboxMessage.kind.in_(kinds),
-                OutboxMessage.created_at > utcnow() - MAIL_LIMIT_WINDOW,
-            )
-            .group_by(OutboxMessage.mailbox)
+            _mails_per_mailbox(),
+            {
+                "mailboxes": list(planned),
+                "kinds": list(kinds),
+                "since": utcnow() - MAIL_LIMIT_WINDOW,
+            },
         ).all()
     )
     over = {key for key, n in planned.items() if sent.get(key, 0) + n > limit}

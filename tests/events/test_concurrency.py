@@ -128,6 +128,10 @@ def remove_the_guard(monkeypatch) -> None:
         lambda event_id: db.session.get(Event, event_id, populate_existing=True),
     )
     monkeypatch.setattr(registration, "_for_update", lambda query: query)
+    # The locked read's statements are built once: build them anew without the lock.
+    monkeypatch.setattr(
+        registration, "_lock_statements", functools.cache(registration._lock_statements.__wrapped__)
+    )
     monkeypatch.setattr(registration, "claim_seats", claim_seats_unguarded)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 
 from flask import (
     abort,
@@ -18,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from eventhub.cache import LruCache
 from eventhub.calendar.ical import calendar_bytes
@@ -174,9 +175,13 @@ def _form_event(slug: str):
     """The public event for its registration forms, without the eager loads of the event
     page (hosts, topics, agenda): the forms show title, date and place, and registering
     reads the counters again under the lock."""
-    return db.session.scalar(
-        select(Event).where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
-    ) or abort(404)
+    return db.session.scalar(_public_event_by_slug(), {"slug": slug}) or abort(404)
+
+
+@cache
+def _public_event_by_slug():
+    # Built once: every form GET and POST asks.
+    return select(Event).where(Event.slug == bindparam("slug"), Event.status.in_(PUBLIC_STATUSES))
 
 
 def _offer_attendance(form, event) -> None:
