@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import Session
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: writers wait in SQLite's busy handler as before
+    fcntl = None
 
 from eventhub.extensions import db
 from eventhub.querying import SQLITE_LOWER_FUNCTION, sqlite_lower
@@ -17,6 +25,10 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "eventhub_begin_immediate"
 _WRITING = "eventhub_writing"
 _FLUSHED = "eventhub_flushed"
+WRITER_LOCK_SUFFIX = "-writer.lock"
+
+log = logging.getLogger(__name__)
+_held = threading.local()  # lock files this thread holds, so it never queues behind itself
 
 
 class UncommittedChanges(RuntimeError):
@@ -89,6 +101,16 @@ def write_transaction(*, immediate: bool = True) -> Iterator[Session]:
     conditional updates inside the block. A transaction the request had open for
     reading is ended first so the block sees current data; one with changes is refused
     (UncommittedChanges) rather than committed behind its owner's back.
+
+    On an SQLite file the writers first queue on a lock file beside the database
+    (`_writer_lock`), held from before BEGIN IMMEDIATE until after COMMIT or ROLLBACK.
+    Without it, a writer that finds the write lock taken waits in SQLite's busy
+    handler, which polls: it sleeps 1, 2, 5, 10 ... up to 100 ms between tries, so
+    under load the lock sits idle while waiters sleep and the unlucky ones wait
+    seconds. flock() waits in the kernel (without the GIL) and wakes the next waiter as
+    soon as the lock is released. The busy timeout stays as the safety net for writers
+    that do not come through here. A nested call joins the outer transaction and its
+    lock.
     """
     session = db.session()
     if session.info.get(_WRITING):
@@ -98,13 +120,82 @@ def write_transaction(*, immediate: bool = True) -> Iterator[Session]:
         if _has_changes(session):
             raise UncommittedChanges("changes made outside write_transaction()")
         session.commit()
-    session.connection(execution_options={_IMMEDIATE: immediate})
-    session.info[_WRITING] = True
+    # Queue before taking a pooled connection, so waiters do not hold connections.
+    with _writer_lock(session.get_bind()) if immediate else _no_lock():
+        session.connection(execution_options={_IMMEDIATE: immediate})
+        session.info[_WRITING] = True
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.info.pop(_WRITING, None)
+
+
+@contextmanager
+def _no_lock() -> Iterator[None]:
+    yield
+
+
+def writer_lock_path(url: URL) -> str | None:
+    """The lock file writers queue on for this database URL; None where there is none
+    (not SQLite, an in-memory database, or no flock on this platform)."""
+    if fcntl is None or url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if url.query.get("uri") in ("true", "1") and database.startswith("file:"):
+        # pysqlite passes the URL's query on to SQLite's own URI
+        path, _, query = database[len("file:") :].partition("?")
+        if url.query.get("mode") == "memory" or "mode=memory" in query:
+            return None
+        database = path
+    if database in ("", ":memory:"):
+        return None
+    return os.path.abspath(database) + WRITER_LOCK_SUFFIX
+
+
+@contextmanager
+def _writer_lock(engine: Engine) -> Iterator[None]:
+    """Hold the exclusive flock on the database's writer lock file for the block.
+
+    Every acquisition opens the file anew: flock() locks belong to the open file
+    description, so threads of one process queue just as processes do. A thread that
+    already holds the lock (a write transaction of another session in the same thread)
+    does not wait for itself.
+    """
+    path = writer_lock_path(engine.url)
+    held = getattr(_held, "paths", None)
+    if held is None:
+        held = _held.paths = set()
+    if path is None or path in held:
+        yield
+        return
+    fd = _open_lock_file(path)
+    if fd is None:
+        yield
+        return
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        held.add(path)
+        try:
+            yield
+        finally:
+            held.discard(path)
     finally:
-        session.info.pop(_WRITING, None)
+        os.close(fd)  # closing the last descriptor releases the lock
+
+
+def _open_lock_file(path: str) -> int | None:
+    """Open (create) the lock file; read access is all flock() needs. It gets the
+    database file's permissions, so whoever may use the database may queue."""
+    try:
+        mode = os.stat(path.removesuffix(WRITER_LOCK_SUFFIX)).st_mode & 0o666
+    except OSError:
+        mode = 0o600
+    try:
+        return os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, mode)
+    except OSError:
+        log.warning("cannot open %s: writers wait in SQLite's busy handler", path, exc_info=True)
+        return None
