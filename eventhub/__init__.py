@@ -101,8 +101,10 @@ def _derive_config(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from eventhub import changes, database
-    from eventhub.i18n import select_locale, select_timezone
+    from eventhub.i18n import TranslatedFormsRequest, select_locale, select_timezone
     from eventhub.mail import wakeup
+
+    app.request_class = TranslatedFormsRequest
 
     db.init_app(app)
     database.init_app(app)

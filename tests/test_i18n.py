@@ -57,3 +57,17 @@ def test_dates_follow_the_locale(client, make_event):
     english = client.get(f"/events/{event.slug}?lang=en").get_data(as_text=True)
     assert "Mittwoch, 6. März 2030, 14:30–18:30 MEZ" in german
     assert "Wednesday, March 6, 2030" in english and "CET" in english
+
+
+def test_wtforms_own_messages_follow_each_requests_language(client, make_event, register_by_form):
+    """WTForms' built-in messages come in the reader's language, request after request
+    (the catalogue is kept per language and process, eventhub.i18n)."""
+    event = make_event()
+    for lang, message in [
+        ("de", "Keine gültige Auswahl"),
+        ("en", "Not a valid choice"),
+        ("de", "Keine gültige Auswahl"),
+    ]:
+        response = register_by_form(event, lang=lang, organisation_type="no-such-type")
+        assert response.status_code == 422
+        assert message in response.get_data(as_text=True), lang
