@@ -10,6 +10,7 @@ from flask import Flask, g, request
 from flask_babel import lazy_gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from eventhub import limit_storage
 from eventhub.config import Config
 from eventhub.extensions import babel, csrf, db, limiter, login_manager, migrate
 from eventhub.routing import IdConverter, SlugConverter, TokenConverter
@@ -79,9 +80,12 @@ def _derive_config(app: Flask) -> None:
         or "sqlite:///eventhub.sqlite3"
     )
     cfg.setdefault("RATELIMIT_STORAGE_URI", cfg.get("REDIS_URL") or "memory://")
+    if str(cfg["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        # limits' in-memory storage, without its timer thread per hit (limit_storage.py)
+        cfg["RATELIMIT_STORAGE_URI"] = limit_storage.SCHEME
     if (
         cfg.get("RATELIMIT_ENABLED", True)
-        and str(cfg["RATELIMIT_STORAGE_URI"]).startswith("memory://")
+        and limit_storage.in_memory(cfg["RATELIMIT_STORAGE_URI"])
         and not (app.debug or app.testing)
     ):
         log.warning(

@@ -18,6 +18,7 @@ from flask import Flask
 
 from eventhub.config import Config
 from eventhub.extensions import db
+from eventhub.limit_storage import in_memory
 
 MIN_SECRET_KEY_LENGTH = 32
 FIT, CONFIGURATION_PROBLEM, SERVICE_UNREACHABLE = 0, 1, 2
@@ -140,8 +141,7 @@ def _rate_limits(cfg) -> Check:
             False,
             "off: unset EVENTHUB_RATELIMIT_ENABLED (only load tests turn them off)",
         )
-    storage = str(cfg.get("RATELIMIT_STORAGE_URI", "memory://"))
-    if storage.startswith("memory://"):
+    if in_memory(cfg.get("RATELIMIT_STORAGE_URI", "memory://")):
         return Check(
             "rate limits",
             False,
