@@ -1,6 +1,6 @@
 """Unbound extension objects, bound to the app in create_app."""
 
-from flask import request
+from flask import request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -29,7 +29,24 @@ db = SQLAlchemy(model_class=Base, disable_autonaming=True)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
-login_manager = LoginManager()
+
+
+class SignedInSessionsLoginManager(LoginManager):
+    """Session protection ("strong": the session is bound to the browser's address and
+    user agent) for sessions that carry a login only. Flask-Login applies it to any
+    non-empty session (flask-login#569): an anonymous visitor's, which holds a CSRF token
+    from a form, failed it on every request that looked at current_user, so every answer
+    re-sent the session cookie and a remember-cookie deletion, and the visitor no longer
+    counted as anonymous for the kept pages (eventhub/page_cache.py). There is nothing
+    to take over in such a session."""
+
+    def _session_protection_failed(self) -> bool:
+        if "_user_id" not in session:
+            return False
+        return super()._session_protection_failed()
+
+
+login_manager = SignedInSessionsLoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 

@@ -61,3 +61,31 @@ def test_a_new_password_set_on_the_command_line_ends_earlier_sessions(app, clien
     )
     assert result.exit_code == 0, result.output
     assert client.get("/manage/").status_code == 302
+
+
+def test_a_signed_in_session_replayed_by_another_browser_is_refused(app, client, make_organiser):
+    """Session protection ("strong"): the session is bound to address and user agent."""
+    make_organiser()
+    log_in(client, "orga@ihk.example")
+    copied = session_cookie(client)
+    other = app.test_client()
+    other.set_cookie("session", copied)
+    response = other.get("/manage/", headers={"User-Agent": "Another browser/1.0"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/manage/login")
+    assert client.get("/manage/").status_code == 200  # the owner stays signed in
+
+
+def test_an_anonymous_visitors_session_is_left_alone(app, client, make_event):
+    """A visitor's session holds a CSRF token, no login: nothing to protect, so answers
+    neither re-send it nor delete a remember cookie (which would also keep kept pages
+    from the visitor)."""
+    app.config["WTF_CSRF_ENABLED"] = True  # the form puts its token into the session
+    event = make_event()
+    first = client.get(f"/events/{event.slug}/register")
+    assert [c.split("=")[0] for c in first.headers.getlist("Set-Cookie")] == ["session"]
+    token = client.get_cookie("session").value
+    for agent in ("Browser/1.0", "Browser/2.0"):
+        again = client.get(f"/events/{event.slug}/register", headers={"User-Agent": agent})
+        assert again.headers.getlist("Set-Cookie") == []
+        assert client.get_cookie("session").value == token
