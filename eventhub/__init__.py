@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from eventhub.config import Config
-from eventhub.extensions import babel, csrf, db, limiter, login_manager, migrate
+from eventhub.extensions import babel, csrf, db, init_limiter, login_manager, migrate
 from eventhub.routing import IdConverter, SlugConverter, TokenConverter
 from eventhub.secret_key import configure_secret_key
 
@@ -115,7 +115,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = lazy_gettext("Please log in to use the organiser workspace.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
-    limiter.init_app(app)
+    init_limiter(app)
     wakeup.init_app(app)
 
     from eventhub.models import User
