@@ -8,6 +8,8 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 log = logging.getLogger(__name__)
 
@@ -69,3 +71,19 @@ def _instance_key(path: Path, *, create: bool) -> str:
     if len(key) < 32:
         raise MissingSecretKey(f"{path} holds no usable key; delete it or set EVENTHUB_SECRET_KEY.")
     return key
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, with its serializer built once per key rather than
+    for every request (~10 us each: itsdangerous checks its JSON serializer by calling
+    it). Rebuilt when the key or its fallbacks change."""
+
+    def __init__(self) -> None:
+        self._serializer: tuple[tuple, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        kept = self._serializer
+        if kept is None or kept[0] != keys:
+            kept = self._serializer = (keys, super().get_signing_serializer(app))
+        return kept[1]
