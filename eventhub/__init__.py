@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from eventhub.config import Config
-from eventhub.extensions import babel, csrf, db, init_limiter, login_manager, migrate
+from eventhub.extensions import babel, db, init_csrf, init_limiter, login_manager, migrate
 from eventhub.routing import IdConverter, SlugConverter, TokenConverter
 from eventhub.secret_key import SessionCookies, configure_secret_key
 
@@ -109,7 +109,7 @@ def register_extensions(app: Flask) -> None:
     database.init_app(app)
     changes.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
-    csrf.init_app(app)
+    init_csrf(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

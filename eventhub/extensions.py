@@ -2,7 +2,7 @@
 
 import functools
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.globals import request_ctx
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -63,13 +63,34 @@ def init_limiter(app: Flask) -> None:
     _replace_hook(app.teardown_request_funcs, _is_release(limiter), _when_checked)
 
 
+def init_csrf(app: Flask) -> None:
+    """Bind CSRF protection; its check runs for the methods it protects (POST, PUT, PATCH,
+    DELETE) and is skipped for the rest, where it would return after looking up whether
+    the view is exempt (~7 us of every GET)."""
+    csrf.init_app(app)
+    _replace_hook(
+        app.before_request_funcs,
+        lambda f: getattr(f, "__qualname__", "") == "CSRFProtect.init_app.<locals>.csrf_protect",
+        _checking_csrf,
+    )
+
+
+def _checking_csrf(check):
+    @functools.wraps(check)
+    def csrf_protect() -> None:
+        if request.method in current_app.config["WTF_CSRF_METHODS"]:
+            check()
+
+    return csrf_protect
+
+
 def _replace_hook(hooks: dict, matches, wrap) -> None:
     funcs = hooks.get(None, [])
     for index, func in enumerate(funcs):
         if matches(func):
             funcs[index] = wrap(func)
             return
-    raise RuntimeError("Flask-Limiter's request hooks were not where expected")
+    raise RuntimeError(f"no request hook of an extension where expected ({wrap.__name__})")
 
 
 def _checking_limits(check):
