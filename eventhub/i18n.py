@@ -19,11 +19,13 @@ def select_locale() -> Locale:
     """The ?lang= of the URL (remembered in a cookie), else the cookie, else the best of
     the browser's Accept-Language, else the first language."""
     languages = current_app.config["LANGUAGES"]
-    query = request.args.get("lang")
+    args, cookies = request.args, request.cookies
+    # (werkzeug's MultiDict.get raises and catches a KeyError for a missing key: ask first.)
+    query = args.get("lang") if "lang" in args else None
     if query in languages:
         g.language_from_query = query
         return _locale(query)
-    cookie = request.cookies.get("lang")
+    cookie = cookies.get("lang") if "lang" in cookies else None
     if cookie in languages:
         return _locale(cookie)
     accepted = request.headers.get("Accept-Language", "")
