@@ -284,7 +284,11 @@ class Client:
                     raise
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _eq, rest = header.partition("=")
-            self.cookies[name.strip()] = rest.split(";", 1)[0]
+            value, *attributes = rest.split(";")
+            if any(a.strip().lower() == "max-age=0" for a in attributes):
+                self.cookies.pop(name.strip(), None)  # deleted, as a browser does
+            else:
+                self.cookies[name.strip()] = value
         if response.getheader("Connection", "").lower() == "close":
             self.connection.close()
         return response.status, content
