@@ -253,7 +253,8 @@ def security_headers(app: Flask):
             present.add(lowered)
             if content_type is None and lowered == "content-type":
                 content_type = value
-        is_html = bool(content_type) and content_type.partition(";")[0].strip() == "text/html"
+        mimetype = (content_type or "").partition(";")[0].strip().lower()
+        is_html = mimetype == "text/html"
         for name, lowered, value in with_html if for_html and is_html else always:
             if lowered not in present:
                 headers.add(name, value)

@@ -192,14 +192,18 @@ def form_outlives(seat_commits: int) -> None:
     g.form_outlives = max(0, seat_commits)
 
 
-def _cut_form(body: bytes) -> tuple[bytes | str, ...]:
+def _cut_form(body: bytes) -> tuple[bytes | str, ...] | None:
     """The page cut at this request's CSRF token and the time stamps it handed out (both
-    signed, so they cannot occur in the page by chance)."""
+    signed, so they cannot occur in the page by chance); None when one occurs other than
+    once: a URL can carry a visitor's own token into the page (the language links repeat
+    the query), and a kept page must never copy a token into a place nobody chose."""
     holes = [("csrf", g.get("csrf_token"))] + [("stamp", s) for s in g.get("form_stamps", ())]
     parts: list[bytes | str] = [body]
     for name, value in holes:
         if not value:
             continue
+        if body.count(value.encode()) != 1:
+            return None
         cut: list[bytes | str] = []
         for part in parts:
             if isinstance(part, str):
@@ -255,10 +259,13 @@ def keep_form(response: Response) -> None:
         or has_uncommitted_changes(db.session())
     ):
         return
+    parts = _cut_form(response.get_data())
+    if parts is None:
+        return
     current_app.extensions["eventhub_pages"].put(
         key,
         KeptForm(
-            _cut_form(response.get_data()),
+            parts,
             response.content_type,
             generation,
             g.page_seat_commits,

@@ -25,11 +25,9 @@ def ics_response(
     the latter two (the query is part of the URL)."""
     # The headers as plain strings: werkzeug's cache_control and vary objects parse and
     # rewrite their header on every change (~40 us of a feed's 304).
-    headers = [
-        ("ETag", quote_etag(etag)),
-        ("Last-Modified", http_date(last_modified)),
-        ("Cache-Control", PRIVATE if private else PUBLIC),
-    ]
+    headers = [("ETag", quote_etag(etag)), ("Cache-Control", PRIVATE if private else PUBLIC)]
+    if last_modified is not None:  # None: only the ETag can tell what changed
+        headers.append(("Last-Modified", http_date(last_modified)))
     if by_language:
         headers.append(("Vary", BY_LANGUAGE))
     if filename:

@@ -237,7 +237,9 @@ def _seat_commits_without_change(event_pools) -> int:
     """How many registrations (each at most a full group's seats) cannot change what an
     unfilled form shows: none where it shows seat numbers (several pools) or a state a
     seat could change (full, waiting list), else as many as leave a seat (see
-    eventhub.page_cache.KeptForm)."""
+    eventhub.page_cache.KeptForm). An organiser's bulk approval can take more seats in one
+    commit: then the form may show the event open for up to the lag, as after another
+    worker's registrations; registering decides on the database."""
     if len(event_pools) != 1 or event_pools[0].full:
         return 0
     left = event_pools[0].seats_left
