@@ -13,6 +13,8 @@ eventhub/__init__.py), which becomes `eventhub-memory://`. With Redis nothing he
 
 from __future__ import annotations
 
+import bisect
+import logging
 import threading
 import time
 
@@ -21,6 +23,8 @@ from limits.storage import MemoryStorage
 SCHEME = "eventhub-memory://"
 MEMORY_SCHEMES = ("memory://", SCHEME)
 SWEEP_SECONDS = 1.0
+
+log = logging.getLogger(__name__)
 
 
 def in_memory(uri: str) -> bool:
@@ -38,15 +42,40 @@ class SweptMemoryStorage(MemoryStorage):
 
     def _MemoryStorage__schedule_expiry(self) -> None:  # replaces limits private hook
         """What limits calls before every hit (as `self.__schedule_expiry()`): sweep
-        expired counters and moving-window entries at most once a second."""
+        expired counters and moving-window entries at most once a second. A failing
+        sweep is logged and never fails the hit (Flask-Limiter would take any storage
+        error for an outage and count on an empty fallback storage meanwhile)."""
         now = time.monotonic()
         if now < self._next_sweep or not self._sweeping.acquire(blocking=False):
             return
         try:
             self._next_sweep = now + SWEEP_SECONDS
-            self._MemoryStorage__expire_events()
+            self._sweep()
+        except Exception:
+            log.warning("sweeping expired rate-limit counters failed", exc_info=True)
         finally:
             self._sweeping.release()
+
+    def _sweep(self) -> None:
+        """limits' own expiry, written to run beside other requests: each key is looked
+        at again under its lock, and removed only if still expired (limits' version
+        assumed nothing else removed keys meanwhile)."""
+        wall = time.time()
+        for key in list(self.events):
+            with self.locks[key]:
+                if entries := self.events.get(key):
+                    # newest first: keep those whose expiry is still ahead
+                    ahead = bisect.bisect_left(entries, -wall, key=lambda entry: -entry.expiry)
+                    self.events[key] = entries[:ahead]
+                if not self.events.get(key):
+                    self.events.pop(key, None)
+        for key, expiry in list(self.expirations.items()):
+            if expiry <= wall:
+                self._drop_if_expired(key)
+        # The locks of keys gone (as limits does: a hit racing this gets a new lock).
+        for key in list(self.locks):
+            if key not in self.storage and key not in self.events:
+                self.locks.pop(key, None)
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         self._drop_if_expired(key)

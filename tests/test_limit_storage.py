@@ -78,3 +78,44 @@ def test_no_thread_is_started_per_hit(monkeypatch):
 
 def test_control_limits_own_memory_storage_starts_threads(monkeypatch):
     assert _timers_started_by(MemoryStorage(), 60, monkeypatch) > 1
+
+
+def test_the_sweep_runs_beside_requests_dropping_the_same_keys(caplog):
+    """limits' own sweep failed with a KeyError when a request dropped an expired key
+    under it: raised inside a hit, Flask-Limiter would take it for an outage."""
+    storage = limit_storage.SweptMemoryStorage()
+    start = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)
+    keys = [f"k{n}" for n in range(20_000)]
+    with time_machine.travel(start, tick=False) as clock:
+        for key in keys:
+            storage.incr(key, 60)
+        clock.move_to(start + dt.timedelta(minutes=2))
+        done = threading.Event()
+
+        def reader():
+            while not done.is_set():
+                for key in keys[::-1]:
+                    storage.get(key)  # drops expired keys, as requests do
+
+        thread = threading.Thread(target=reader)
+        thread.start()
+        try:
+            for _ in range(3):
+                storage._next_sweep = 0.0
+                assert storage.incr("hit", 60) >= 1  # sweeps first
+        finally:
+            done.set()
+            thread.join()
+    assert "sweeping expired rate-limit counters failed" not in caplog.text
+    assert set(storage.storage) == {"hit"}
+
+
+def test_a_failing_sweep_never_fails_a_hit(monkeypatch, caplog):
+    storage = limit_storage.SweptMemoryStorage()
+
+    def broken():
+        raise RuntimeError("sweep broke")
+
+    monkeypatch.setattr(storage, "_sweep", broken)
+    assert FixedWindowRateLimiter(storage).hit(PER_MINUTE, "client")
+    assert "sweeping expired rate-limit counters failed" in caplog.text
