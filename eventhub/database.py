@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask
@@ -25,6 +25,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "eventhub_begin_immediate"
 _WRITING = "eventhub_writing"
 _FLUSHED = "eventhub_flushed"
+_RELEASE = "eventhub_release_writer_lock"
 WRITER_LOCK_SUFFIX = "-writer.lock"
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,16 @@ def init_app(app: Flask) -> None:
     ):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
+    if not event.contains(Session, "after_commit", _release_writer_lock):
+        # First of the after_commit listeners: what they do after the COMMIT (the mail
+        # wake-up talks to Redis) must not hold up the next writer.
+        event.listen(Session, "after_commit", _release_writer_lock, insert=True)
+
+
+def _release_writer_lock(session: Session) -> None:
+    release = session.info.pop(_RELEASE, None)
+    if release is not None:
+        release()
 
 
 def _note_flush(session: Session, _context) -> None:
@@ -131,10 +142,11 @@ def write_transaction(*, immediate: bool = True) -> Iterator[Session]:
             # fewer); what was read is expired, as a commit would, to be read afresh.
             session.expire_all()
     # Queue before taking a pooled connection, so waiters do not hold connections.
-    with _writer_lock(bind) if immediate and sqlite else _no_lock():
+    with _writer_lock(bind) if immediate and sqlite else _no_lock() as release:
         if sqlite:
             session.connection(execution_options={_IMMEDIATE: immediate})
         session.info[_WRITING] = True
+        session.info[_RELEASE] = release  # at the COMMIT (_release_writer_lock), or below
         try:
             yield session
             session.commit()
@@ -143,11 +155,16 @@ def write_transaction(*, immediate: bool = True) -> Iterator[Session]:
             raise
         finally:
             session.info.pop(_WRITING, None)
+            session.info.pop(_RELEASE, None)
+
+
+def _nothing() -> None:
+    return None
 
 
 @contextmanager
-def _no_lock() -> Iterator[None]:
-    yield
+def _no_lock() -> Iterator[Callable[[], None]]:
+    yield _nothing
 
 
 def writer_lock_path(url: URL) -> str | None:
@@ -168,34 +185,47 @@ def writer_lock_path(url: URL) -> str | None:
 
 
 @contextmanager
-def _writer_lock(engine: Engine) -> Iterator[None]:
+def _writer_lock(engine: Engine) -> Iterator[Callable[[], None]]:
     """Hold the exclusive flock on the database's writer lock file for the block.
 
     Every acquisition opens the file anew: flock() locks belong to the open file
     description, so threads of one process queue just as processes do. A thread that
     already holds the lock (a write transaction of another session in the same thread)
-    does not wait for itself.
+    does not wait for itself. Yields the function that lets go of it: write_transaction
+    calls it right after the COMMIT, before the after_commit listeners run.
     """
     path = writer_lock_path(engine.url)
     held = getattr(_held, "paths", None)
     if held is None:
         held = _held.paths = set()
     if path is None or path in held:
-        yield
+        yield _nothing
         return
     fd = _open_lock_file(path)
     if fd is None:
-        yield
+        yield _nothing
         return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        held.add(path)
-        try:
-            yield
-        finally:
+    except OSError:  # a file system without flock (some network or FUSE mounts)
+        os.close(fd)
+        log.warning("cannot lock %s: writers wait in SQLite's busy handler", path, exc_info=True)
+        yield _nothing
+        return
+    held.add(path)
+    released = False
+
+    def release() -> None:
+        nonlocal released
+        if not released:
+            released = True
             held.discard(path)
+            os.close(fd)  # closing the last descriptor releases the lock
+
+    try:
+        yield release
     finally:
-        os.close(fd)  # closing the last descriptor releases the lock
+        release()
 
 
 def _open_lock_file(path: str) -> int | None:

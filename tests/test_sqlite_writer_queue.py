@@ -169,3 +169,39 @@ def test_a_second_session_of_the_same_thread_does_not_wait_for_itself(impatient_
         ):
             other.add(Organisation(slug="anderswo", name="Elsewhere"))
     assert organisation_slugs() == ["aussen"]
+
+
+def _lock_file_free(path: str) -> bool:
+    import fcntl
+    import os
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # also lets go of the lock if it was taken
+    return True
+
+
+@pytest.mark.parametrize("early", [True, False], ids=["released-at-commit", "control"])
+def test_the_lock_is_free_once_committed_before_after_commit_work(impatient_app, early):
+    """What runs after the COMMIT (the mail wake-up talks to Redis) holds up no writer.
+    The control keeps the lock to the end of the block, as before: held then."""
+    path = writer_lock_path(db.engine.url)
+    seen = []
+
+    def after_commit(_session):
+        seen.append(_lock_file_free(path))
+
+    sa.event.listen(db.session(), "after_commit", after_commit)
+    try:
+        with write_transaction() as session:
+            session.add(Organisation(slug="early", name="Early"))
+            if not early:
+                session.info.pop(database._RELEASE)
+    finally:
+        sa.event.remove(db.session(), "after_commit", after_commit)
+    assert seen == [early]
+    assert _lock_file_free(path)  # and let go in the end either way
