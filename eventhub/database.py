@@ -110,10 +110,8 @@ def write_transaction(*, immediate: bool = True) -> Iterator[Session]:
     On SQLite the transaction starts with BEGIN IMMEDIATE, so check and write
     happen under the database's write lock; PostgreSQL relies on row locks and
     conditional updates inside the block. A transaction the request had open for
-    reading is ended first (SQLite) or carried on with what it read expired
-    (PostgreSQL, where READ COMMITTED lets every statement see what is committed), so
-    the block sees current data; one with changes is refused (UncommittedChanges)
-    rather than committed behind its owner's back.
+    reading is ended first so the block sees current data; one with changes is refused
+    (UncommittedChanges) rather than committed behind its owner's back.
 
     On an SQLite file the writers first queue on a lock file beside the database
     (`_writer_lock`), held from before BEGIN IMMEDIATE until after COMMIT or ROLLBACK.
@@ -134,17 +132,10 @@ def write_transaction(*, immediate: bool = True) -> Iterator[Session]:
     if session.in_transaction():
         if _has_changes(session):
             raise UncommittedChanges("changes made outside write_transaction()")
-        if sqlite:  # the write must start its own transaction (BEGIN IMMEDIATE)
-            session.commit()
-        else:
-            # PostgreSQL, READ COMMITTED: each statement sees what is committed when it
-            # starts, so the read transaction can carry the writes (a COMMIT and a BEGIN
-            # fewer); what was read is expired, as a commit would, to be read afresh.
-            session.expire_all()
+        session.commit()
     # Queue before taking a pooled connection, so waiters do not hold connections.
     with _writer_lock(bind) if immediate and sqlite else _no_lock() as release:
-        if sqlite:
-            session.connection(execution_options={_IMMEDIATE: immediate})
+        session.connection(execution_options={_IMMEDIATE: immediate})
         session.info[_WRITING] = True
         session.info[_RELEASE] = release  # at the COMMIT (_release_writer_lock), or below
         try:

@@ -61,7 +61,8 @@ class SweptMemoryStorage(MemoryStorage):
         at again under its lock, and removed only if still expired (limits' version
         assumed nothing else removed keys meanwhile)."""
         wall = time.time()
-        for key in list(self.events):
+        # dict.copy() in one step: other threads add and drop keys meanwhile.
+        for key in self.events.copy():
             with self.locks[key]:
                 if entries := self.events.get(key):
                     # newest first: keep those whose expiry is still ahead
@@ -69,11 +70,11 @@ class SweptMemoryStorage(MemoryStorage):
                     self.events[key] = entries[:ahead]
                 if not self.events.get(key):
                     self.events.pop(key, None)
-        for key, expiry in list(self.expirations.items()):
+        for key, expiry in self.expirations.copy().items():
             if expiry <= wall:
                 self._drop_if_expired(key)
         # The locks of keys gone (as limits does: a hit racing this gets a new lock).
-        for key in list(self.locks):
+        for key in self.locks.copy():
             if key not in self.storage and key not in self.events:
                 self.locks.pop(key, None)
 
