@@ -127,14 +127,12 @@ def write_transaction(*, immediate: bool = True) -> Iterator[Session]:
     if session.info.get(_WRITING):
         yield session  # already inside a write transaction: join it
         return
-    bind = session.get_bind()
-    sqlite = bind.dialect.name == "sqlite"
     if session.in_transaction():
         if _has_changes(session):
             raise UncommittedChanges("changes made outside write_transaction()")
         session.commit()
     # Queue before taking a pooled connection, so waiters do not hold connections.
-    with _writer_lock(bind) if immediate and sqlite else _no_lock() as release:
+    with _writer_lock(session.get_bind()) if immediate else _no_lock() as release:
         session.connection(execution_options={_IMMEDIATE: immediate})
         session.info[_WRITING] = True
         session.info[_RELEASE] = release  # at the COMMIT (_release_writer_lock), or below

@@ -73,6 +73,7 @@ class KeptPage:
     seat_commits: int  # this process's seat-changing commits when the page was made
     stored_at: float  # monotonic clock
     stored_wall: float  # and wall clock (a test's moved clock, a deadline passing)
+    outlives: int = 0  # this worker's seat commits it may be served through (KeptForm)
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def _fresh_age(kept: KeptPage | KeptForm | None, lag: float) -> float | None:
     if (
         all(0 <= age < lag for age in ages)
         and kept.generation == recent_events_generation()
-        and local_seat_commits() - kept.seat_commits <= getattr(kept, "outlives", 0)
+        and local_seat_commits() - kept.seat_commits <= kept.outlives
     ):
         return max(ages)
     return None
@@ -198,23 +199,21 @@ def _cut_form(body: bytes) -> tuple[bytes | str, ...] | None:
     once: a URL can carry a visitor's own token into the page (the language links repeat
     the query), and a kept page must never copy a token into a place nobody chose."""
     holes = [("csrf", g.get("csrf_token"))] + [("stamp", s) for s in g.get("form_stamps", ())]
-    parts: list[bytes | str] = [body]
+    cuts = []  # (start, end, name) of each hole in the page
     for name, value in holes:
         if not value:
             continue
-        if body.count(value.encode()) != 1:
+        encoded = value.encode()
+        if body.count(encoded) != 1:
             return None
-        cut: list[bytes | str] = []
-        for part in parts:
-            if isinstance(part, str):
-                cut.append(part)
-                continue
-            pieces = part.split(value.encode())
-            for index, piece in enumerate(pieces):
-                if index:
-                    cut.append(name)
-                cut.append(piece)
-        parts = cut
+        start = body.index(encoded)
+        cuts.append((start, start + len(encoded), name))
+    parts: list[bytes | str] = []
+    done = 0
+    for start, end, name in sorted(cuts):
+        parts += [body[done:start], name]
+        done = end
+    parts.append(body[done:])
     return tuple(parts)
 
 
